@@ -1,0 +1,23 @@
+"""ruff and mypy (strict) over the library, as part of the one test command."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+
+def test_ruff() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "vizcore", "tests", "app.py", "benchmarks"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_mypy_strict() -> None:
+    done = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -1,0 +1,42 @@
+"""vizcore: build classic CNNs, trace them, and count exactly what each layer costs."""
+
+from .analysis import Analysis, SummaryRow, Totals, analyze, smallest_input
+from .costs import CONVENTIONS
+from .device import best_device
+from .errors import (
+    ChannelMismatchError,
+    InputShapeError,
+    InputTooSmallError,
+    TraceError,
+    UnknownModelError,
+    VizcoreError,
+    WeightsError,
+)
+from .shapes import format_shape, parse_shape
+from .trace import Node
+from .zoo import FAMILIES, ModelCard, get_card, get_model, list_models
+
+__all__ = [
+    "CONVENTIONS",
+    "FAMILIES",
+    "Analysis",
+    "ChannelMismatchError",
+    "InputShapeError",
+    "InputTooSmallError",
+    "ModelCard",
+    "Node",
+    "SummaryRow",
+    "Totals",
+    "TraceError",
+    "UnknownModelError",
+    "VizcoreError",
+    "WeightsError",
+    "analyze",
+    "best_device",
+    "format_shape",
+    "get_card",
+    "get_model",
+    "list_models",
+    "parse_shape",
+    "smallest_input",
+]

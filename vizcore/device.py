@@ -1,0 +1,42 @@
+"""Choosing the device: CUDA, then MPS, then CPU, unless the caller says otherwise."""
+
+from __future__ import annotations
+
+import torch
+
+from .errors import VizcoreError
+
+
+def best_device() -> torch.device:
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def resolve_device(device: str | torch.device | None) -> torch.device:
+    """``None`` or ``"auto"`` picks the best device; anything else must exist on this machine."""
+    if device is None or device == "auto":
+        return best_device()
+    try:
+        chosen = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise VizcoreError(f"device {device!r} is not a device name: use auto, cpu, cuda or mps.") from exc
+    available = {
+        "cpu": True,
+        "cuda": torch.cuda.is_available(),
+        "mps": bool(getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()),
+    }
+    if not available.get(chosen.type, False):
+        raise VizcoreError(f"device {device!r} is not available on this machine: use auto or cpu.")
+    return chosen
+
+
+def synchronize(device: torch.device) -> None:
+    """Wait for queued kernels, so a wall-clock reading covers the work it claims to."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    elif device.type == "mps":
+        torch.mps.synchronize()

@@ -1,0 +1,39 @@
+"""The errors vizcore raises: each carries one sentence that says what was wrong and what to do."""
+
+from __future__ import annotations
+
+
+class VizcoreError(Exception):
+    """Base class: ``str(error)`` is a complete, user-facing sentence."""
+
+
+class UnknownModelError(VizcoreError, KeyError):
+    """A model name that is not in the registry."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0])
+
+
+class InputShapeError(VizcoreError, ValueError):
+    """An input shape that is malformed or has a non-positive dimension."""
+
+
+class TraceError(VizcoreError, RuntimeError):
+    """The forward pass failed; names the layer that broke and the input it got."""
+
+    def __init__(self, message: str, *, layer: str = "", input_shapes: tuple[tuple[int, ...], ...] = ()) -> None:
+        super().__init__(message)
+        self.layer = layer
+        self.input_shapes = input_shapes
+
+
+class InputTooSmallError(TraceError):
+    """The input shrank to nothing (or below a kernel) somewhere inside the network."""
+
+
+class ChannelMismatchError(TraceError):
+    """The input's channel count is not what the first layer takes."""
+
+
+class WeightsError(VizcoreError):
+    """A weights file that is missing, corrupt, hostile or for another architecture."""

@@ -1,0 +1,189 @@
+"""Rendering an analysis for people: a torchinfo-like table, CSV, Markdown, LaTeX, JSON and DOT."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Sequence
+
+from .analysis import Analysis, SummaryRow
+from .shapes import format_shape
+
+
+def human_count(n: float, unit: str = "") -> str:
+    """12,345,678 -> '12.35 M': SI prefixes, for MACs and FLOPs."""
+    for factor, prefix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(n) >= factor:
+            return f"{n / factor:.2f} {prefix}{unit}"
+    return f"{n:.0f} {unit}".rstrip()
+
+
+def human_bytes(n: float) -> str:
+    """802,816 -> '784 KiB', 559,872 -> '546.75 KiB': binary units, as lecture tables count memory."""
+    for factor, prefix in ((1 << 40, "TiB"), (1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")):
+        if abs(n) >= factor:
+            return f"{n / factor:,.2f}".rstrip("0").rstrip(".") + f" {prefix}"
+    return f"{n:.0f} B"
+
+
+COLUMNS = ("Layer", "Type", "Output shape", "Params", "MACs", "Memory")
+
+
+def _cells(row: SummaryRow) -> tuple[str, ...]:
+    return (
+        row.name,
+        row.type,
+        format_shape(row.output_shape),
+        f"{row.params:,}",
+        human_count(row.macs),
+        human_bytes(row.output_bytes),
+    )
+
+
+def _totals_lines(a: Analysis) -> list[str]:
+    t = a.totals
+    lines = [
+        f"Total params: {t.params:,}",
+        f"Total MACs: {human_count(t.macs)} ({t.macs:,})",
+        f"Total FLOPs: {human_count(t.flops)} ({t.flops:,}; 2 per MAC plus element-wise work)",
+        f"Activation memory: {human_bytes(t.activation_bytes)} ({t.activation_bytes:,} bytes, {a.dtype})",
+    ]
+    if t.unused_params:
+        lines.append(f"Unused params (modules that did not run): {t.unused_params:,}")
+    lines.append(f"Input: {format_shape(a.input_shape)} {a.dtype}; traced on {a.traced_on}; device {a.device}")
+    return lines
+
+
+def table(a: Analysis, depth: int | None = None) -> str:
+    rows = [_cells(r) for r in a.rows(depth)]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(COLUMNS)]
+    right = {3, 4, 5}
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(
+            c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        )
+
+    rule = "=" * len(line(COLUMNS))
+    body = [
+        rule,
+        f"{a.model} summary",
+        rule,
+        line(COLUMNS),
+        "-" * len(rule),
+        *(line(r) for r in rows),
+        rule,
+        *_totals_lines(a),
+        *(f"Note: {n}" for n in a.notes),
+        rule,
+    ]
+    return "\n".join(body)
+
+
+def to_csv(a: Analysis, depth: int | None = None) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["name", "type", "output_shape", "params", "macs", "flops", "output_bytes"])
+    for r in a.rows(depth):
+        writer.writerow([r.name, r.type, format_shape(r.output_shape), r.params, r.macs, r.flops, r.output_bytes])
+    return buffer.getvalue()
+
+
+def markdown(a: Analysis, depth: int | None = None) -> str:
+    def esc(text: str) -> str:
+        return text.replace("|", "\\|")
+
+    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "|".join(["---"] * 3 + ["---:"] * 3) + "|"]
+    for r in a.rows(depth):
+        cells = _cells(r)
+        lines.append("| " + " | ".join(esc(c.strip()) for c in cells) + " |")
+    t = a.totals
+    lines.append(
+        f"| **Total** | | | **{t.params:,}** | **{human_count(t.macs)}** | **{human_bytes(t.activation_bytes)}** |"
+    )
+    return "\n".join(lines) + "\n"
+
+
+_LATEX_SPECIAL = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
+
+
+def latex(a: Analysis, depth: int | None = None) -> str:
+    def esc(text: str) -> str:
+        return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in text)
+
+    lines = [r"\begin{tabular}{lllrrr}", r"\toprule", " & ".join(COLUMNS) + r" \\", r"\midrule"]
+    for r in a.rows(depth):
+        cells = _cells(r)
+        lines.append(" & ".join(esc(c.strip()) for c in cells) + r" \\")
+    t = a.totals
+    lines += [
+        r"\midrule",
+        f"Total & & & {t.params:,} & {esc(human_count(t.macs))} & {esc(human_bytes(t.activation_bytes))} \\\\",
+        r"\bottomrule",
+        r"\end{tabular}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def to_json(a: Analysis, depth: int | None = None) -> str:
+    return json.dumps(a.to_dict(), indent=2)
+
+
+def dot(a: Analysis) -> str:
+    """Graphviz DOT of the data-flow graph, each module's layers inside nested clusters."""
+    graph = a.graph()
+    lines = [
+        "digraph vizcore {",
+        "  rankdir=TB;",
+        '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=10];',
+    ]
+    children: dict[str, list[str]] = {}
+    members: dict[str, list[str]] = {}
+    for node in graph["nodes"]:
+        label = f"{node['name']}\\n{node['type']}\\n{format_shape(node['shape'])}"
+        if node["params"] or node["macs"]:
+            label += f"\\n{node['params']:,} params, {human_count(node['macs'])} MACs"
+        fill = {"input": "#d9f0d3", "output": "#d9f0d3", "module": "#dbe9f6", "function": "#fde0c5"}[node["kind"]]
+        members.setdefault(node["parent"], []).append(f'  n{node["id"]} [label="{label}", fillcolor="{fill}"];')
+    for path in sorted(members):
+        parts = path.split(".") if path else []
+        for depth in range(len(parts)):
+            parent, child = ".".join(parts[:depth]), ".".join(parts[: depth + 1])
+            if child not in children.setdefault(parent, []):
+                children[parent].append(child)
+
+    def emit(path: str, indent: str) -> None:
+        for child in children.get(path, []):
+            lines.append(f'{indent}subgraph "cluster_{child}" {{')
+            lines.append(
+                f'{indent}  label="{child} ({a.module_types.get(child, "")})"; style=rounded; color="#999999";'
+            )
+            emit(child, indent + "  ")
+            lines.append(f"{indent}}}")
+        lines.extend(indent + m.strip() for m in members.get(path, []))
+
+    emit("", "  ")
+    lines += [f"  n{src} -> n{dst};" for src, dst in graph["edges"]]
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+SUMMARY_FORMATS: dict[str, Callable[[Analysis, int | None], str]] = {
+    "table": table,
+    "json": to_json,
+    "csv": to_csv,
+    "markdown": markdown,
+    "latex": latex,
+}
