@@ -1,4 +1,5 @@
-"""vizcore explorer (placeholder until the multipage app lands): one model's summary table."""
+"""vizcore explorer, main page (Overview): the model's card, its totals, and the per-layer table with
+slide-ready downloads. Run with ``streamlit run app.py``; the other pages are in ``pages/``."""
 
 from __future__ import annotations
 
@@ -6,45 +7,78 @@ import pandas as pd
 import streamlit as st
 
 import vizcore
+from pages import DEPTHS, current_analysis, default_depth, init_from_url, remember, setup, shared_params, sync_url
+from vizcore import formats
 from vizcore.formats import human_bytes, human_count
 
+setup()
+result = current_analysis()
+card = result.card
+assert card is not None
+st.title(f"{card.name}")
+st.markdown(f"**{card.family}** ({card.year}) · *{card.paper}*  \n{card.ilsvrc}  \n{card.key_idea}")
+for note in result.notes:
+    st.caption(note)
 
-@st.cache_data(max_entries=32, show_spinner="Tracing the model...")
-def summary(model: str, shape: tuple[int, ...], depth: int | None) -> tuple[pd.DataFrame, dict[str, int]]:
-    result = vizcore.analyze(model, shape, device="cpu")
-    rows = pd.DataFrame(
-        [
-            {
-                "layer": r.name,
-                "type": r.type,
-                "output shape": "x".join(map(str, r.output_shape)),
-                "params": r.params,
-                "MACs": r.macs,
-                "memory (bytes)": r.output_bytes,
-            }
-            for r in result.rows(depth)
-        ]
+t = result.totals
+cols = st.columns(4)
+cols[0].metric(
+    "Parameters", f"{t.params:,}", help=f"published: {card.published_params:,}" if card.published_params else None
+)
+cols[1].metric(
+    "MACs",
+    human_count(t.macs),
+    help=f"{t.macs:,}; torchvision publishes {card.published_gmacs} GFLOPS (multiply-adds)"
+    if card.published_gmacs
+    else f"{t.macs:,}",
+)
+cols[2].metric("FLOPs", human_count(t.flops), help=f"{t.flops:,}")
+cols[3].metric(
+    "Activation memory", human_bytes(t.activation_bytes), help=f"{t.activation_bytes:,} bytes of {result.dtype}"
+)
+if card.acc1 is not None:
+    st.caption(f"ImageNet accuracy with torchvision's {card.weights}: top-1 {card.acc1}%, top-5 {card.acc5}%.")
+with st.popover("How these are counted"):
+    for name, text in vizcore.CONVENTIONS.items():
+        st.markdown(f"**{name}**: {text}")
+    st.markdown(
+        f"Input {vizcore.format_shape(result.input_shape)} {result.dtype}, traced on `{result.traced_on}`; device `{result.device}`."
     )
-    t = result.totals
-    return rows, {"params": t.params, "macs": t.macs, "activation_bytes": t.activation_bytes}
 
+init_from_url("overview_depth", "depth", default_depth(result), lambda v: v if v in DEPTHS else None)
+depth_choice = st.selectbox(
+    "Depth", DEPTHS, key="overview_depth", help="Merge the layers inside each block below this depth into one row."
+)
+depth = None if depth_choice == "all" else int(depth_choice)
+remember("overview_depth")
+sync_url({**shared_params(), "depth": depth_choice})
 
-st.set_page_config(page_title="vizcore", layout="wide")
-st.title("vizcore: what a CNN costs, layer by layer")
-names = vizcore.list_models()
-model = st.selectbox("Model", names, index=names.index("alexnet"))
-card = vizcore.get_card(model)
-shape_text = st.text_input("Input (CxHxW)", value=vizcore.format_shape(card.input_size))
-depth = st.slider("Depth", 1, 6, 6)
-try:
-    shape = vizcore.parse_shape(shape_text)
-    table, totals = summary(model, shape, depth)
-except vizcore.VizcoreError as exc:
-    st.error(str(exc))
-    st.stop()
-st.caption(f"{card.family} ({card.year}) — {card.key_idea}")
-cols = st.columns(3)
-cols[0].metric("Parameters", f"{totals['params']:,}")
-cols[1].metric("MACs", human_count(totals["macs"]))
-cols[2].metric("Activation memory", human_bytes(totals["activation_bytes"]))
-st.dataframe(table, hide_index=True, width="stretch")
+rows = result.rows(depth)
+table = pd.DataFrame(
+    {
+        "layer": [r.name for r in rows],
+        "type": [r.type for r in rows],
+        "output shape": [vizcore.format_shape(r.output_shape) for r in rows],
+        "params": [r.params for r in rows],
+        "MACs": [r.macs for r in rows],
+        "FLOPs": [r.flops for r in rows],
+        "memory (KiB)": [r.output_bytes / 1024 for r in rows],
+    }
+)
+st.dataframe(
+    table,
+    hide_index=True,
+    width="stretch",
+    height=min(38 + 35 * len(rows), 640),
+    column_config={
+        "params": st.column_config.NumberColumn(format="localized"),
+        "MACs": st.column_config.NumberColumn(format="localized"),
+        "FLOPs": st.column_config.NumberColumn(format="localized"),
+        "memory (KiB)": st.column_config.NumberColumn(format="%.2f"),
+    },
+)
+stem = f"{card.name}_{vizcore.format_shape(result.input_shape)}" + (f"_depth{depth}" if depth else "")
+downloads = st.columns(3)
+downloads[0].download_button("Download CSV", formats.to_csv(result, depth), f"{stem}.csv", "text/csv")
+downloads[1].download_button("Download Markdown", formats.markdown(result, depth), f"{stem}.md", "text/markdown")
+downloads[2].download_button("Download LaTeX", formats.latex(result, depth), f"{stem}.tex", "application/x-tex")

@@ -1,15 +1,75 @@
-"""The app runs with no exception and shows the default model's numbers."""
+"""Every page runs with no exception (AppTest), reads its state from the URL, and answers bad input."""
 
 from __future__ import annotations
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
 
+PAGES = ["app.py", "pages/layer_graph.py", "pages/cost_charts.py", "pages/compare.py"]
 
-def test_app_shows_alexnet_summary() -> None:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
-    assert not at.exception
+
+def run(page: str, **params: str) -> AppTest:
+    """Open ``page`` of the app (app.py is the entry point) with ``params`` in the URL."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    for key, value in params.items():
+        at.query_params[key] = value
+    if page != "app.py":
+        at.switch_page(page)
+    return at.run()
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs(page: str) -> None:
+    at = run(page, model="resnet50")
+    assert not at.exception, at.exception
+    assert not at.error
+    assert at.selectbox(key="model").value == "resnet50"
+    assert "resnet50" in str(at.query_params["model"])
+
+
+def test_overview_numbers_and_depth() -> None:
+    at = run("app.py", model="alexnet", input="3x227x227")
     assert at.metric[0].value == "61,100,840"
-    at.text_input[0].set_value("3x8x8").run()
-    assert not at.exception and "too small" in at.error[0].value
+    table = at.dataframe[0].value
+    assert table.loc[0, "layer"] == "features.0" and table.loc[0, "MACs"] == 72_855_552
+    at.selectbox(key="overview_depth").set_value("1").run()
+    assert list(at.dataframe[0].value["layer"]) == ["features", "avgpool", "flatten", "classifier"]
+    assert str(at.query_params["depth"]).strip("[]'") == "1"
+
+
+def test_bad_input_gets_a_sentence_and_a_way_out() -> None:
+    at = run("app.py", model="alexnet")
+    at.text_input(key="input").set_value("3x16x16").run()
+    assert not at.exception
+    assert "too small" in at.error[0].value and "3x63x63" in at.error[0].value
+    at.button[-1].click().run()  # "Use 3x63x63"
+    assert not at.exception and not at.error and at.text_input(key="input").value == "3x63x63"
+    at.text_input(key="input").set_value("banana").run()
+    assert "malformed" in at.error[0].value
+
+
+def test_unknown_model_in_url_falls_back() -> None:
+    at = run("pages/layer_graph.py", model="resnet5")
+    assert not at.exception
+    assert "did you mean resnet50" in at.warning[0].value
+    assert at.selectbox(key="model").value == "alexnet"
+
+
+def test_graph_depth_and_expand() -> None:
+    at = run("pages/layer_graph.py", model="resnet18", depth="1")
+    assert not at.exception
+    one = at.caption[0].value
+    at.selectbox(key="graph_depth").set_value("2").run()
+    assert at.caption[0].value != one
+    at.multiselect(key="graph_expanded").set_value(["layer1.0"]).run()
+    assert not at.exception and "layer1.0" in str(at.query_params["expand"])
+
+
+def test_compare_reproduces_the_lecture() -> None:
+    at = run("pages/compare.py", models="alexnet,vgg16,nosuchnet")
+    assert not at.exception
+    assert "nosuchnet" in at.warning[0].value
+    text = " ".join(m.value for m in at.markdown)
+    assert "**2.3x** the parameters" in text and "**21.7x** its multiply-adds" in text

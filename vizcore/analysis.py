@@ -52,6 +52,7 @@ class SummaryRow:
     flops: int
     output_bytes: int
     layers: int
+    time_ms: float | None = None
 
 
 @dataclass(frozen=True)
@@ -77,28 +78,12 @@ class Analysis:
         """Layers in execution order; with ``depth``, consecutive layers inside the same block at that
         depth merge into one row (like torchinfo's depth), so a called-twice block stays two rows."""
         rows: list[SummaryRow] = []
-        for key, group in itertools.groupby(self.layers, key=lambda n: _block_at(n, depth)):
-            members = list(group)
-            if len(members) == 1 and key == members[0].name:
-                n = members[0]
-                rows.append(
-                    SummaryRow(
-                        n.name,
-                        n.type,
-                        _depth(n),
-                        n.output_shape,
-                        n.params,
-                        n.macs,
-                        n.flops,
-                        n.output_bytes if n.new_memory else 0,
-                        1,
-                    )
-                )
-                continue
+        for key, members in self.blocks(depth):
+            times = [n.time_ms for n in members if n.time_ms is not None]
             rows.append(
                 SummaryRow(
                     name=key,
-                    type=self.module_types.get(key, "block"),
+                    type=members[0].type if key == members[0].name else self.module_types.get(key, "block"),
                     depth=key.count(".") + 1,
                     output_shape=members[-1].output_shape,
                     params=sum(n.params for n in members),
@@ -106,9 +91,19 @@ class Analysis:
                     flops=sum(n.flops for n in members),
                     output_bytes=sum(n.output_bytes for n in members if n.new_memory),
                     layers=len(members),
+                    time_ms=sum(times) if times else None,
                 )
             )
         return rows
+
+    def blocks(self, depth: int | None = None, expanded: frozenset[str] = frozenset()) -> list[tuple[str, list[Node]]]:
+        """Runs of consecutive layers in the same block at ``depth`` (all layers apart when ``None``);
+        a block named in ``expanded`` opens one level further. Runs, not sets, so that a block called
+        twice stays two blocks and collapsing never creates a cycle."""
+        return [
+            (key, list(group))
+            for key, group in itertools.groupby(self.layers, key=lambda n: _block_at(n, depth, expanded))
+        ]
 
     def layer(self, name: str) -> Node:
         for node in self.layers:
@@ -208,15 +203,14 @@ def _layer_dict(n: Node) -> dict[str, Any]:
     return row
 
 
-def _depth(n: Node) -> int:
-    return n.name.count(".") + 1
-
-
-def _block_at(n: Node, depth: int | None) -> str:
+def _block_at(n: Node, depth: int | None, expanded: frozenset[str] = frozenset()) -> str:
     if depth is None:
         return n.name
     parts = n.name.split(".")
-    return ".".join(parts[:depth]) if len(parts) > depth else n.name
+    level = depth
+    while len(parts) > level and ".".join(parts[:level]) in expanded:
+        level += 1
+    return ".".join(parts[:level]) if len(parts) > level else n.name
 
 
 # -- analyze --------------------------------------------------------------------------------------
@@ -277,7 +271,8 @@ def analyze(
         notes.append(f"{unused:,} parameters belong to modules that did not run in eval mode and are not counted.")
     repeated = sorted({n.name for n in layers if n.call > 1})
     if repeated:
-        notes.append(f"Called more than once, counted at every call: {', '.join(repeated)}.")
+        listed = ", ".join(repeated[:3]) + (f" and {len(repeated) - 3} more" if len(repeated) > 3 else "")
+        notes.append(f"{len(repeated)} modules are called more than once and counted at every call: {listed}.")
     if uncounted:
         notes.append(f"No cost rule for: {', '.join(sorted(uncounted))} (counted as zero).")
     macs = sum(n.macs for n in layers)
@@ -442,6 +437,7 @@ def _explain(failure: _Failure, model: str, shape: Shape, module: nn.Module, dty
             f"input {format_shape(shape[1:])} is too small for {model}: {where} got {got};{hint}",
             layer=failure.name,
             input_shapes=failure.input_shapes,
+            smallest=smallest,
         )
     if isinstance(failure.module, nn.Linear) and failure.input_shapes:
         cause = f"it takes {failure.module.in_features} features"

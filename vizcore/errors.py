@@ -30,6 +30,17 @@ class TraceError(VizcoreError, RuntimeError):
 class InputTooSmallError(TraceError):
     """The input shrank to nothing (or below a kernel) somewhere inside the network."""
 
+    def __init__(
+        self,
+        message: str,
+        *,
+        layer: str = "",
+        input_shapes: tuple[tuple[int, ...], ...] = (),
+        smallest: tuple[int, ...] | None = None,
+    ) -> None:
+        super().__init__(message, layer=layer, input_shapes=input_shapes)
+        self.smallest = smallest  # the smallest square input (N, C, H, W) that works, if one was found
+
 
 class ChannelMismatchError(TraceError):
     """The input's channel count is not what the first layer takes."""

@@ -56,25 +56,30 @@ def _totals_lines(a: Analysis) -> list[str]:
 
 
 def table(a: Analysis, depth: int | None = None) -> str:
-    rows = [_cells(r) for r in a.rows(depth)]
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(COLUMNS)]
-    right = {3, 4, 5}
+    summary = a.rows(depth)
+    timed = any(r.time_ms is not None for r in summary)
+    header = (*COLUMNS, "Time") if timed else COLUMNS
+    rows = [(*_cells(r), f"{r.time_ms or 0:.3f} ms") if timed else _cells(r) for r in summary]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
 
     def line(cells: Sequence[str]) -> str:
         return "  ".join(
-            c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+            c.rjust(w) if i >= 3 else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
         )
 
-    rule = "=" * len(line(COLUMNS))
+    rule = "=" * len(line(header))
+    footer = _totals_lines(a)
+    if a.forward_ms is not None:
+        footer.append(f"Forward pass on {a.device}: {a.forward_ms:.3f} ms (layer times are synchronised one by one)")
     body = [
         rule,
         f"{a.model} summary",
         rule,
-        line(COLUMNS),
+        line(header),
         "-" * len(rule),
         *(line(r) for r in rows),
         rule,
-        *_totals_lines(a),
+        *footer,
         *(f"Note: {n}" for n in a.notes),
         rule,
     ]

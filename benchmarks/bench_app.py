@@ -1,0 +1,73 @@
+"""The app in headless Chromium: time to a drawn, interactive ResNet-152 layer graph after choosing it
+for the first time (target: 3 s), and a page switch for an already analysed model (target: 1 s).
+Run from the repository root: ``.venv/bin/python benchmarks/bench_app.py``."""
+
+from __future__ import annotations
+
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
+
+from playwright.sync_api import Page, expect, sync_playwright
+
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server
+
+IDLE = "[data-testid='stStatusWidget']"
+
+
+def settle(page: Page) -> None:
+    """Wait until Streamlit's run is over (its status widget gone)."""
+    expect(page.locator(IDLE)).to_have_count(0, timeout=60_000)
+
+
+def choose_model(page: Page, name: str) -> None:
+    page.get_by_test_id("stSelectbox").filter(has_text="Model").click()
+    page.keyboard.type(name)
+    page.get_by_role("option", name=re.compile(rf"· {name}$")).click()
+
+
+def main() -> None:
+    with streamlit_server() as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{url}/layer_graph?model=alexnet")
+        settle(page)
+        expect(page.locator(".js-plotly-plot .scatterlayer .point").first).to_be_visible(timeout=60_000)
+
+        start = time.perf_counter()
+        choose_model(page, "resnet152")
+        expect(page.get_by_text(re.compile(r"^59 nodes"))).to_be_visible(timeout=60_000)
+        expect(page.locator(".js-plotly-plot .scatterlayer .point").first).to_be_visible()
+        settle(page)
+        page.locator(".js-plotly-plot").first.hover()  # interactive: it takes pointer events
+        first = time.perf_counter() - start
+        print(f"ResNet-152 layer graph, first time: {first:.2f} s (target 3 s, ratio {first / 3:.2f})")
+
+        switches = []
+        for _ in range(3):
+            for label, ready in (
+                ("Cost charts", ".js-plotly-plot .bars"),
+                ("Layer graph", ".js-plotly-plot .scatterlayer .point"),
+                ("Overview", "[data-testid='stDataFrame']"),
+            ):
+                start = time.perf_counter()
+                page.get_by_test_id("stSidebarNav").get_by_text(label, exact=True).click() if page.get_by_test_id(
+                    "stSidebarNav"
+                ).count() else page.get_by_role("link", name=label).click()
+                expect(page.locator(ready).first).to_be_visible(timeout=60_000)
+                settle(page)
+                switches.append(time.perf_counter() - start)
+        print("  each:", " ".join(f"{s:.2f}" for s in switches))
+        median, worst = statistics.median(switches), max(switches)
+        print(
+            f"page switch, model already analysed: median {median:.2f} s, worst {worst:.2f} s over {len(switches)} (target 1 s, ratio {worst:.2f})"
+        )
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()

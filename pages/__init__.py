@@ -1,0 +1,202 @@
+"""What every page shares: page setup and navigation, the cached analysis, the model picker, URL
+state and error display. App layer only: caching lives here (bounded, per the conventions), never in
+vizcore.
+
+The app uses Streamlit's ``pages/`` folder (the design card's layout), with ``app.py`` as the main page;
+this file is the package's ``__init__``, which Streamlit does not list as a page. Widget state does not
+survive a page switch on its own, so every choice also lives under a ``_``-prefixed key that does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import streamlit as st
+import torch
+
+import vizcore
+
+DEFAULT_MODEL = "alexnet"
+DEPTHS: list[str] = ["all", "1", "2", "3", "4", "5", "6"]
+
+
+def default_depth(analysis: vizcore.Analysis) -> str:
+    """Every layer for a small network; blocks two levels down for a big one, so it stays readable."""
+    return "all" if len(analysis.layers) <= 60 else "2"
+
+
+@st.cache_data(max_entries=48, show_spinner=False)
+def analysis_for(model: str, shape: tuple[int, ...], device: str) -> vizcore.Analysis:
+    """One analysis per (model, input, device), shared by all sessions: never mutate what it returns."""
+    return vizcore.analyze(model, shape, device)
+
+
+def devices() -> list[str]:
+    options = ["auto", "cpu"]
+    if torch.cuda.is_available():
+        options.append("cuda")
+    if torch.backends.mps.is_available():
+        options.append("mps")
+    return options
+
+
+def model_label(name: str) -> str:
+    card = vizcore.get_card(name)
+    return f"{card.family} ({card.year}) · {name}"
+
+
+def init_from_url(key: str, param: str, default: Any, parse: Callable[[str], Any] = str) -> None:
+    """Seed a widget's state: from this session's last choice, else the URL (so a bookmarked view
+    reopens as it was), else ``default``. ``parse`` returns None, or raises VizcoreError, for a value
+    it does not accept; the page then says so and uses the default."""
+    if key in st.session_state:
+        # re-assigning marks the value as set by us, so Streamlit keeps it when a page switch
+        # re-creates the widget (the documented way to keep widget state across pages)
+        st.session_state[key] = st.session_state[key]
+        return
+    if f"_{key}" in st.session_state:
+        st.session_state[key] = st.session_state[f"_{key}"]
+        return
+    raw = st.query_params.get(param)
+    value, problem = default, ""
+    if raw is not None:
+        try:
+            value = parse(raw)
+        except vizcore.VizcoreError as exc:
+            value, problem = None, f"{exc} "
+        if value is None:
+            st.session_state.setdefault("url_problems", []).append(
+                f"{problem}?{param}={raw} is not valid here, so the default is used."
+            )
+            value = default
+    st.session_state[key] = value
+
+
+def remember(*keys: str) -> None:
+    """Keep widget choices across page switches (Streamlit drops a widget's state on another page)."""
+    for key in keys:
+        if key in st.session_state:
+            st.session_state[f"_{key}"] = st.session_state[key]
+
+
+def sync_url(params: Mapping[str, str]) -> None:
+    """Make the URL say exactly what is on screen: shared state plus this page's own choices."""
+    wanted = {k: v for k, v in params.items() if v not in ("", None)}
+    if dict(st.query_params) != wanted:
+        st.query_params.from_dict(wanted)
+
+
+PRESENTATION_CSS = """
+<style>
+section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] { display: none; }
+.block-container { max-width: 100% !important; padding-left: 2rem; padding-right: 2rem; }
+html, body, .stMarkdown, .stMarkdown p, label, .stCaption, [data-testid="stMetricValue"] { font-size: 1.35rem !important; }
+h1 { font-size: 3rem !important; } h2 { font-size: 2.3rem !important; } h3 { font-size: 1.8rem !important; }
+[data-testid="stMetricValue"] { font-size: 2.6rem !important; font-weight: 700; }
+.stMarkdown, label, p { color: var(--text-color); font-weight: 500; }
+</style>
+"""
+
+
+PAGES: tuple[tuple[str, str, str], ...] = (
+    ("app.py", "Overview", ":material/table_chart:"),
+    ("pages/layer_graph.py", "Layer graph", ":material/account_tree:"),
+    ("pages/cost_charts.py", "Cost charts", ":material/bar_chart:"),
+    ("pages/compare.py", "Compare", ":material/compare_arrows:"),
+)
+
+
+def setup() -> None:
+    """The top of every page: config, navigation, the shared controls, presentation mode."""
+    st.set_page_config(page_title="vizcore", page_icon=":material/hub:", layout="wide")
+    names = vizcore.list_models()
+    init_from_url("model", "model", DEFAULT_MODEL, lambda v: vizcore.get_card(v).name)
+    card = vizcore.get_card(st.session_state["model"])
+    init_from_url("input", "input", vizcore.format_shape(card.input_size))
+    init_from_url("device", "device", "auto", lambda v: v if v in devices() else None)
+    init_from_url("present", "present", False, lambda v: v in ("1", "true", "yes"))
+    with st.sidebar:
+        for path, label, icon in PAGES:
+            st.page_link(path, label=label, icon=icon)
+        st.divider()
+        st.selectbox("Model", names, key="model", format_func=model_label, on_change=_on_model_change)
+        card = vizcore.get_card(st.session_state["model"])
+        st.text_input(
+            "Input (CxHxW or NxCxHxW)",
+            key="input",
+            help=f"{card.name} was designed for {vizcore.format_shape(card.input_size)}",
+        )
+        st.selectbox(
+            "Device",
+            devices(),
+            key="device",
+            help="Where real tensors run (timings, value-dependent models); shapes and costs are traced on PyTorch's meta device.",
+        )
+        st.toggle(
+            "Presentation mode", key="present", help="Large type, wide layout, no sidebar: for projecting in a lecture."
+        )
+        st.caption("Light or dark theme: the ⋮ menu → Settings.")
+    remember("model", "input", "device", "present")
+    if st.session_state.get("present"):
+        st.html(PRESENTATION_CSS)
+        st.button("Leave presentation mode", on_click=_leave_presentation)
+
+
+def _leave_presentation() -> None:
+    st.session_state["present"] = False
+    st.session_state["_present"] = False
+
+
+# Page choices that only make sense for one model (block names, a depth suited to its size).
+# key -> URL param
+MODEL_SPECIFIC: Mapping[str, str] = {"graph_depth": "depth", "overview_depth": "depth", "graph_expanded": "expand"}
+
+
+def _on_model_change() -> None:
+    """A new model starts from its own input size and its own graph defaults."""
+    _set_input(vizcore.format_shape(vizcore.get_card(st.session_state["model"]).input_size))
+    for key, param in MODEL_SPECIFIC.items():
+        st.session_state.pop(key, None)
+        st.session_state.pop(f"_{key}", None)
+        st.query_params.pop(param, None)
+
+
+def shared_params() -> dict[str, str]:
+    params = {"model": st.session_state["model"], "input": st.session_state["input"]}
+    if st.session_state.get("device", "auto") != "auto":
+        params["device"] = st.session_state["device"]
+    if st.session_state.get("present"):
+        params["present"] = "1"
+    return params
+
+
+def show_url_problems() -> None:
+    """Say once which values in the URL were not usable (and that the defaults stand in)."""
+    for problem in st.session_state.pop("url_problems", []):
+        st.warning(problem)
+
+
+def current_analysis() -> vizcore.Analysis:
+    """The analysis of the sidebar's model and input, or a clear error and a way out (then stop)."""
+    show_url_problems()
+    model = st.session_state["model"]
+    try:
+        shape = vizcore.parse_shape(st.session_state["input"])
+        with st.spinner(f"Building and tracing {model}…", show_time=True):
+            return analysis_for(model, shape, st.session_state.get("device", "auto"))
+    except vizcore.InputTooSmallError as exc:
+        st.error(str(exc))
+        if exc.smallest:
+            smallest = vizcore.format_shape(exc.smallest[1:])
+            st.button(f"Use {smallest}", on_click=_set_input, args=(smallest,), type="primary")
+    except vizcore.VizcoreError as exc:
+        st.error(str(exc))
+        default = vizcore.format_shape(vizcore.get_card(model).input_size)
+        st.button(f"Use {model}'s own input, {default}", on_click=_set_input, args=(default,), type="primary")
+    st.stop()
+
+
+def _set_input(value: str) -> None:
+    st.session_state["input"] = value
+    st.session_state["_input"] = value

@@ -1,0 +1,96 @@
+"""Compare: two or more models side by side, and accuracy against cost (Canziani et al.)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+import vizcore
+from pages import analysis_for, init_from_url, model_label, remember, setup, shared_params, show_url_problems, sync_url
+from vizcore.charts import compare_bubbles
+from vizcore.formats import human_bytes
+
+setup()
+st.title("Compare models")
+names = vizcore.list_models()
+
+
+def known_models(text: str) -> list[str] | None:
+    """The zoo models named in the URL; the others are reported and left out."""
+    wanted = [m for m in text.split(",") if m]
+    unknown = [m for m in wanted if m not in names]
+    if unknown:
+        st.session_state.setdefault("url_problems", []).append(f"Not in the zoo, left out: {', '.join(unknown)}.")
+    return [m for m in wanted if m in names] or None
+
+
+init_from_url("compare_models", "models", ["alexnet", "vgg16"], known_models)
+show_url_problems()
+chosen = st.multiselect("Models (the first is the baseline)", names, key="compare_models", format_func=model_label)
+remember("compare_models")
+sync_url({**shared_params(), "models": ",".join(chosen)})
+if len(chosen) < 2:
+    st.info("Pick at least two models to compare.")
+    st.stop()
+
+results = {}
+progress = st.progress(0.0, text="Tracing…")
+for i, name in enumerate(chosen):
+    progress.progress(i / len(chosen), text=f"Tracing {name}…")
+    try:
+        results[name] = analysis_for(
+            name, (1, *vizcore.get_card(name).input_size), st.session_state.get("device", "auto")
+        )
+    except vizcore.VizcoreError as exc:
+        st.error(f"{name}: {exc}")
+progress.empty()
+if len(results) < 2:
+    st.stop()
+
+base = results[chosen[0]]
+table = pd.DataFrame(
+    [
+        {
+            "model": name,
+            "family": r.card.family if r.card else "",
+            "year": r.card.year if r.card else None,
+            "input": vizcore.format_shape(r.input_shape[1:]),
+            "params": r.totals.params,
+            "GMACs": r.totals.macs / 1e9,
+            "GFLOPs": r.totals.flops / 1e9,
+            "activation memory": human_bytes(r.totals.activation_bytes),
+            "params x": r.totals.params / base.totals.params,
+            "MACs x": r.totals.macs / base.totals.macs,
+            "top-1 %": r.card.acc1 if r.card else None,
+        }
+        for name, r in results.items()
+    ]
+)
+st.dataframe(
+    table,
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "params": st.column_config.NumberColumn(format="localized"),
+        "GMACs": st.column_config.NumberColumn(format="%.3f"),
+        "GFLOPs": st.column_config.NumberColumn(format="%.3f"),
+        "params x": st.column_config.NumberColumn(format="%.2fx"),
+        "MACs x": st.column_config.NumberColumn(format="%.1fx"),
+    },
+)
+for name, r in list(results.items())[1:]:
+    st.markdown(
+        f"**{name}** has **{r.totals.params / base.totals.params:.1f}x** the parameters of {chosen[0]} "
+        f"and **{r.totals.macs / base.totals.macs:.1f}x** its multiply-adds."
+    )
+cards = [r.card for r in results.values() if r.card]
+st.subheader("Accuracy against cost")
+st.plotly_chart(
+    compare_bubbles(
+        cards, {n: r.totals.macs / 1e9 for n, r in results.items()}, {n: r.totals.params for n, r in results.items()}
+    ),
+    key="compare_bubbles",
+)
+st.caption(
+    "Bubble area is the parameter count, colour the year; accuracy is torchvision's published ImageNet top-1 (models without one are in the table only)."
+)

@@ -1,0 +1,107 @@
+"""Real-browser tests (Playwright + Debian's Chromium): what AppTest cannot see, charts and graphs drawn,
+downloads, URL state. Chromium comes from the README's test command; without it these are skipped,
+except in CI, where a missing browser is a failure."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI"):
+        raise RuntimeError(f"{CHROMIUM} is missing: the README's test command installs Debian's chromium")
+    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)", allow_module_level=True)
+
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+TIMEOUT_MS = 60_000
+
+
+@pytest.fixture(scope="module")
+def base_url() -> Iterator[str]:
+    with streamlit_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    p = context.new_page()
+    p.set_default_timeout(TIMEOUT_MS)
+    yield p
+    context.close()
+
+
+def open_page(page: Page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_selector("[data-testid='stAppViewContainer']")
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=TIMEOUT_MS)  # the run finished
+
+
+def test_overview_from_url_and_download(page: Page, base_url: str, tmp_path: Path) -> None:
+    open_page(page, f"{base_url}/?model=resnet50")
+    expect(page.get_by_role("heading", name="resnet50")).to_be_visible()
+    expect(page.get_by_test_id("stMetricValue").first).to_have_text("25,557,032")
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download CSV").click()
+    path = tmp_path / "table.csv"
+    info.value.save_as(path)
+    lines = path.read_text().splitlines()
+    assert lines[0] == "name,type,output_shape,params,macs,flops,output_bytes"
+    assert lines[1].startswith("conv1,Conv2d,1x64x112x112,9408,118013952,")
+    assert info.value.suggested_filename == "resnet50_1x3x224x224_depth2.csv"  # a big model opens at depth 2
+
+
+def test_layer_graph_drawn_and_depth_control(page: Page, base_url: str) -> None:
+    open_page(page, f"{base_url}/layer_graph?model=resnet50&depth=1")
+    plot = page.locator(".js-plotly-plot").first
+    expect(plot.locator(".scatterlayer .point").first).to_be_visible()
+    caption = page.get_by_text(re.compile(r"\d+ nodes, \d+ edges"))
+    assert caption.inner_text().startswith("13 nodes")  # input, stem, 4 stages, head, output
+    points_at_1 = plot.locator(".scatterlayer .point").count()
+    page.get_by_test_id("stSelectbox").filter(has_text="Depth").click()
+    page.get_by_role("option", name="2", exact=True).click()
+    expect(caption).to_have_text(re.compile(r"^25 nodes"))
+    assert plot.locator(".scatterlayer .point").count() > points_at_1
+    assert "depth=2" in page.url
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download SVG").click()
+    assert info.value.suggested_filename == "resnet50_graph.svg"
+
+
+def test_cost_charts_drawn(page: Page, base_url: str) -> None:
+    open_page(page, f"{base_url}/cost_charts?model=resnet50")
+    expect(page.locator(".js-plotly-plot")).to_have_count(3)
+    expect(page.locator(".js-plotly-plot").first.locator(".bars .point").first).to_be_attached()
+    assert page.locator(".js-plotly-plot").nth(1).locator(".bars .point").count() > 100
+    expect(page.get_by_text(re.compile(r"^Parameters: \d+% in the convolutions"))).to_be_visible()
+
+
+def test_compare_page(page: Page, base_url: str) -> None:
+    open_page(page, f"{base_url}/compare?models=alexnet,vgg16")
+    expect(page.get_by_text(re.compile(r"has 2\.3x the parameters of alexnet and 21\.7x"))).to_be_visible()
+    expect(page.locator(".js-plotly-plot .scatterlayer .point")).to_have_count(2)
+
+
+def test_bad_url_keeps_the_app_working(page: Page, base_url: str) -> None:
+    open_page(page, f"{base_url}/layer_graph?model=nosuchnet&depth=banana")
+    expect(page.get_by_text(re.compile(r"unknown model 'nosuchnet'"))).to_be_visible()
+    expect(page.locator(".js-plotly-plot .scatterlayer .point").first).to_be_visible()  # alexnet instead
+    open_page(page, f"{base_url}/?model=alexnet&input=3x8x8")
+    expect(page.get_by_text(re.compile(r"too small for alexnet"))).to_be_visible()
+    page.get_by_role("button", name="Use 3x63x63").click()
+    expect(page.get_by_test_id("stMetricValue").first).to_have_text("61,100,840")
