@@ -20,6 +20,7 @@ import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
+from .blocks import Block, find_blocks
 from .costs import CONVENTIONS
 from .device import resolve_device, synchronize
 from .errors import ChannelMismatchError, InputShapeError, InputTooSmallError, TraceError, VizcoreError
@@ -68,6 +69,7 @@ class Analysis:
     output_shapes: tuple[Shape, ...]
     totals: Totals
     module_types: dict[str, str] = field(repr=False)  # dotted path -> class name, for containers
+    blocks: tuple[Block, ...] = ()  # branch (fork -> concat) and residual (fork -> add) blocks
     card: ModelCard | None = None
     uncounted_ops: dict[str, int] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
@@ -78,7 +80,7 @@ class Analysis:
         """Layers in execution order; with ``depth``, consecutive layers inside the same block at that
         depth merge into one row (like torchinfo's depth), so a called-twice block stays two rows."""
         rows: list[SummaryRow] = []
-        for key, members in self.blocks(depth):
+        for key, members in self.groups(depth):
             times = [n.time_ms for n in members if n.time_ms is not None]
             rows.append(
                 SummaryRow(
@@ -96,7 +98,7 @@ class Analysis:
             )
         return rows
 
-    def blocks(self, depth: int | None = None, expanded: frozenset[str] = frozenset()) -> list[tuple[str, list[Node]]]:
+    def groups(self, depth: int | None = None, expanded: frozenset[str] = frozenset()) -> list[tuple[str, list[Node]]]:
         """Runs of consecutive layers in the same block at ``depth`` (all layers apart when ``None``);
         a block named in ``expanded`` opens one level further. Runs, not sets, so that a block called
         twice stays two blocks and collapsing never creates a cycle."""
@@ -104,6 +106,14 @@ class Analysis:
             (key, list(group))
             for key, group in itertools.groupby(self.layers, key=lambda n: _block_at(n, depth, expanded))
         ]
+
+    def block(self, name: str) -> Block:
+        """A branch or residual block by its module name, or by its join's name where several blocks
+        share a module (Inception-v3's nested splits)."""
+        for b in self.blocks:
+            if name in (b.join, b.name):
+                return b
+        raise KeyError(name)
 
     def layer(self, name: str) -> Node:
         for node in self.layers:
@@ -174,6 +184,7 @@ class Analysis:
                 "unused_params": self.totals.unused_params,
             },
             "graph": self.graph(),
+            "blocks": [b.to_dict() for b in self.blocks],
             "uncounted_ops": dict(self.uncounted_ops),
             "notes": list(self.notes),
             "card": self.card.to_dict() if self.card else None,
@@ -294,6 +305,7 @@ def analyze(
             unused_params=unused,
         ),
         module_types={path: type(m).__name__ for path, m in module.named_modules() if path},
+        blocks=tuple(find_blocks(layers, result.edges, shape)),
         card=card,
         uncounted_ops=uncounted,
         notes=tuple(notes),

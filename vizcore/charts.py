@@ -65,7 +65,7 @@ def bars(analysis: Analysis, metric: str, group: str = "layer") -> list[Bar]:
         ]
     index = {n.id: i for i, n in enumerate(analysis.layers)}
     out = []
-    for key, members in analysis.blocks(1):
+    for key, members in analysis.groups(1):
         value = sum(values[index[m.id]] for m in members)
         single = len(members) == 1
         cat = category(members[0].op, members[0].type) if single else "block"

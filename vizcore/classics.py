@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 from torch import nn
 from torchvision.models import resnet
-from torchvision.models.resnet import Bottleneck
+from torchvision.models.resnet import BasicBlock, Bottleneck
 
 
 def lenet5(*, num_classes: int = 10) -> nn.Module:
@@ -242,3 +243,30 @@ def resnet101_v1(*, num_classes: int = 1000) -> nn.Module:
 
 def resnet152_v1(*, num_classes: int = 1000) -> nn.Module:
     return _resnet_v1((3, 8, 36, 3), num_classes)
+
+
+class PlainBlock(BasicBlock):  # type: ignore[misc]
+    """ResNet's basic block without its shortcut: two 3x3 convs, nothing added back (He et al.'s
+    "plain" baseline). The projection ResNet would use where the shape changes is dropped too."""
+
+    def __init__(
+        self,
+        inplanes: int,
+        planes: int,
+        stride: int = 1,
+        downsample: nn.Module | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(inplanes, planes, stride, None, *args, **kwargs)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.relu(self.bn1(self.conv1(x)))
+        result: torch.Tensor = self.relu(self.bn2(self.conv2(out)))
+        return result
+
+
+def plain34(*, num_classes: int = 1000) -> nn.Module:
+    """The 34-layer plain network of He et al., Fig. 3 (middle): ResNet-34 with no shortcuts."""
+    model: nn.Module = resnet.ResNet(PlainBlock, [3, 4, 6, 3], num_classes=num_classes)
+    return model

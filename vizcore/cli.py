@@ -40,7 +40,11 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m vizcore", description="Build, trace and count the cost of classic CNNs.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     sub.add_parser("models", help="list every model in the zoo, grouped by family")
-    for name, help_text in (("summary", "per-layer shapes, params, MACs and memory"), ("graph", "the data-flow graph")):
+    for name, help_text in (
+        ("summary", "per-layer shapes, params, MACs and memory"),
+        ("graph", "the data-flow graph"),
+        ("blocks", "branch (fork -> concat) and residual (fork -> add) blocks"),
+    ):
         cmd = sub.add_parser(name, help=help_text)
         cmd.add_argument("model", help="a zoo name, e.g. resnet50 (see `models`)")
         cmd.add_argument("--input", metavar="SHAPE", help="CxHxW or NxCxHxW, e.g. 3x224x224 (default: the model's own)")
@@ -50,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     summary.add_argument("--depth", type=_depth, default=None, help="merge layers below this depth into their block")
     summary.add_argument("--timings", action="store_true", help="also time every layer on the device")
     sub.choices["graph"].add_argument("--format", choices=["dot", "json"], default="dot")
+    sub.choices["blocks"].add_argument("--format", choices=["table", "json"], default="table")
     return parser
 
 
@@ -75,6 +80,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = analyze(args.model, shape, args.device, timings=getattr(args, "timings", False))
         if args.command == "summary":
             text = formats.SUMMARY_FORMATS[args.format](result, args.depth)
+        elif args.command == "blocks":
+            text = (
+                formats.blocks_table(result)
+                if args.format == "table"
+                else json.dumps([b.to_dict() for b in result.blocks], indent=2)
+            )
         else:
             text = formats.dot(result) if args.format == "dot" else json.dumps(result.graph(), indent=2) + "\n"
         sys.stdout.write(text if text.endswith("\n") else text + "\n")

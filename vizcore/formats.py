@@ -185,6 +185,24 @@ def dot(a: Analysis) -> str:
     return "\n".join(lines) + "\n"
 
 
+def blocks_table(a: Analysis) -> str:
+    """One line per block: kind, where it enters and leaves, and per branch its channels and cost."""
+    if not a.blocks:
+        return f"{a.model} has no branch or residual blocks: no fork in its graph meets again in a concatenation or an addition.\n"
+    lines = [
+        f"{a.model}: {sum(b.kind == 'branch' for b in a.blocks)} branch and {sum(b.kind == 'residual' for b in a.blocks)} residual blocks"
+    ]
+    for b in a.blocks:
+        kind = b.kind if b.shortcut is None else f"residual, {b.shortcut} shortcut"
+        lines.append(
+            f"{b.name or '(model)'} [{b.join}] {kind}: {format_shape(b.input_shape)} -> {format_shape(b.output_shape)}, {b.params:,} params, {human_count(b.macs)} MACs"
+        )
+        for i, br in enumerate(b.branches, 1):
+            path = " > ".join(name.removeprefix(b.name + ".") for name in br.layers) or "identity"
+            lines.append(f"  {i}. {br.out_channels} ch, {br.params:,} params, {human_count(br.macs)} MACs: {path}")
+    return "\n".join(lines) + "\n"
+
+
 SUMMARY_FORMATS: dict[str, Callable[[Analysis, int | None], str]] = {
     "table": table,
     "json": to_json,

@@ -112,7 +112,7 @@ class LayerGraph:
 
 def layer_graph(analysis: Analysis, depth: int | None = None, expanded: Sequence[str] = ()) -> LayerGraph:
     """The data-flow graph with blocks below ``depth`` collapsed into one node each, laid out."""
-    blocks = analysis.blocks(depth, frozenset(expanded))
+    blocks = analysis.groups(depth, frozenset(expanded))
     nodes = [GraphNode(0, "input", "input", "input", analysis.input_shape, 0, 0, 0, 0)]
     owner = {0: 0}
     for key, members in blocks:

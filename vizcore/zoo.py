@@ -7,6 +7,7 @@ never after), with a metadata card each; ``list_models()`` and ``get_model()`` a
 from __future__ import annotations
 
 import difflib
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -335,7 +336,10 @@ def _torchvision_entry(name: str) -> _Entry:
     )
 
     def build(**cfg: Any) -> nn.Module:
-        model: nn.Module = torchvision.models.get_model(name, weights=None, **{**build_kwargs, **cfg})
+        with warnings.catch_warnings():
+            # GoogLeNet and Inception-v3 warn that their default init will change; it is not ours to pick
+            warnings.filterwarnings("ignore", "The default weight initialization", FutureWarning)
+            model: nn.Module = torchvision.models.get_model(name, weights=None, **{**build_kwargs, **cfg})
         return model
 
     return _Entry(build, card)
@@ -364,6 +368,13 @@ def _build_registry() -> Mapping[str, _Entry]:
                 (3, 224, 224),
                 "Table 1 of the paper: 5x5 convolutions in the third branch, no batch norm; "
                 "the auxiliary classifiers (training only) are left out.",
+            ),
+            _classic(
+                "plain34",
+                "ResNet",
+                classics.plain34,
+                (3, 224, 224),
+                "ResNet-34 without its shortcuts: the plain baseline of He et al., Fig. 3.",
             ),
             _classic(
                 "resnet50_v1",
