@@ -16,6 +16,7 @@ import streamlit as st
 import torch
 
 import vizcore
+import vizcore.blocks
 
 DEFAULT_MODEL = "alexnet"
 DEPTHS: list[str] = ["all", "1", "2", "3", "4", "5", "6"]
@@ -104,6 +105,8 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/layer_graph.py", "Layer graph", ":material/account_tree:"),
     ("pages/cost_charts.py", "Cost charts", ":material/bar_chart:"),
     ("pages/compare.py", "Compare", ":material/compare_arrows:"),
+    ("pages/branch_diagrams.py", "Branch blocks", ":material/call_split:"),
+    ("pages/residual_flows.py", "Residual blocks", ":material/merge_type:"),
 )
 
 
@@ -150,7 +153,13 @@ def _leave_presentation() -> None:
 
 # Page choices that only make sense for one model (block names, a depth suited to its size).
 # key -> URL param
-MODEL_SPECIFIC: Mapping[str, str] = {"graph_depth": "depth", "overview_depth": "depth", "graph_expanded": "expand"}
+MODEL_SPECIFIC: Mapping[str, str] = {
+    "graph_depth": "depth",
+    "overview_depth": "depth",
+    "graph_expanded": "expand",
+    "branch_block": "block",
+    "residual_block": "block",
+}
 
 
 def _on_model_change() -> None:
@@ -200,3 +209,46 @@ def current_analysis() -> vizcore.Analysis:
 def _set_input(value: str) -> None:
     st.session_state["input"] = value
     st.session_state["_input"] = value
+
+
+def use_model(name: str) -> None:
+    """Switch the shared model (a button's callback), as if picked in the sidebar."""
+    st.session_state["model"] = name
+    st.session_state["_model"] = name
+    _on_model_change()
+
+
+def block_label(block: vizcore.blocks.Block, blocks: list[vizcore.blocks.Block]) -> str:
+    """A block's module name, with its join where several blocks share the module (nested splits)."""
+    shared = sum(b.name == block.name for b in blocks) > 1
+    return f"{block.name or '(model)'} [{block.join}]" if shared else block.name or "(model)"
+
+
+def choose_block(blocks: list[vizcore.blocks.Block], key: str) -> vizcore.blocks.Block:
+    """A block picker seeded from ``?block=`` (a module or join name); an unknown name is reported."""
+    joins = [b.join for b in blocks]
+
+    def parse(value: str) -> str | None:
+        return next((b.join for b in blocks if value in (b.join, b.name)), None)
+
+    init_from_url(key, "block", joins[0], parse)
+    if st.session_state[key] not in joins:  # the model changed under a remembered choice
+        st.session_state[key] = joins[0]
+    show_url_problems()
+    labels = {b.join: block_label(b, blocks) for b in blocks}
+    chosen = st.selectbox("Block", joins, key=key, format_func=labels.__getitem__)
+    remember(key)
+    return blocks[joins.index(chosen)]
+
+
+def blocks_of_kind(result: vizcore.Analysis, kind: str, examples: tuple[str, ...]) -> list[vizcore.blocks.Block]:
+    """The model's blocks of ``kind``; where it has none, say so, offer models that do, and stop."""
+    blocks = [b for b in result.blocks if b.kind == kind]
+    if blocks:
+        return blocks
+    join = "a concatenation" if kind == "branch" else "an addition"
+    st.info(f"{result.model} has no {kind} blocks: no fork in its graph meets again in {join}. Try one of these:")
+    for column, name in zip(st.columns(len(examples)), examples, strict=True):
+        column.button(name, on_click=use_model, args=(name,), key=f"try_{name}")
+    sync_url(shared_params())
+    st.stop()

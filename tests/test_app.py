@@ -73,3 +73,39 @@ def test_compare_reproduces_the_lecture() -> None:
     assert "nosuchnet" in at.warning[0].value
     text = " ".join(m.value for m in at.markdown)
     assert "**2.3x** the parameters" in text and "**21.7x** its multiply-adds" in text
+
+
+@pytest.mark.parametrize(
+    ("page", "model"),
+    [
+        ("pages/branch_diagrams.py", "googlenet"),
+        ("pages/branch_diagrams.py", "inception_v3"),
+        ("pages/residual_flows.py", "resnet50"),
+        ("pages/residual_flows.py", "mobilenet_v2"),
+    ],
+)
+def test_block_pages_run(page: str, model: str) -> None:
+    at = run(page, model=model)
+    assert not at.exception, at.exception
+    assert not at.error and not at.warning
+
+
+def test_block_pages_answer_bad_choices() -> None:
+    at = run("pages/branch_diagrams.py", model="alexnet")
+    assert not at.exception and "has no branch blocks" in at.info[0].value
+    at.button(key="try_googlenet").click().run()
+    assert (
+        not at.exception
+        and at.selectbox(key="model").value == "googlenet"
+        and at.selectbox(key="branch_block").value == "inception3a.cat"
+    )
+    at = run("pages/residual_flows.py", model="resnet50", block="layer9.9")
+    assert not at.exception and "?block=layer9.9 is not valid here" in at.warning[0].value
+    assert at.selectbox(key="residual_block").value == "layer1.0.add"
+
+
+def test_residual_step_through() -> None:
+    at = run("pages/residual_flows.py", model="resnet18", block="layer2.0")
+    assert at.selectbox(key="residual_block").value == "layer2.0.add"
+    at.slider(key="residual_step_layer2.0.add").set_value(3).run()
+    assert not at.exception and at.metric[0].label.startswith("Step 3 of")

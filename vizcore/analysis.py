@@ -115,6 +115,10 @@ class Analysis:
                 return b
         raise KeyError(name)
 
+    def node(self, node_id: int) -> Node:
+        """A layer by its graph id (ids start at 1; 0 is the input)."""
+        return self.layers[node_id - 1]
+
     def layer(self, name: str) -> Node:
         for node in self.layers:
             if node.name == name:

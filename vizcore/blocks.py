@@ -21,6 +21,7 @@ JOIN_KINDS = {"cat": "branch", "concat": "branch", "concatenate": "branch", "add
 @dataclass(frozen=True)
 class Branch:
     layers: tuple[str, ...]  # layer names in execution order; empty for an identity path
+    ids: tuple[int, ...]  # the same layers' node ids (a module called twice has one name, two ids)
     out_channels: int
     params: int
     macs: int
@@ -48,6 +49,8 @@ class Block:
     output_shape: Shape
     after: str | None  # the activation applied to the join's output, if one follows
     layers: tuple[str, ...]  # every layer of the block, in execution order
+    join_id: int
+    after_id: int | None
 
     @property
     def params(self) -> int:
@@ -107,6 +110,7 @@ def find_blocks(layers: Sequence[Node], edges: Sequence[tuple[int, int]], input_
         inside = _between(fork, join.id, preds, succs)
         branches = tuple(_branch(src, fork, inside, nodes, preds, input_shape) for src in preds[join.id])
         skip = min(branches, key=lambda b: len(b.layers))
+        after = next((s for s in succs[join.id] if nodes[s].op in _ACTIVATIONS), None)
         blocks.append(
             Block(
                 name=_common_module([nodes[i] for i in inside]),
@@ -117,8 +121,10 @@ def find_blocks(layers: Sequence[Node], edges: Sequence[tuple[int, int]], input_
                 shortcut=("identity" if not skip.layers else "projection") if kind == "residual" else None,
                 input_shape=nodes[fork].output_shape if fork else input_shape,
                 output_shape=join.output_shape,
-                after=next((nodes[s].name for s in succs[join.id] if nodes[s].op in _ACTIVATIONS), None),
+                after=nodes[after].name if after is not None else None,
                 layers=tuple(nodes[i].name for i in sorted(inside)),
+                join_id=join.id,
+                after_id=after,
             )
         )
     return blocks
@@ -186,6 +192,7 @@ def _branch(
     shape = nodes[src].output_shape if src else input_shape
     return Branch(
         layers=tuple(n.name for n in ordered),
+        ids=tuple(n.id for n in ordered),
         out_channels=shape[1] if len(shape) > 1 else 0,
         params=sum(n.params for n in ordered),
         macs=sum(n.macs for n in ordered),

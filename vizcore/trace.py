@@ -43,6 +43,8 @@ class Node:
     call: int  # 1 for a module's first call, 2 for its second, ...
     counted: bool  # False when no cost rule covers the op
     time_ms: float | None = None
+    kernel: tuple[int, ...] = ()  # convolutions and pooling: kernel size ...
+    stride: tuple[int, ...] = ()  # ... and stride, for diagrams
 
 
 @dataclass
@@ -77,6 +79,24 @@ class _Failure(Exception):
 
 def _shape(t: torch.Tensor) -> Shape:
     return tuple(int(d) for d in t.shape)
+
+
+def _window(
+    pending: _Pending, attribute: str, args: tuple[Any, ...], kwargs: Mapping[str, Any], index: int
+) -> tuple[int, ...]:
+    """Kernel size or stride of a convolution or pooling (module attribute, or a functional pool's
+    argument) as a tuple; () for every other op."""
+    if pending.module is not None:
+        value = getattr(pending.module, attribute, None)
+    elif "pool" in pending.op and "adaptive" not in pending.op:
+        value = kwargs.get(attribute, args[index] if len(args) > index else None)
+    else:
+        return ()
+    if isinstance(value, int):
+        return (value, value)
+    if isinstance(value, (tuple, list)) and all(isinstance(v, int) for v in value):
+        return tuple(value)
+    return ()
 
 
 def _storage_key(t: torch.Tensor) -> int | None:
@@ -195,6 +215,8 @@ class Tracer:
                 call=call,
                 counted=cost is not None,
                 time_ms=elapsed,
+                kernel=_window(pending, "kernel_size", call_args, call_kwargs, 1),
+                stride=_window(pending, "stride", call_args, call_kwargs, 2),
             )
         )
         for src in dict.fromkeys(self.producers[id(t)] for t in pending.inputs if id(t) in self.producers):

@@ -1,0 +1,139 @@
+"""Branch diagrams: an inception-style block's parallel branches, what its 1x1 reductions save, and
+GoogLeNet against the paper's Table 1."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+import vizcore
+from pages import (
+    analysis_for,
+    block_label,
+    blocks_of_kind,
+    choose_block,
+    current_analysis,
+    setup,
+    shared_params,
+    sync_url,
+)
+from vizcore.diagrams import branch_dot, googlenet_table, reduction_savings
+from vizcore.formats import human_count
+
+setup()
+result = current_analysis()
+st.title(f"{result.model}: branch blocks")
+blocks = blocks_of_kind(result, "branch", ("googlenet", "inception_v3", "squeezenet1_1"))
+
+block = choose_block(blocks, "branch_block")
+sync_url({**shared_params(), "block": block.join})
+left, right = st.columns([3, 2])
+with left:
+    st.graphviz_chart(branch_dot(result, block), width="stretch")
+with right:
+    st.markdown(
+        f"**{block_label(block, blocks)}** takes {vizcore.format_shape(block.input_shape[1:])} from `{block.fork}` and "
+        f"concatenates {len(block.branches)} branches into {vizcore.format_shape(block.output_shape[1:])}: "
+        + " + ".join(str(b.out_channels) for b in block.branches)
+        + f" = {block.output_shape[1]} channels."
+    )
+    names = [f"branch {i}" for i in range(1, len(block.branches) + 1)]
+    fig = go.Figure(
+        [
+            go.Bar(
+                name=label,
+                x=names,
+                y=[100 * v / max(total, 1) for v in values],
+                customdata=values,
+                hovertemplate=f"%{{x}}: %{{customdata:,}} {label} (%{{y:.1f}}%)<extra></extra>",
+            )
+            for label, values, total in (
+                ("params", [b.params for b in block.branches], block.params),
+                ("MACs", [b.macs for b in block.branches], block.macs),
+            )
+        ]
+    )
+    fig.update_layout(
+        barmode="group",
+        height=320,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        yaxis={"title": "% of the block"},
+        legend={"orientation": "h", "y": 1.1},
+    )
+    st.plotly_chart(fig, key="branch_bars")
+    savings = reduction_savings(result, block)
+    if savings:
+        st.markdown(
+            "**What the 1x1 reductions buy** (the same branch with its larger convolution fed the block's input directly):"
+        )
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "branch": s.branch,
+                        "MACs with": s.macs_with,
+                        "MACs without": s.macs_without,
+                        "params with": s.params_with,
+                        "params without": s.params_without,
+                    }
+                    for s in savings
+                ]
+            ),
+            hide_index=True,
+            column_config={
+                c: st.column_config.NumberColumn(format="localized")
+                for c in ("MACs with", "MACs without", "params with", "params without")
+            },
+        )
+        saved = sum(s.macs_without - s.macs_with for s in savings)
+        st.caption(
+            f"Together they save {human_count(saved)} MACs, {100 * saved / (block.macs + saved):.0f}% of what the block would cost without them."
+        )
+    else:
+        st.caption("No branch here reduces its channels with a 1x1 convolution before a larger one.")
+
+if result.model in ("googlenet", "googlenet_paper"):
+    st.subheader("Against the paper's Table 1")
+    device = st.session_state.get("device", "auto")
+    paper = analysis_for("googlenet_paper", (1, 3, 224, 224), device)
+    tv = analysis_for("googlenet", (1, 3, 224, 224), device)
+    rows = googlenet_table(paper, tv)
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "module": r.module,
+                    "Table 1 params": r.paper_params,
+                    "googlenet_paper params": r.ours_params,
+                    "torchvision params": r.torchvision_params,
+                    "Table 1 MACs": r.paper_macs,
+                    "googlenet_paper MACs": r.ours_macs,
+                    "torchvision MACs": r.torchvision_macs,
+                    "check": "differs by over 5%" if r.flagged else "",
+                }
+                for r in rows
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            c: st.column_config.NumberColumn(format="localized")
+            for c in (
+                "Table 1 params",
+                "googlenet_paper params",
+                "torchvision params",
+                "Table 1 MACs",
+                "googlenet_paper MACs",
+                "torchvision MACs",
+            )
+        },
+    )
+    flagged = [r.module for r in rows if r.flagged]
+    st.markdown(
+        "`googlenet_paper` is built from the channel sizes of Table 1 itself (5x5 convolutions, no batch norm), so where its count "
+        "and the printed figure disagree, the printed figure is inconsistent with the table's own columns"
+        + (f": **{', '.join(flagged)}**." if flagged else ".")
+        + " torchvision's variant uses 3x3 instead of 5x5 in the third branch (fewer params and MACs) and batch norm "
+        "after every convolution (its convolutions have no bias)."
+    )

@@ -1,0 +1,254 @@
+"""Diagrams of branch and residual blocks as Graphviz DOT text (rendered in the browser by the app, or
+by ``dot`` anywhere), plus the numbers that go beside them. Pure functions from records to text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .analysis import Analysis
+from .blocks import Block, Branch
+from .classics import GOOGLENET_TABLE1_COSTS
+from .formats import human_count
+from .graphview import CATEGORY_COLORS, category
+from .shapes import format_shape
+from .trace import Node
+
+HIGHLIGHT = "#ffd400"
+BOTTLENECK = "#f4a6a6"
+
+
+def _q(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def describe(node: Node) -> str:
+    """``3x3 conv /2, 192`` for a convolution; ``3x3 max_pool /1`` for pooling; else the type."""
+    size = "x".join(map(str, node.kernel)) if node.kernel else ""
+    stride = f" /{node.stride[0]}" if node.stride and node.stride[0] != 1 else ""
+    if node.op.startswith("conv"):
+        return f"{size} conv{stride}, {node.output_shape[1]}"
+    if "pool" in node.op and size:
+        return f"{size} {node.type if node.kind == 'module' else node.op}{stride}"
+    return node.type
+
+
+def is_bottleneck(node: Node, branch: Branch, analysis: Analysis) -> bool:
+    """A 1x1 convolution that reduces channels before a larger convolution on the same branch."""
+    if not (node.op.startswith("conv") and node.kernel and all(k == 1 for k in node.kernel)):
+        return False
+    later = [analysis.node(i) for i in branch.ids[branch.ids.index(node.id) + 1 :]]
+    reduces = node.output_shape[1] < node.input_shapes[0][1]
+    return reduces and any(n.op.startswith("conv") and any(k > 1 for k in n.kernel) for n in later)
+
+
+def _node(node: Node, highlight: int | None, bottleneck: bool = False, prefix: str = "") -> str:
+    fill = (
+        HIGHLIGHT
+        if node.id == highlight
+        else BOTTLENECK
+        if bottleneck
+        else CATEGORY_COLORS.get(category(node.op, node.type), "#dddddd")
+    )
+    label = f"{node.name.removeprefix(prefix)}\\n{describe(node)}{' (1x1 bottleneck)' if bottleneck else ''}\\n{format_shape(node.output_shape[1:])}"
+    font = "black" if fill in (HIGHLIGHT, BOTTLENECK) else "white"
+    return f"n{node.id} [label={_q(label).replace(chr(92) * 2 + 'n', chr(92) + 'n')}, fillcolor={_q(fill)}, fontcolor={font}];"
+
+
+_HEADER = [
+    "digraph block {",
+    "  rankdir=TB; nodesep=0.3; ranksep=0.35;",
+    '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=10];',
+    '  edge [color="#777777"];',
+]
+
+
+def _chain(
+    analysis: Analysis,
+    ids: tuple[int, ...],
+    start: str,
+    highlight: int | None,
+    prefix: str,
+    nodes: list[str],
+    edges: list[str],
+    bottlenecks: frozenset[int] = frozenset(),
+) -> str:
+    """Node statements for a path (into ``nodes``, for its cluster) and its edges (into ``edges``,
+    emitted after the clusters: an edge named inside a cluster would pull its ends into it)."""
+    previous = start
+    for node_id in ids:
+        nodes.append("    " + _node(analysis.node(node_id), highlight, node_id in bottlenecks, prefix))
+        edges.append(f"  {previous} -> n{node_id};")
+        previous = f"n{node_id}"
+    return previous
+
+
+def _entry(block: Block) -> str:
+    return f'  "in" [label={_q(f"{block.fork}: {format_shape(block.input_shape[1:])}")}, fillcolor="#2ca02c", fontcolor=white];'
+
+
+def branch_dot(analysis: Analysis, block: Block, highlight: int | None = None) -> str:
+    """The input, each branch's layers side by side (1x1 bottlenecks marked), and the concatenation
+    with the channels each branch contributes."""
+    prefix = f"{block.name}." if block.name else ""
+    lines, edges = [*_HEADER, _entry(block)], list[str]()
+    join = analysis.node(block.join_id)
+    for i, branch in enumerate(block.branches, 1):
+        marked = frozenset(n for n in branch.ids if is_bottleneck(analysis.node(n), branch, analysis))
+        lines.append(
+            f'  subgraph "cluster_{i}" {{ label={_q(f"branch {i}: {branch.out_channels} ch")}; style=rounded; color="#999999";'
+        )
+        if branch.ids:
+            last = _chain(analysis, branch.ids, '"in"', highlight, prefix, lines, edges, marked)
+        else:
+            lines.append(f'    "identity_{i}" [label="identity", shape=plaintext, style=""];')
+            edges.append(f'  "in" -> "identity_{i}";')
+            last = f'"identity_{i}"'
+        lines.append("  }")
+        edges.append(f"  {last} -> n{join.id} [label={_q(f' +{branch.out_channels}')}];")
+    concat = f"concatenate: {format_shape(join.output_shape[1:])}"
+    lines.append(f"  n{join.id} [label={_q(concat)}, fillcolor={_q(CATEGORY_COLORS['concat'])}];")
+    return "\n".join([*lines, *edges, "}"]) + "\n"
+
+
+def residual_dot(analysis: Analysis, block: Block, highlight: int | None = None) -> str:
+    """The main path and the shortcut (identity or projection) meeting at the add, then the
+    activation after it; ``highlight`` colours one layer, for stepping through in a lecture."""
+    prefix = f"{block.name}." if block.name else ""
+    lines, edges = [*_HEADER, _entry(block)], list[str]()
+    join = analysis.node(block.join_id)
+    lines.append('  subgraph "cluster_main" { label="main path"; style=rounded; color="#999999";')
+    last = _chain(analysis, block.main.ids, '"in"', highlight, prefix, lines, edges)
+    lines.append("  }")
+    edges.append(f"  {last} -> n{join.id};")
+    skip = block.skip
+    if skip.ids:
+        lines.append(
+            '  subgraph "cluster_skip" { label="shortcut: projection"; style="rounded,dashed"; color="#d62728";'
+        )
+        last = _chain(analysis, skip.ids, '"in"', highlight, prefix, lines, edges)
+        lines.append("  }")
+        change = f" {format_shape(block.input_shape[1:])} -> {format_shape(skip.output_shape[1:])}"
+        edges.append(f'  {last} -> n{join.id} [label={_q(change)}, color="#d62728"];')
+    else:
+        edges.append(f'  "in" -> n{join.id} [label=" identity", style=dashed, color="#d62728"];')
+    fill = HIGHLIGHT if join.id == highlight else CATEGORY_COLORS["add"]
+    add = f"add: {format_shape(join.output_shape[1:])}"
+    lines.append(
+        f"  n{join.id} [label={_q(add)}, shape=ellipse, fillcolor={_q(fill)}, fontcolor={'black' if fill == HIGHLIGHT else 'white'}];"
+    )
+    if block.after_id is not None:
+        lines.append("  " + _node(analysis.node(block.after_id), highlight, prefix=prefix))
+        edges.append(f"  n{join.id} -> n{block.after_id};")
+    return "\n".join([*lines, *edges, "}"]) + "\n"
+
+
+def flow_steps(block: Block) -> list[int]:
+    """Node ids in the order to walk through a residual block: the main path, the shortcut's layers,
+    the add, the activation after it."""
+    return [*block.main.ids, *block.skip.ids, block.join_id, *([block.after_id] if block.after_id is not None else [])]
+
+
+def stage_dot(analysis: Analysis, blocks: list[Block]) -> str:
+    """A stage's blocks in order, with the shape each one hands on and where the projections sit."""
+    lines = [*_HEADER[:-1], "  rankdir=LR;", '  edge [color="#777777"];']
+    previous = None
+    for b in blocks:
+        color = CATEGORY_COLORS["add"] if b.shortcut == "projection" else CATEGORY_COLORS["block"]
+        label = f"{b.name}\\n{b.shortcut} shortcut\\n{format_shape(b.input_shape[1:])} -> {format_shape(b.output_shape[1:])}"
+        lines.append(
+            f"  {_q(b.name)} [label={_q(label).replace(chr(92) * 2 + 'n', chr(92) + 'n')}, fillcolor={_q(color)}, fontcolor=white];"
+        )
+        if previous:
+            lines.append(f"  {_q(previous)} -> {_q(b.name)};")
+        previous = b.name
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class Saving:
+    branch: int
+    reduce: str
+    conv: str
+    params_with: int
+    params_without: int
+    macs_with: int
+    macs_without: int
+
+
+def reduction_savings(analysis: Analysis, block: Block) -> list[Saving]:
+    """What each branch's 1x1 reduction saves: the same branch with its larger convolution fed the
+    block's input directly (computed from the layer sizes, not quoted)."""
+    savings = []
+    in_channels = block.input_shape[1]
+    for i, branch in enumerate(block.branches, 1):
+        nodes = [analysis.node(i) for i in branch.ids]
+        reduce = next((n for n in nodes if is_bottleneck(n, branch, analysis)), None)
+        if reduce is None:
+            continue
+        conv = next(
+            n for n in nodes[nodes.index(reduce) + 1 :] if n.op.startswith("conv") and any(k > 1 for k in n.kernel)
+        )
+        reduced = conv.input_shapes[0][1]
+        per_input_channel = conv.macs // reduced  # MACs scale with the input channels
+        weights_per_input = (conv.params - _bias(conv)) // reduced
+        without_macs = per_input_channel * in_channels
+        without_params = weights_per_input * in_channels + _bias(conv)
+        # the layers between the 1x1 and the big conv (its norm, its activation) would go with it
+        between = nodes[nodes.index(reduce) : nodes.index(conv)]
+        savings.append(
+            Saving(
+                branch=i,
+                reduce=reduce.name,
+                conv=conv.name,
+                params_with=sum(n.params for n in between) + conv.params,
+                params_without=without_params,
+                macs_with=sum(n.macs for n in between) + conv.macs,
+                macs_without=without_macs,
+            )
+        )
+    return savings
+
+
+def _bias(conv: Node) -> int:
+    """A convolution's bias count: its parameters minus its weights, and the weights are its MACs per
+    output position (one multiply-add per weight at each position)."""
+    positions = 1
+    for d in (conv.output_shape[0], *conv.output_shape[2:]):
+        positions *= d
+    return conv.params - conv.macs // positions
+
+
+@dataclass(frozen=True)
+class TableRow:
+    module: str
+    paper_params: int
+    paper_macs: int
+    ours_params: int
+    ours_macs: int
+    torchvision_params: int
+    torchvision_macs: int
+
+    @property
+    def flagged(self) -> bool:
+        """Where the paper's printed number and the count from its own layer sizes differ by over 5%."""
+        return (
+            abs(self.ours_params - self.paper_params) > 0.05 * self.paper_params
+            or abs(self.ours_macs - self.paper_macs) > 0.05 * self.paper_macs
+        )
+
+
+def googlenet_table(paper: Analysis, torchvision: Analysis) -> list[TableRow]:
+    """All nine inception modules: Table 1 as printed, ``googlenet_paper`` counted, torchvision's variant."""
+    rows = []
+    for module, (params, macs) in GOOGLENET_TABLE1_COSTS.items():
+        ours, tv = paper.block(module), torchvision.block(module)
+        rows.append(TableRow(module, params, macs, ours.params, ours.macs, tv.params, tv.macs))
+    return rows
+
+
+def saving_text(s: Saving) -> str:
+    return (
+        f"branch {s.branch}: {human_count(s.macs_without)} MACs without the 1x1 reduction, "
+        f"{human_count(s.macs_with)} with it ({s.macs_without / max(s.macs_with, 1):.1f}x fewer)"
+    )
