@@ -10,6 +10,7 @@ survive a page switch on its own, so every choice also lives under a ``_``-prefi
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
@@ -18,6 +19,7 @@ import torch
 import vizcore
 import vizcore.blocks
 
+ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_MODEL = "alexnet"
 DEPTHS: list[str] = ["all", "1", "2", "3", "4", "5", "6"]
 
@@ -107,6 +109,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/compare.py", "Compare", ":material/compare_arrows:"),
     ("pages/branch_diagrams.py", "Branch blocks", ":material/call_split:"),
     ("pages/residual_flows.py", "Residual blocks", ":material/merge_type:"),
+    ("pages/classify.py", "Classify a photo", ":material/photo_camera:"),
 )
 
 

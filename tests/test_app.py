@@ -109,3 +109,25 @@ def test_residual_step_through() -> None:
     assert at.selectbox(key="residual_block").value == "layer2.0.add"
     at.slider(key="residual_step_layer2.0.add").set_value(3).run()
     assert not at.exception and at.metric[0].label.startswith("Step 3 of")
+
+
+def test_classify_page_offline_default() -> None:
+    at = run("pages/classify.py", sample="coffee")
+    assert not at.exception, at.exception
+    assert not at.error and not at.warning
+    assert "EfficientNet-Lite0" in " ".join(c.value for c in at.caption)
+
+
+def test_classify_page_random_weights_are_not_shown_as_predictions() -> None:
+    at = run("pages/classify.py", model="resnet18", weights="random")
+    assert not at.exception
+    assert "random weights" in at.warning[0].value and "not shown" in at.warning[0].value
+
+
+def test_classify_page_offline_torchvision_weights(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))  # an empty hub cache; the network is not reachable here
+    at = run("pages/classify.py", model="resnet18", weights="torchvision")
+    assert not at.exception
+    assert "offline" in at.error[0].value or "cache" in at.error[0].value
+    at.button[-1].click().run()  # "Use EfficientNet-Lite0 (offline) instead"
+    assert not at.exception and not at.error and at.radio(key="classify_source").value == "default"

@@ -122,3 +122,16 @@ def test_block_diagrams_render(page: Page, base_url: str, url: str, text: str) -
     expect(diagram).to_be_visible()
     expect(diagram.get_by_text(text)).to_be_visible()
     assert diagram.locator("g.node").count() >= 5
+
+
+def test_upload_a_photo_and_see_top5_and_cam(page: Page, base_url: str, tmp_path: Path) -> None:
+    from PIL import Image
+    from skimage import data
+
+    photo = tmp_path / "espresso.png"
+    Image.fromarray(data.coffee()).save(photo)
+    open_page(page, f"{base_url}/classify")
+    page.locator("input[type='file']").first.set_input_files(str(photo))
+    expect(page.get_by_text("Top 5: espresso", exact=False)).to_be_visible()
+    expect(page.get_by_text("Grad-CAM for espresso")).to_be_visible()
+    expect(page.locator("[data-testid='stImage'] img").nth(1)).to_be_visible()  # the CAM overlay

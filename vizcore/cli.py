@@ -10,6 +10,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import NoReturn
 
 from . import formats
@@ -49,6 +50,17 @@ def _parser() -> argparse.ArgumentParser:
         cmd.add_argument("model", help="a zoo name, e.g. resnet50 (see `models`)")
         cmd.add_argument("--input", metavar="SHAPE", help="CxHxW or NxCxHxW, e.g. 3x224x224 (default: the model's own)")
         cmd.add_argument("--device", default=None, help="auto, cpu, cuda or mps (default: the best available)")
+    predict = sub.add_parser("predict", help="classify a photo with a pretrained network")
+    predict.add_argument("image", help="a JPEG, PNG, GIF, BMP, TIFF or WebP file")
+    predict.add_argument(
+        "--model", default=None, help="a zoo name with torchvision weights (default: efficientnet_lite0, offline)"
+    )
+    predict.add_argument(
+        "--weights", metavar="FILE", help="your own state_dict for --model (.pth, .pt or .safetensors)"
+    )
+    predict.add_argument("--top", type=_depth, default=5, help="how many predictions (default 5)")
+    predict.add_argument("--format", choices=["table", "json"], default="table")
+    predict.add_argument("--device", default=None, help="auto, cpu, cuda or mps (default: the best available)")
     summary = sub.choices["summary"]
     summary.add_argument("--format", choices=sorted(formats.SUMMARY_FORMATS), default="table")
     summary.add_argument("--depth", type=_depth, default=None, help="merge layers below this depth into their block")
@@ -70,11 +82,44 @@ def _models() -> str:
     return "\n".join(lines).lstrip() + "\n"
 
 
+def _predict(args: argparse.Namespace) -> str:
+    from . import inference  # timm and Pillow load only for this command
+
+    image = inference.load_image(args.image)
+    name = args.model or inference.DEFAULT_MODEL
+    if args.weights:
+        try:
+            data = Path(args.weights).read_bytes()
+        except OSError as exc:
+            raise VizcoreError(f"cannot read {args.weights} ({exc.strerror}).") from exc
+        clf = inference.file_classifier(name, data, os.path.basename(args.weights), args.device)
+    elif name == inference.DEFAULT_MODEL:
+        clf = inference.default_classifier(args.device)
+    else:
+        clf = inference.torchvision_classifier(name, args.device)
+    result = inference.classify(clf, image, args.top)
+    predictions = [{"label": p.label, "index": p.index, "prob": p.prob} for p in result.predictions]
+    if args.format == "json":
+        return (
+            json.dumps(
+                {"model": clf.name, "weights": clf.weights, "device": str(clf.device), "predictions": predictions},
+                indent=2,
+            )
+            + "\n"
+        )
+    lines = [f"{clf.name} ({clf.weights}) on {clf.device}, {result.forward_ms:.1f} ms"]
+    lines += [f"{p.prob:7.2%}  {p.label} ({p.index})" for p in result.predictions]
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "models":
             sys.stdout.write(_models())
+            return 0
+        if args.command == "predict":
+            sys.stdout.write(_predict(args))
             return 0
         shape = parse_shape(args.input) if args.input else None
         result = analyze(args.model, shape, args.device, timings=getattr(args, "timings", False))

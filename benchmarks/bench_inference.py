@@ -1,0 +1,51 @@
+"""Upload to top-5 against the bare preprocess + forward of the same model, side by side on the CPU
+(target: at most 2x). The model is built and loaded once, as the app does, not per upload.
+Run from the repository root: ``.venv/bin/python benchmarks/bench_inference.py``."""
+
+from __future__ import annotations
+
+import io
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
+
+import torch
+from PIL import Image
+
+from vizcore import inference
+
+ROUNDS = 20
+
+
+def main() -> None:
+    torch.set_num_threads(max(1, torch.get_num_threads()))
+    start = time.perf_counter()
+    clf = inference.default_classifier("cpu")
+    print(f"load EfficientNet-Lite0 once: {time.perf_counter() - start:.2f} s")
+    upload = (Path(__file__).resolve().parents[1] / "assets" / "samples" / "cat.jpg").read_bytes()
+    decoded = Image.open(io.BytesIO(upload)).convert("RGB")
+
+    def bare() -> None:
+        with torch.no_grad():
+            clf.model(clf.transform(decoded).unsqueeze(0)).softmax(-1)
+
+    def ours() -> None:
+        inference.classify(clf, inference.load_image(upload), top=5)
+
+    for fn in (bare, ours):  # warm-up
+        fn()
+    bare_s, ours_s = [], []
+    for _ in range(ROUNDS):  # interleaved, so both see the same machine
+        for fn, out in ((bare, bare_s), (ours, ours_s)):
+            t = time.perf_counter()
+            fn()
+            out.append(time.perf_counter() - t)
+    b, o = statistics.median(bare_s), statistics.median(ours_s)
+    print(f"bare preprocess + forward: {b * 1e3:.1f} ms; upload bytes -> decoded, checked, top-5: {o * 1e3:.1f} ms; ratio {o / b:.2f} (target <= 2)")
+
+
+if __name__ == "__main__":
+    main()

