@@ -191,3 +191,23 @@ def test_predict_cli(cli, tmp_path: Path) -> None:
     assert bad.returncode == 1 and len(bad.stderr.strip().splitlines()) == 1 and "not an image" in bad.stderr
     missing = cli("predict", str(tmp_path / "nope.jpg"))
     assert missing.returncode == 1 and "cannot be read" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_shared_classifier_is_safe_across_threads(lite0: inference.Classifier) -> None:
+    """The app shares one cached classifier between sessions: hooks for Grad-CAM and feature maps must
+    never leak into another thread's forward pass."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    x = lite0.transform(Image.fromarray(data.coffee())).unsqueeze(0)
+
+    def work(i: int) -> str:
+        if i % 3 == 0:
+            inference.grad_cam(lite0, x, 967)
+        elif i % 3 == 1:
+            inference.feature_maps(lite0, x, inference.conv_layers(lite0)[2])
+        return inference.classify(lite0, Image.fromarray(data.coffee())).predictions[0].label
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        labels = list(pool.map(work, range(12)))
+    assert labels == ["espresso"] * 12
+    assert not any(m._forward_hooks for m in lite0.model.modules())

@@ -12,8 +12,10 @@ import contextlib
 import copy
 import itertools
 import re
+import time
+from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import torch
@@ -244,6 +246,8 @@ def analyze(
     size. ``device`` defaults to the best available (CUDA, MPS, CPU). ``timings=True`` also runs the
     model for real on that device and times every layer (synchronised). ``cfg`` goes to the zoo builder.
     """
+    if not isinstance(model, (str, nn.Module)):
+        raise VizcoreError(f"model must be a zoo name or a torch.nn.Module, not {type(model).__name__}.")
     target = resolve_device(device)
     card = get_card(model) if isinstance(model, str) else None
     if input_shape is None:
@@ -252,8 +256,6 @@ def analyze(
         input_shape = card.input_size
     shape = normalize_shape(input_shape)
     name = model if isinstance(model, str) else type(model).__name__
-    if not isinstance(model, (str, nn.Module)):
-        raise VizcoreError(f"model must be a zoo name or a torch.nn.Module, not {type(model).__name__}.")
 
     source = _model_source(model, cfg)
     module, traced_on = source(META)
@@ -277,10 +279,7 @@ def analyze(
 
     all_params = {id(p): p.numel() for p in module.parameters()}
     unused = sum(n for pid, n in all_params.items() if pid not in result.used_param_ids)
-    uncounted: dict[str, int] = {}
-    for n in layers:
-        if not n.counted:
-            uncounted[n.op] = uncounted.get(n.op, 0) + 1
+    uncounted = dict(Counter(n.op for n in layers if not n.counted))
     notes = list(card.notes) if card else []
     if unused:
         notes.append(f"{unused:,} parameters belong to modules that did not run in eval mode and are not counted.")
@@ -290,7 +289,6 @@ def analyze(
         notes.append(f"{len(repeated)} modules are called more than once and counted at every call: {listed}.")
     if uncounted:
         notes.append(f"No cost rule for: {', '.join(sorted(uncounted))} (counted as zero).")
-    macs = sum(n.macs for n in layers)
     return Analysis(
         model=name,
         input_shape=shape,
@@ -303,7 +301,7 @@ def analyze(
         output_shapes=tuple(result.output_shapes),
         totals=Totals(
             params=sum(n.params for n in layers),
-            macs=macs,
+            macs=sum(n.macs for n in layers),
             flops=sum(n.flops for n in layers),
             activation_bytes=sum(n.output_bytes for n in layers if n.new_memory),
             unused_params=unused,
@@ -513,9 +511,6 @@ def _time_layers(
 ) -> tuple[tuple[Node, ...], float]:
     """Per-layer wall time of a real forward pass on ``device``, synchronised around every layer,
     after one warm-up pass; and the whole forward pass timed on its own, without hooks."""
-    import time
-    from dataclasses import replace
-
     inputs = torch.randn(shape, dtype=dtype, device=device)
     module.eval()
     with torch.no_grad():

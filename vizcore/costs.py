@@ -258,6 +258,16 @@ _MODULE_OPS: Mapping[type[nn.Module], str] = {
 }
 
 
+_CLASS_ALIASES: Mapping[str, str] = {
+    "leakyrelu": "leaky_relu",
+    "logsoftmax": "log_softmax",
+    "stochasticdepth": "stochastic_depth",
+    "channelshuffle": "channel_shuffle",
+    "pixelshuffle": "pixel_shuffle",
+    "pixelunshuffle": "pixel_unshuffle",
+}
+
+
 def module_op(module: nn.Module) -> str:
     """The op name a module performs: ``conv`` for any Conv, else its lower-cased class name."""
     for cls in type(module).__mro__:
@@ -280,16 +290,6 @@ def function_op(func: Callable[..., Any]) -> str:
     if name.endswith("_") and not name.startswith("_"):
         name = name[:-1]  # relu_ and add_ do the same work as relu and add
     return name
-
-
-_CLASS_ALIASES: Mapping[str, str] = {
-    "leakyrelu": "leaky_relu",
-    "logsoftmax": "log_softmax",
-    "stochasticdepth": "stochastic_depth",
-    "channelshuffle": "channel_shuffle",
-    "pixelshuffle": "pixel_shuffle",
-    "pixelunshuffle": "pixel_unshuffle",
-}
 
 
 def cost_of(call: OpCall) -> Cost | None:

@@ -9,17 +9,19 @@ user's own state_dict (``.pth``/``.pt`` with ``weights_only=True``, or safetenso
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import pickle
+import threading
 import time
 import urllib.error
 import urllib.request
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import numpy as np
 import torch
@@ -57,6 +59,10 @@ class Classifier:
     transform: Callable[[Image.Image], torch.Tensor]
     pretrained: bool  # False: random weights, so predictions mean nothing
     device: torch.device
+    # Grad-CAM, feature maps and timings hook the model for a moment; a cached classifier is shared
+    # by every session (and Streamlit may start a rerun before the last one ends), so every use of
+    # the model holds this lock.
+    lock: threading.RLock = field(default_factory=threading.RLock, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -339,6 +345,22 @@ def _to_rgb(image: Image.Image) -> Image.Image:
 
 
 # -- classifying and looking inside ----------------------------------------------------------------
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _exclusive(fn: Callable[Concatenate[Classifier, P], R]) -> Callable[Concatenate[Classifier, P], R]:
+    """Run ``fn`` holding the classifier's lock: no other thread sees the model while it is hooked."""
+
+    @functools.wraps(fn)
+    def wrapper(clf: Classifier, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with clf.lock:
+            return fn(clf, *args, **kwargs)
+
+    return wrapper
+
+
+@_exclusive
 def classify(clf: Classifier, image: Image.Image, top: int = 5) -> Result:
     """Top-``top`` predictions, with the time spent preprocessing and in the forward pass (synchronised)."""
     if top < 1:
@@ -371,6 +393,7 @@ def conv_layers(clf: Classifier) -> list[str]:
     return [name for name, m in clf.model.named_modules() if isinstance(m, nn.Conv2d)]
 
 
+@_exclusive
 def feature_maps(clf: Classifier, x: torch.Tensor, layer: str) -> torch.Tensor:
     """The output of ``layer`` for the preprocessed input ``x`` (first item of the batch), CxHxW."""
     module = dict(clf.model.named_modules()).get(layer)
@@ -394,6 +417,7 @@ def first_filters(clf: Classifier) -> torch.Tensor:
     return first.weight.detach().float().cpu()
 
 
+@_exclusive
 def grad_cam(clf: Classifier, x: torch.Tensor, class_index: int, layer: str | None = None) -> np.ndarray:
     """Grad-CAM (Selvaraju et al.) for ``class_index`` at ``layer`` (default: the last convolution with a
     spatial output), HxW in [0, 1] at the input's size. The layer's output is cloned inside its hook,
@@ -426,6 +450,7 @@ def grad_cam(clf: Classifier, x: torch.Tensor, class_index: int, layer: str | No
     return (cam / cam.max() if float(cam.max()) > 0 else cam).cpu().numpy()
 
 
+@_exclusive
 def _last_spatial_conv(clf: Classifier, x: torch.Tensor) -> str:
     sizes: dict[str, int] = {}
     handles = [
@@ -445,6 +470,7 @@ def _last_spatial_conv(clf: Classifier, x: torch.Tensor) -> str:
     return spatial[-1]
 
 
+@_exclusive
 def layer_latency(clf: Classifier, x: torch.Tensor) -> list[tuple[str, str, float]]:
     """Per-layer wall time for this input on the classifier's device: (name, type, ms), synchronised
     around every layer, after one warm-up pass."""
