@@ -70,7 +70,7 @@ if stage_names:
         "Stage", stage_names, index=stage_names.index(block.name.rsplit(".", 1)[0]) if "." in block.name else 0
     )
     members = [b for b in blocks if b.name.rsplit(".", 1)[0] == stage]
-    st.graphviz_chart(stage_dot(result, members), width="stretch")
+    st.graphviz_chart(stage_dot(members), width="stretch")
     first, last = members[0], members[-1]
     st.caption(
         f"{stage}: {vizcore.format_shape(first.input_shape[1:])} -> {vizcore.format_shape(last.output_shape[1:])}; "

@@ -112,6 +112,9 @@ def test_densenet_concatenates_every_earlier_layer() -> None:
     result = vizcore.analyze("densenet121", device="cpu")
     block = [b for b in result.blocks if b.name == "features.denseblock1"][-1]
     assert [br.out_channels for br in block.branches] == [64] + [32] * 6  # the block input, then each layer's growth
+    # the branches share layers (each dense layer reads every earlier one); the block counts each once
+    assert block.params == sum(result.node(i).params for i in {i for br in block.branches for i in br.ids})
+    assert block.params < sum(br.params for br in block.branches)
 
 
 def test_plain34_costs_only_the_projections() -> None:

@@ -43,5 +43,5 @@ def test_residual_diagram_and_steps() -> None:
     assert "shortcut: projection" in dot and "256x56x56 -> 512x28x28" in dot and dot.count("#ffd400") == 1
     identity = residual_dot(result, result.block("layer2.1"))
     assert 'label=" identity"' in identity and "cluster_skip" not in identity
-    stage = stage_dot(result, [b for b in result.blocks if b.name.startswith("layer3.")])
+    stage = stage_dot([b for b in result.blocks if b.name.startswith("layer3.")])
     assert stage.count("projection shortcut") == 1 and stage.count("identity shortcut") == 5

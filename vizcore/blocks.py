@@ -51,14 +51,8 @@ class Block:
     layers: tuple[str, ...]  # every layer of the block, in execution order
     join_id: int
     after_id: int | None
-
-    @property
-    def params(self) -> int:
-        return sum(b.params for b in self.branches)
-
-    @property
-    def macs(self) -> int:
-        return sum(b.macs for b in self.branches)
+    params: int  # of the block's layers, each once (DenseNet's branches share layers)
+    macs: int
 
     @property
     def main(self) -> Branch:
@@ -125,6 +119,8 @@ def find_blocks(layers: Sequence[Node], edges: Sequence[tuple[int, int]], input_
                 layers=tuple(nodes[i].name for i in sorted(inside)),
                 join_id=join.id,
                 after_id=after,
+                params=sum(nodes[i].params for i in inside),
+                macs=sum(nodes[i].macs for i in inside),
             )
         )
     return blocks

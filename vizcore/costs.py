@@ -150,16 +150,25 @@ def _per_input(call: OpCall) -> Cost:
     return Cost(flops=call.in_numel)
 
 
-def _kernel(call: OpCall) -> int:
-    size: Any = getattr(call.module, "kernel_size", None) if call.module is not None else call.arg(1, "kernel_size")
-    if isinstance(size, int):
+def window(call: OpCall, attribute: str, index: int) -> tuple[int, ...]:
+    """Kernel size or stride of a convolution or pooling (its module's attribute, or a functional
+    pool's argument at ``index``), one entry per spatial dimension; () for every other op."""
+    if call.module is not None:
+        value = getattr(call.module, attribute, None)
+    elif "pool" in call.op and "adaptive" not in call.op:
+        value = call.arg(index, attribute)
+    else:
+        return ()
+    if isinstance(value, int):
         spatial = call.outputs[0].dim() - 2 if call.outputs else 2
-        return int(size**spatial)
-    return int(math.prod(size))
+        return (value,) * spatial
+    if isinstance(value, (tuple, list)) and all(isinstance(v, int) for v in value):
+        return tuple(value)
+    return ()
 
 
 def _pool(call: OpCall) -> Cost:
-    return Cost(flops=call.out_numel * _kernel(call))
+    return Cost(flops=call.out_numel * math.prod(window(call, "kernel_size", 1)))
 
 
 def _lrn(call: OpCall) -> Cost:

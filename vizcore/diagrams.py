@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from .analysis import Analysis
 from .blocks import Block, Branch
 from .classics import GOOGLENET_TABLE1_COSTS
-from .formats import human_count
 from .graphview import CATEGORY_COLORS, category
 from .shapes import format_shape
 from .trace import Node
@@ -17,8 +16,9 @@ HIGHLIGHT = "#ffd400"
 BOTTLENECK = "#f4a6a6"
 
 
-def _q(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+def _q(*lines: str) -> str:
+    """A quoted DOT string; several lines are joined with DOT's own line break."""
+    return '"' + "\\n".join(line.replace("\\", "\\\\").replace('"', '\\"') for line in lines) + '"'
 
 
 def describe(node: Node) -> str:
@@ -49,9 +49,13 @@ def _node(node: Node, highlight: int | None, bottleneck: bool = False, prefix: s
         if bottleneck
         else CATEGORY_COLORS.get(category(node.op, node.type), "#dddddd")
     )
-    label = f"{node.name.removeprefix(prefix)}\\n{describe(node)}{' (1x1 bottleneck)' if bottleneck else ''}\\n{format_shape(node.output_shape[1:])}"
+    label = _q(
+        node.name.removeprefix(prefix),
+        describe(node) + (" (1x1 bottleneck)" if bottleneck else ""),
+        format_shape(node.output_shape[1:]),
+    )
     font = "black" if fill in (HIGHLIGHT, BOTTLENECK) else "white"
-    return f"n{node.id} [label={_q(label).replace(chr(92) * 2 + 'n', chr(92) + 'n')}, fillcolor={_q(fill)}, fontcolor={font}];"
+    return f"n{node.id} [label={label}, fillcolor={_q(fill)}, fontcolor={font}];"
 
 
 _HEADER = [
@@ -148,16 +152,16 @@ def flow_steps(block: Block) -> list[int]:
     return [*block.main.ids, *block.skip.ids, block.join_id, *([block.after_id] if block.after_id is not None else [])]
 
 
-def stage_dot(analysis: Analysis, blocks: list[Block]) -> str:
+def stage_dot(blocks: list[Block]) -> str:
     """A stage's blocks in order, with the shape each one hands on and where the projections sit."""
     lines = [*_HEADER[:-1], "  rankdir=LR;", '  edge [color="#777777"];']
     previous = None
     for b in blocks:
         color = CATEGORY_COLORS["add"] if b.shortcut == "projection" else CATEGORY_COLORS["block"]
-        label = f"{b.name}\\n{b.shortcut} shortcut\\n{format_shape(b.input_shape[1:])} -> {format_shape(b.output_shape[1:])}"
-        lines.append(
-            f"  {_q(b.name)} [label={_q(label).replace(chr(92) * 2 + 'n', chr(92) + 'n')}, fillcolor={_q(color)}, fontcolor=white];"
+        label = _q(
+            b.name, f"{b.shortcut} shortcut", f"{format_shape(b.input_shape[1:])} -> {format_shape(b.output_shape[1:])}"
         )
+        lines.append(f"  {_q(b.name)} [label={label}, fillcolor={_q(color)}, fontcolor=white];")
         if previous:
             lines.append(f"  {_q(previous)} -> {_q(b.name)};")
         previous = b.name
@@ -245,10 +249,3 @@ def googlenet_table(paper: Analysis, torchvision: Analysis) -> list[TableRow]:
         ours, tv = paper.block(module), torchvision.block(module)
         rows.append(TableRow(module, params, macs, ours.params, ours.macs, tv.params, tv.macs))
     return rows
-
-
-def saving_text(s: Saving) -> str:
-    return (
-        f"branch {s.branch}: {human_count(s.macs_without)} MACs without the 1x1 reduction, "
-        f"{human_count(s.macs_with)} with it ({s.macs_without / max(s.macs_with, 1):.1f}x fewer)"
-    )

@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
-from .costs import OpCall, cost_of, function_op, module_op, tensors_in
+from .costs import OpCall, cost_of, function_op, module_op, tensors_in, window
 from .device import synchronize
 from .shapes import Shape
 
@@ -79,24 +79,6 @@ class _Failure(Exception):
 
 def _shape(t: torch.Tensor) -> Shape:
     return tuple(int(d) for d in t.shape)
-
-
-def _window(
-    pending: _Pending, attribute: str, args: tuple[Any, ...], kwargs: Mapping[str, Any], index: int
-) -> tuple[int, ...]:
-    """Kernel size or stride of a convolution or pooling (module attribute, or a functional pool's
-    argument) as a tuple; () for every other op."""
-    if pending.module is not None:
-        value = getattr(pending.module, attribute, None)
-    elif "pool" in pending.op and "adaptive" not in pending.op:
-        value = kwargs.get(attribute, args[index] if len(args) > index else None)
-    else:
-        return ()
-    if isinstance(value, int):
-        return (value, value)
-    if isinstance(value, (tuple, list)) and all(isinstance(v, int) for v in value):
-        return tuple(value)
-    return ()
 
 
 def _storage_key(t: torch.Tensor) -> int | None:
@@ -189,7 +171,8 @@ class Tracer:
         node_id = len(self.nodes) + 1
         fresh = [p for p in params if id(p) not in self.seen_params]
         self.seen_params.update(id(p) for p in fresh)
-        cost = cost_of(OpCall(pending.op, pending.module, call_args, call_kwargs, pending.inputs, outputs))
+        op_call = OpCall(pending.op, pending.module, call_args, call_kwargs, pending.inputs, outputs)
+        cost = cost_of(op_call)
         first = outputs[0]
         in_storages = {_storage_key(t) for t in pending.inputs}
         key = _storage_key(first)
@@ -215,8 +198,8 @@ class Tracer:
                 call=call,
                 counted=cost is not None,
                 time_ms=elapsed,
-                kernel=_window(pending, "kernel_size", call_args, call_kwargs, 1),
-                stride=_window(pending, "stride", call_args, call_kwargs, 2),
+                kernel=window(op_call, "kernel_size", 1),
+                stride=window(op_call, "stride", 2),
             )
         )
         for src in dict.fromkeys(self.producers[id(t)] for t in pending.inputs if id(t) in self.producers):
