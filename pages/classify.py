@@ -114,8 +114,8 @@ except vizcore.VizcoreError as exc:
 
 with right:
     st.image(
-        inference.displayable(result.input),
-        caption=f"What {clf.name} sees: {vizcore.format_shape(result.input.shape[1:])}, resized, cropped, normalisation undone",
+        inference.displayable(clf, result.input),
+        caption=f"What {clf.name} sees: {vizcore.format_shape(result.input.shape[1:])} ({clf.transform.describe()}; normalisation undone here)",
         width=300,
     )
     st.caption(
@@ -153,7 +153,7 @@ chosen = st.selectbox(
 )
 cam = inference.grad_cam(clf, result.input, result.predictions[chosen].index)
 st.image(
-    inference.overlay(inference.displayable(result.input), cam),
+    inference.overlay(inference.displayable(clf, result.input), cam),
     caption=f"Grad-CAM for {result.predictions[chosen].label}",
     width=300,
 )

