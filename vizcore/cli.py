@@ -38,7 +38,8 @@ def _depth(text: str) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m vizcore", description="Build, trace and count the cost of classic CNNs.")
+    prog = "python -m vizcore" if sys.argv[0].endswith("__main__.py") else "vizcore"  # the installed command
+    parser = _Parser(prog=prog, description="Build, trace and count the cost of classic CNNs.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     sub.add_parser("models", help="list every model in the zoo, grouped by family")
     for name, help_text in (
