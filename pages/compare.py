@@ -24,7 +24,8 @@ def known_models(text: str) -> list[str] | None:
     return [m for m in wanted if m in names] or None
 
 
-init_from_url("compare_models", "models", ["alexnet", "vgg16"], known_models)
+model = st.session_state["model"]  # the model the user came with belongs in the comparison
+init_from_url("compare_models", "models", ["alexnet", model] if model != "alexnet" else ["alexnet", "vgg16"], known_models)
 show_url_problems()
 chosen = st.multiselect("Models (the first is the baseline)", names, key="compare_models", format_func=model_label)
 remember("compare_models")

@@ -75,6 +75,13 @@ def test_compare_reproduces_the_lecture() -> None:
     assert "**2.3x** the parameters" in text and "**21.7x** its multiply-adds" in text
 
 
+def test_compare_includes_the_model_in_the_url() -> None:
+    at = run("pages/compare.py", model="resnet50")
+    assert not at.exception
+    assert at.multiselect(key="compare_models").value == ["alexnet", "resnet50"]
+    assert "resnet50" in " ".join(m.value for m in at.markdown)
+
+
 @pytest.mark.parametrize(
     ("page", "model"),
     [

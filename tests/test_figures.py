@@ -100,3 +100,5 @@ def test_compare_bubbles() -> None:
         {"alexnet": 61_100_840, "vgg16": 138_357_544, "lenet5": 61_706},
     )
     assert list(fig.data[0].text) == ["alexnet", "vgg16"]  # lenet5 has no published accuracy
+    colorbar = fig.data[0].marker.colorbar
+    assert colorbar.dtick == 1 and colorbar.tickformat == "d"  # years are whole: 2012, 2014, never 2013 twice

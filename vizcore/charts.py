@@ -168,7 +168,7 @@ def compare_bubbles(cards: Sequence[ModelCard], gmacs: Mapping[str, float], para
                 "color": [c.year for c in shown],
                 "colorscale": "Viridis",
                 "showscale": True,
-                "colorbar": {"title": {"text": "year"}, "tickformat": "d"},
+                "colorbar": {"title": {"text": "year"}, "tickformat": "d", "dtick": 1},  # whole years, each once
             },
             customdata=[[f"{params[c.name]:,}", c.year] for c in shown],
             hovertemplate="<b>%{text}</b> (%{customdata[1]})<br>%{x:.3f} GMACs, top-1 %{y:.2f}%<br>%{customdata[0]} params<extra></extra>",
