@@ -22,6 +22,7 @@ import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
+from . import receptive
 from .blocks import Block, find_blocks
 from .costs import CONVENTIONS
 from .device import resolve_device, synchronize
@@ -56,6 +57,8 @@ class SummaryRow:
     output_bytes: int
     layers: int
     time_ms: float | None = None
+    receptive_field: tuple[int, ...] = ()  # of the row's last layer (a block's output)
+    effective_stride: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,8 @@ class Analysis:
                     output_bytes=sum(n.output_bytes for n in members if n.new_memory),
                     layers=len(members),
                     time_ms=sum(times) if times else None,
+                    receptive_field=members[-1].receptive_field,
+                    effective_stride=members[-1].effective_stride,
                 )
             )
         return rows
@@ -141,6 +146,8 @@ class Analysis:
                 "shape": list(self.input_shape),
                 "params": 0,
                 "macs": 0,
+                "receptive_field": 1 if len(self.input_shape) > 2 else None,
+                "effective_stride": 1 if len(self.input_shape) > 2 else None,
             },
         ]
         nodes += [
@@ -154,6 +161,8 @@ class Analysis:
                 "shape": list(n.output_shape),
                 "params": n.params,
                 "macs": n.macs,
+                "receptive_field": per_dim(n.receptive_field),
+                "effective_stride": per_dim(n.effective_stride),
             }
             for n in self.layers
         ]
@@ -214,10 +223,20 @@ def _layer_dict(n: Node) -> dict[str, Any]:
         "output_bytes": n.output_bytes,
         "new_memory": n.new_memory,
         "call": n.call,
+        "receptive_field": per_dim(n.receptive_field),
+        "effective_stride": per_dim(n.effective_stride),
     }
     if n.time_ms is not None:
         row["time_ms"] = n.time_ms
     return row
+
+
+def per_dim(values: tuple[float, ...]) -> float | list[float] | None:
+    """A receptive field or stride for JSON: one number when every spatial dimension agrees (a square
+    field), else one per dimension ([h, w]); None for a layer that does not see the input."""
+    if not values:
+        return None
+    return values[0] if len(set(values)) == 1 else list(values)
 
 
 def _block_at(n: Node, depth: int | None, expanded: frozenset[str] = frozenset()) -> str:
@@ -271,7 +290,7 @@ def analyze(
         except _Failure as real_failure:
             raise _explain(real_failure, name, shape, module, dtype) from real_failure.cause
 
-    layers = tuple(result.nodes)
+    layers = tuple(receptive.annotate(result.nodes, result.edges, shape))
     forward_ms = None
     if timings:
         timed_module, _ = source(target)

@@ -45,6 +45,9 @@ class Node:
     time_ms: float | None = None
     kernel: tuple[int, ...] = ()  # convolutions and pooling: kernel size ...
     stride: tuple[int, ...] = ()  # ... and stride, for diagrams
+    dilation: tuple[int, ...] = ()  # ... and dilation, for receptive fields
+    receptive_field: tuple[int, ...] = ()  # input pixels one output pixel sees, per spatial dim (receptive.py)
+    effective_stride: tuple[float, ...] = ()  # input pixels between neighbouring output pixels
 
 
 @dataclass
@@ -200,6 +203,9 @@ class Tracer:
                 time_ms=elapsed,
                 kernel=window(op_call, "kernel_size", 1),
                 stride=window(op_call, "stride", 2),
+                dilation=window(op_call, "dilation", 4)
+                if pending.module is not None or pending.op.startswith("max_pool")
+                else (),
             )
         )
         for src in dict.fromkeys(self.producers[id(t)] for t in pending.inputs if id(t) in self.producers):
