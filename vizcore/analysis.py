@@ -22,7 +22,7 @@ import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
-from . import receptive
+from . import receptive, spec
 from .blocks import Block, find_blocks
 from .costs import CONVENTIONS
 from .device import resolve_device, synchronize
@@ -268,15 +268,19 @@ def analyze(
     if not isinstance(model, (str, nn.Module)):
         raise VizcoreError(f"model must be a zoo name or a torch.nn.Module, not {type(model).__name__}.")
     target = resolve_device(device)
-    card = get_card(model) if isinstance(model, str) else None
+    parsed = None
+    if isinstance(model, str) and spec.is_spec(model):  # a layer list, not a zoo name
+        parsed = spec.parse(model, normalize_shape(input_shape) if input_shape is not None else None)
+        input_shape = parsed.input_shape
+    card = get_card(model) if isinstance(model, str) and parsed is None else None
     if input_shape is None:
         if card is None:
             raise InputShapeError("input_shape is required for a custom module, e.g. input_shape=(1, 3, 224, 224).")
         input_shape = card.input_size
     shape = normalize_shape(input_shape)
-    name = model if isinstance(model, str) else type(model).__name__
+    name = "spec" if parsed else model if isinstance(model, str) else type(model).__name__
 
-    source = _model_source(model, cfg)
+    source = _spec_source(parsed) if parsed else _model_source(model, cfg)
     module, traced_on = source(META)
     dtype = dtype or _dtype_of(module)
     try:
@@ -362,6 +366,14 @@ def _model_source(model: str | nn.Module, cfg: dict[str, Any]) -> Source:
         return _copy_to(model, device), device.type
 
     return copy_of
+
+
+def _spec_source(parsed: spec.Spec) -> Source:
+    def build(device: torch.device) -> tuple[nn.Module, str]:
+        with _SkipInit() if device == META else contextlib.nullcontext():
+            return spec.build(parsed, device=device), device.type
+
+    return build
 
 
 class _SkipInit(TorchFunctionMode):
