@@ -342,3 +342,21 @@ def test_cli_build(cli, tmp_path: Path) -> None:
     assert done.returncode == 1 and "cannot read" in done.stderr and "Traceback" not in done.stderr
     done = cli("build", "--from", "googlenet")
     assert done.returncode == 1 and "cannot be written as a layer list" in done.stderr
+
+
+def test_links_round_trip_and_refuse_damage_and_bombs() -> None:
+    token = spec.to_link(ZFNET)
+    assert token is not None and len(token) < len(ZFNET) and spec.from_link(token) == ZFNET
+    assert set(token) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+    with pytest.raises(vizcore.SpecError, match="damaged"):
+        spec.from_link(token[: len(token) // 2])
+    with pytest.raises(vizcore.SpecError, match="not a packed spec"):
+        spec.from_link("abc$def")
+    import base64
+    import zlib
+
+    bomb = base64.urlsafe_b64encode(zlib.compress(b"relu\n" * 500_000, 9)).decode().rstrip("=")
+    assert len(bomb) <= spec.MAX_LINK
+    with pytest.raises(vizcore.SpecError, match="more than 200,000 characters"):
+        spec.from_link(bomb)
+    assert spec.to_link("input 3x32x32\n" + "".join(f"conv 3x3 {i} pad 1\n" for i in range(1, 2000))) is None

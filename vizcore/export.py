@@ -25,6 +25,32 @@ from .shapes import format_shape
 from .trace import Node
 from .zoo import get_model
 
+# the zoo models that are plain chains of layer-list lines (each checked by spec_of and the tests)
+CHAIN_MODELS: tuple[str, ...] = (
+    "lenet5",
+    "alexnet",
+    "alexnet2012",
+    "zfnet",
+    "nin",
+    "vgg11",
+    "vgg11_bn",
+    "vgg13",
+    "vgg13_bn",
+    "vgg16",
+    "vgg16_bn",
+    "vgg19",
+    "vgg19_bn",
+    "googlenet_paper",
+    "squeezenet1_0",
+    "squeezenet1_1",
+    "resnet18",
+    "resnet34",
+    "resnet50",
+    "resnet101",
+    "resnet152",
+    "plain34",
+)
+
 
 def python_source(text: str | spec.Spec, class_name: str = "Net") -> str:
     """Standalone PyTorch source for a spec (only ``torch`` imported)."""

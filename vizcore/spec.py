@@ -20,9 +20,12 @@ above leave (in pure Python, before any tensor exists), so a mistake is one sent
 
 from __future__ import annotations
 
+import base64
+import binascii
 import difflib
 import math
 import re
+import zlib
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,6 +45,7 @@ MAX_CHANNELS = 1_000_000
 MAX_SIDE = 100_000
 MAX_BATCH = 1_024
 MAX_BUILD_PARAMS = 2_000_000_000  # a real (non-meta) build allocates 4 bytes per parameter
+MAX_LINK = 6_000  # characters of a spec packed into a URL (browsers and servers cut long URLs)
 
 
 @dataclass(frozen=True)
@@ -184,6 +188,29 @@ def build(spec: str | Spec, *, device: str | torch.device = "cpu") -> nn.Sequent
                 f"the {MAX_BUILD_PARAMS:,} built for real; build it on device='meta' or analyse it (on meta)."
             )
     return _assemble(parsed, target)
+
+
+def to_link(text: str) -> str | None:
+    """A spec packed for a URL (zlib, then base64url without padding); None when longer than MAX_LINK."""
+    token = base64.urlsafe_b64encode(zlib.compress(text.encode("utf-8"), 9)).rstrip(b"=").decode("ascii")
+    return token if len(token) <= MAX_LINK else None
+
+
+def from_link(token: str) -> str:
+    """The spec a link carries; a damaged or oversized one is a SpecError, never a crash or a zip bomb."""
+    if len(token) > MAX_LINK or not re.fullmatch(r"[A-Za-z0-9_-]*", token):
+        raise SpecError(f"the link's spec is not a packed spec of at most {MAX_LINK:,} characters.")
+    try:
+        packed = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        unpacker = zlib.decompressobj()
+        data = unpacker.decompress(packed, MAX_CHARS + 1)
+        if unpacker.unconsumed_tail or len(data) > MAX_CHARS:
+            raise SpecError(f"the link's spec unpacks to more than {MAX_CHARS:,} characters, the limit.")
+        if not unpacker.eof:
+            raise zlib.error("cut short")
+        return data.decode("utf-8")
+    except (binascii.Error, zlib.error, UnicodeDecodeError) as exc:
+        raise SpecError("the link's spec is damaged (cut short or changed); the starting net is used.") from exc
 
 
 def _assemble(spec: Spec, device: torch.device) -> nn.Sequential:
