@@ -111,6 +111,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/branch_diagrams.py", "Branch blocks", ":material/call_split:"),
     ("pages/residual_flows.py", "Residual blocks", ":material/merge_type:"),
     ("pages/classify.py", "Classify a photo", ":material/photo_camera:"),
+    ("pages/builder.py", "Build your own", ":material/construction:"),
 )
 
 
