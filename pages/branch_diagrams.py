@@ -18,7 +18,8 @@ from pages import (
     shared_params,
     sync_url,
 )
-from vizcore.diagrams import branch_dot, googlenet_table, reduction_savings
+from vizcore.diagrams import branch_dot, reduction_savings
+from vizcore.lectures import googlenet_table
 from vizcore.formats import human_count
 
 setup()

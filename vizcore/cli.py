@@ -68,7 +68,19 @@ def _parser() -> argparse.ArgumentParser:
     summary.add_argument("--timings", action="store_true", help="also time every layer on the device")
     sub.choices["graph"].add_argument("--format", choices=["dot", "json"], default="dot")
     sub.choices["blocks"].add_argument("--format", choices=["table", "json"], default="table")
+    # lecture tables: the decks' figures beside ours (vizcore/lectures.py)
+    lecture = sub.add_parser("lecture", help="the lecture decks' tables, slide figure beside exact figure")
+    lecture.add_argument("table", nargs="?", help="a table id (omit to list them)")
+    lecture.add_argument("--format", choices=["table", "json", "csv", "markdown", "latex"], default="table")
     return parser
+
+
+def _lecture(args: argparse.Namespace) -> str:
+    from . import lectures
+
+    if not args.table:
+        return lectures.tables_index()
+    return lectures.FORMATS[args.format](lectures.lecture_table(args.table))
 
 
 def _models() -> str:
@@ -118,6 +130,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "models":
             sys.stdout.write(_models())
+            return 0
+        if args.command == "lecture":
+            sys.stdout.write(_lecture(args))
             return 0
         if args.command == "predict":
             sys.stdout.write(_predict(args))
