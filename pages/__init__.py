@@ -110,6 +110,9 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/branch_diagrams.py", "Branch blocks", ":material/call_split:"),
     ("pages/residual_flows.py", "Residual blocks", ":material/merge_type:"),
     ("pages/classify.py", "Classify a photo", ":material/photo_camera:"),
+    ("pages/lecture_tables.py", "Lecture tables", ":material/fact_check:"),
+    ("pages/ilsvrc.py", "ILSVRC story", ":material/emoji_events:"),
+    ("pages/tour.py", "Guided tour", ":material/slideshow:"),
 )
 
 

@@ -19,8 +19,8 @@ from pages import (
     sync_url,
 )
 from vizcore.diagrams import branch_dot, reduction_savings
-from vizcore.lectures import googlenet_table
 from vizcore.formats import human_count
+from vizcore.lectures import googlenet_table
 
 setup()
 result = current_analysis()

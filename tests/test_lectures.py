@@ -172,3 +172,39 @@ def test_unknown_table_is_one_sentence(capsys: pytest.CaptureFixture[str]) -> No
     assert cli.main(["lecture", "alexnet"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "alexnet-227" in err and "recap" in err and "Traceback" not in err
+
+
+def test_ilsvrc_depths_are_counted_from_the_models() -> None:
+    from vizcore import tour
+
+    get = lectures._getter(None)
+    depths = {
+        w.model: tour.weight_depth(get(w.model, (1, *vizcore.get_card(w.model).input_size)))
+        for w in tour.ILSVRC
+        if w.model
+    }
+    # the papers' "layers": the most conv and fc layers on one path (GoogLeNet's 22 through its inception modules)
+    assert depths == {"alexnet2012": 8, "zfnet": 8, "vgg19": 19, "googlenet_paper": 22, "resnet152_v1": 152}
+    assert all(depths[w.model] == w.depth for w in tour.ILSVRC if w.model)
+    fig = tour.ilsvrc_figure(depths, lambda m: f"./?model={m}")
+    assert len(fig.data[0].y) == len(tour.ILSVRC) + 1 and fig.data[0].y[-1] == tour.HUMAN_TOP5
+    assert '<a href="./?model=resnet152_v1"' in fig.data[0].text[6] and "152 layers" in fig.data[0].text[6]
+
+
+def test_tour_slides_compute_what_changed() -> None:
+    from vizcore import tour
+
+    get = lectures._getter(None)
+    assert tour.slide_keys() == ["lenet5", "alexnet", "zfnet", "vgg", "nin", "googlenet", "resnet"]
+    zf = tour.slide(2, get)
+    # conv1 11x11/4 -> 7x7/2 at 96 filters: 55x55 -> 110x110, and its multiply-adds
+    assert "11x11/4 → 7x7/2" in zf.changes[0] and "96x55x55 to 96x110x110" in zf.changes[0]
+    assert f"{96 * 55 * 55 * 3 * 11 * 11:,} → {96 * 110 * 110 * 3 * 7 * 7:,}" in zf.changes[1]
+    vgg = tour.slide(3, get)
+    assert f"{3 * 9 * 256**2:,} weights against 49 x 256² = {49 * 256**2:,}" in vgg.changes[1]
+    res = tour.slide(6, get)
+    assert "13 identities" in res.changes[0] and "3 1x1 projections" in res.changes[0]
+    projections = (64 * 128 + 2 * 128) + (128 * 256 + 2 * 256) + (256 * 512 + 2 * 512)  # 1x1 conv + batch norm
+    assert f"{projections:,} more parameters" in res.changes[1]
+    with pytest.raises(tour.UnknownSlideError, match="the slides are: lenet5, alexnet"):
+        tour.check_slide("inception")

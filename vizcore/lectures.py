@@ -1066,3 +1066,44 @@ def tables_index() -> str:
     """What ``python -m vizcore lecture`` prints: id, deck and title of every table."""
     width = max(len(i) for i in table_ids())
     return "\n".join(f"{i:<{width}}  deck {d}  {title}" for i, title, d in list_tables()) + "\n"
+
+
+def as_html(t: LectureTable) -> str:
+    """A plain HTML table for the app: flagged cells marked, their reason on hover (``title``)."""
+    import html
+
+    header = ["row", *t.info_columns, *t.quantities]
+    out = [HTML_STYLE, '<table class="lecture-table"><thead><tr>']
+    out += [f"<th>{html.escape(h)}</th>" for h in header]
+    out.append("</tr></thead><tbody>")
+    n = 0
+    for r in t.rows:
+        info = dict(r.info)
+        out.append("<tr>" + f"<td>{html.escape(r.label)}</td>")
+        out += [f"<td>{html.escape(info.get(c, ''))}</td>" for c in t.info_columns]
+        by_q = {f.quantity: f for f in r.figures}
+        for q in t.quantities:
+            f = by_q.get(q)
+            if f is None:
+                out.append("<td></td>")
+            elif f.differs:
+                n += 1
+                out.append(
+                    f'<td class="differs" title="{html.escape(f.reason)}">{html.escape(cell(f))} <sup>[{n}]</sup></td>'
+                )
+            else:
+                title = f' title="{html.escape(f.reason)}"' if f.reason else ""
+                out.append(f"<td{title}>{html.escape(cell(f))}</td>")
+        out.append("</tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+HTML_STYLE = """
+<style>
+table.lecture-table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
+table.lecture-table th, table.lecture-table td { border-bottom: 1px solid rgba(128,128,128,.35); padding: .2rem .6rem; text-align: right; }
+table.lecture-table th:first-child, table.lecture-table td:first-child { text-align: left; }
+table.lecture-table td.differs { background: #ffd40055; font-weight: 700; cursor: help; }
+</style>
+"""
