@@ -69,6 +69,10 @@ def _parser() -> argparse.ArgumentParser:
     summary.add_argument("--timings", action="store_true", help="also time every layer on the device")
     sub.choices["graph"].add_argument("--format", choices=["dot", "json"], default="dot")
     sub.choices["blocks"].add_argument("--format", choices=["table", "json"], default="table")
+    # lecture tables: the decks' figures beside ours (vizcore/lectures.py)
+    lecture = sub.add_parser("lecture", help="the lecture decks' tables, slide figure beside exact figure")
+    lecture.add_argument("table", nargs="?", help="a table id (omit to list them)")
+    lecture.add_argument("--format", choices=["table", "json", "csv", "markdown", "latex"], default="table")
     return parser
 
 
@@ -79,7 +83,9 @@ BUILD_FORMATS = (*sorted(formats.SUMMARY_FORMATS), "python", "spec", "dot")
 def _add_build(sub: argparse._SubParsersAction[_Parser]) -> None:
     build = sub.add_parser("build", help="analyse a layer list (spec file), or write a zoo model as one")
     build.add_argument("spec", nargs="?", help="a spec file, one layer a line ('-' reads stdin)")
-    build.add_argument("--from", dest="from_model", metavar="MODEL", help="start from a zoo model that is a plain chain")
+    build.add_argument(
+        "--from", dest="from_model", metavar="MODEL", help="start from a zoo model that is a plain chain"
+    )
     build.add_argument("--input", metavar="SHAPE", help="CxHxW or NxCxHxW, replacing the spec's input line")
     build.add_argument(
         "--format", choices=BUILD_FORMATS, default="table", help="a summary, or python (PyTorch source) or spec"
@@ -114,6 +120,14 @@ def _build(args: argparse.Namespace) -> str:
     if args.format == "dot":
         return formats.dot(result)
     return formats.SUMMARY_FORMATS[args.format](result, args.depth)
+
+
+def _lecture(args: argparse.Namespace) -> str:
+    from . import lectures
+
+    if not args.table:
+        return lectures.tables_index()
+    return lectures.FORMATS[args.format](lectures.lecture_table(args.table))
 
 
 def _models() -> str:
@@ -167,6 +181,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "build":
             text = _build(args)
             sys.stdout.write(text if text.endswith("\n") else text + "\n")
+            return 0
+        if args.command == "lecture":
+            sys.stdout.write(_lecture(args))
             return 0
         if args.command == "predict":
             sys.stdout.write(_predict(args))

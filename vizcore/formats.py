@@ -105,7 +105,18 @@ def to_csv(a: Analysis, depth: int | None = None) -> str:
     writer.writerow(["name", "label", "type", "output_shape", "params", "macs", "flops", "output_bytes", *_RF_HEADER])
     for r in a.rows(depth):
         writer.writerow(
-            [r.name, r.label, r.type, format_shape(r.output_shape), r.params, r.macs, r.flops, r.output_bytes, per_dim_text(r.receptive_field), per_dim_text(r.effective_stride)]
+            [
+                r.name,
+                r.label,
+                r.type,
+                format_shape(r.output_shape),
+                r.params,
+                r.macs,
+                r.flops,
+                r.output_bytes,
+                per_dim_text(r.receptive_field),
+                per_dim_text(r.effective_stride),
+            ]
         )
     return buffer.getvalue()
 
