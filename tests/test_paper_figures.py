@@ -183,3 +183,30 @@ def test_export_bad_input(tmp_path: Path) -> None:
     with pytest.raises(vizcore.VizcoreError, match="cannot write"):
         pf.write_figure(b"x", tmp_path / "missing" / "figure.png")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_page_runs_from_url_and_draws_figure3() -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params.update(model="alexnet", figure="volumes")
+    at.switch_page("pages/paper_figures.py")
+    at.run()
+    assert not at.exception and not at.error
+    figure = next(m.value for m in at.markdown if "paper-figure" in m.value)
+    assert "55x55x64" in figure
+    next(b for b in at.button if b.label == "ResNet Figure 3").click().run()
+    assert not at.exception and not at.error
+    assert at.selectbox(key="model").value == "vgg19" and at.radio(key="paper_kind").value == "columns"
+    figure = next(m.value for m in at.markdown if "paper-figure" in m.value)
+    assert figure.count('class="shortcut projection"') == 3 and "34-layer plain" in figure
+    assert dict(at.query_params)["models"] in ("plain34,resnet34", ["plain34,resnet34"])
+    # an unknown name in the URL is reported, and the figure is still drawn
+    at2 = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at2.query_params.update(model="lenet5", models="resnet5")
+    at2.switch_page("pages/paper_figures.py")
+    at2.run()
+    assert not at2.exception and "?models=resnet5 is not valid" in at2.warning[0].value
+    assert any("5x5 conv, 6" in m.value for m in at2.markdown)

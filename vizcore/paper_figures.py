@@ -42,8 +42,8 @@ STYLE: Mapping[str, float | str] = {
     "title_font": 20,
     "box_w": 210,
     "box_h": 28,
-    "box_gap": 12,
-    "band_gap": 22,
+    "box_gap": 9,
+    "band_gap": 16,
     "column_gap": 70,
     "arc": 34,  # how far a shortcut bulges beside its column
     "margin": 24,
