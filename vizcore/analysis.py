@@ -26,6 +26,7 @@ from .blocks import Block, find_blocks
 from .costs import CONVENTIONS
 from .device import resolve_device, synchronize
 from .errors import ChannelMismatchError, InputShapeError, InputTooSmallError, TraceError, VizcoreError
+from .labels import block_label
 from .shapes import Shape, format_shape, normalize_shape
 from .trace import Node, Tracer, TraceResult, _Failure
 from .zoo import ModelCard, get_card, get_model
@@ -56,6 +57,7 @@ class SummaryRow:
     output_bytes: int
     layers: int
     time_ms: float | None = None
+    label: str = ""  # a layer's paper label (``3x3 conv, 128, /2``); a merged block's name and size
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,7 @@ class Analysis:
                     output_bytes=sum(n.output_bytes for n in members if n.new_memory),
                     layers=len(members),
                     time_ms=sum(times) if times else None,
+                    label=members[0].label if key == members[0].name else block_label(key, len(members)),
                 )
             )
         return rows
@@ -136,6 +139,7 @@ class Analysis:
                 "kind": "input",
                 "op": "input",
                 "name": "input",
+                "label": "input",
                 "type": "input",
                 "parent": "",
                 "shape": list(self.input_shape),
@@ -149,6 +153,7 @@ class Analysis:
                 "kind": n.kind,
                 "op": n.op,
                 "name": n.name,
+                "label": n.label,
                 "type": n.type,
                 "parent": n.parent,
                 "shape": list(n.output_shape),
@@ -163,6 +168,7 @@ class Analysis:
                 "kind": "output",
                 "op": "output",
                 "name": "output",
+                "label": "output",
                 "type": "output",
                 "parent": "",
                 "shape": list(self.output_shapes[0]) if self.output_shapes else [],
@@ -202,6 +208,7 @@ def _layer_dict(n: Node) -> dict[str, Any]:
     row: dict[str, Any] = {
         "id": n.id,
         "name": n.name,
+        "label": n.label,
         "type": n.type,
         "kind": n.kind,
         "op": n.op,
