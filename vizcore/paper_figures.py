@@ -100,26 +100,11 @@ def _s(key: str) -> str:
 
 # -- labels -----------------------------------------------------------------------------------------
 def label_of(node: Node) -> str:
-    """The paper's name for a layer: ``Node.label`` where the engine gives one, else the same vocabulary
-    made here (``3x3 conv, 128, /2``, ``3x3 max pool, /2``, ``avg pool``, ``fc 1000``)."""
-    given = getattr(node, "label", "")
-    if isinstance(given, str) and given:
-        return given
-    size = "x".join(map(str, node.kernel)) if node.kernel else ""
-    stride = f", /{node.stride[0]}" if node.stride and node.stride[0] > 1 else ""
-    channels = node.output_shape[1] if len(node.output_shape) > 1 else 0
-    if node.op.startswith("conv"):
-        return f"{size} conv, {channels}{stride}"
-    if "pool" in node.op:
-        kind = "max pool" if "max" in node.op else "avg pool"
-        if node.op.startswith("adaptive") or not size:
-            return kind
-        return f"{size} {kind}{stride}"
-    if node.op == "linear":
-        return f"fc {node.output_shape[-1]}"
-    if node.op in ("cat", "concat"):
-        return f"concat, {channels}"
-    return node.type
+    """The paper's name for a layer (``Node.label``: ``3x3 conv, 128, /2``, ``3x3 max pool, /2``,
+    ``avg pool``, ``fc 1000``); a concatenation also says how many channels it makes."""
+    if node.op in ("cat", "concat", "concatenate") and len(node.output_shape) > 1:
+        return f"concat, {node.output_shape[1]}"
+    return node.label
 
 
 def paper_title(model: str) -> str:
@@ -170,7 +155,8 @@ def _is_noop(node: Node) -> bool:
 
 
 def _drawn(node: Node) -> bool:
-    return category(node.op, node.type) in DRAWN and not _is_noop(node)
+    global_mean = node.op == "mean" and node.label == "avg pool"  # x.mean((2, 3)) is a global pool
+    return (category(node.op, node.type) in DRAWN or global_mean) and not _is_noop(node)
 
 
 def _outer_branch_blocks(analysis: Analysis) -> list[Block]:
