@@ -162,6 +162,11 @@ def test_any_model_draws(model: str) -> None:
     for kind, build in pf.PAPER_FIGURES.items():
         root = parse(build([result]))
         assert texts(root, "label") or texts(root, "layer"), kind
+    if model == "densenet121":  # dense blocks reuse every earlier layer in each branch: one box, not a cluster
+        root = parse(pf.network_svg([result]))
+        assert not classes(root, "rect", "cluster") and "denseblock1, 256" in texts(root, "label")
+    if model == "squeezenet1_0":  # fire modules: expand 1x1 and 3x3 side by side
+        assert len(classes(parse(pf.network_svg([result])), "rect", "cluster")) == 8
 
 
 def test_export_formats(tmp_path: Path) -> None:

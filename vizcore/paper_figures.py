@@ -84,6 +84,7 @@ PAPER_TITLES: Mapping[str, str] = {
     "resnet152": "152-layer residual",
 }
 
+MAX_BRANCHES = 6  # a branch module with more is drawn as one box
 MAX_VOLUMES = 12  # more spatial layers than this: one box per stage
 DRAWN = frozenset({"conv", "pool", "linear", "attention"})  # folded: norms, activations, dropout, reshapes
 
@@ -192,7 +193,7 @@ def column(analysis: Analysis, *, clusters: bool = False, residual_boxes: bool =
             if block.join not in seen_blocks:
                 seen_blocks.add(block.join)
                 box = _block_box(analysis, block)
-                if clusters and block.kind == "branch":
+                if clusters and _clusterable(block):
                     box = replace(box, branches=_cluster_branches(analysis, block))
                 boxes.append(box)
             continue
@@ -212,6 +213,13 @@ def column(analysis: Analysis, *, clusters: bool = False, residual_boxes: bool =
 def _block_ids(block: Block) -> list[int]:
     """Every layer of the block: its branches' layers and the join (a module called twice has two ids)."""
     return sorted({i for branch in block.branches for i in branch.ids} | {block.join_id})
+
+
+def _clusterable(block: Block) -> bool:
+    """A branch module drawn open: a few branches that share no layer (inception, fire); DenseNet's
+    blocks, whose branches reuse every earlier layer, stay one box."""
+    ids = [i for b in block.branches for i in b.ids]
+    return block.kind == "branch" and len(block.branches) <= MAX_BRANCHES and len(ids) == len(set(ids))
 
 
 def _cluster_branches(analysis: Analysis, block: Block) -> tuple[tuple[Box, ...], ...]:
@@ -505,7 +513,13 @@ def volumes(analysis: Analysis, max_volumes: int = MAX_VOLUMES) -> list[Volume]:
             else:
                 runs.append([b])
         out += [Volume(_run_lines([b.label for b in run]), run[-1].shape) for run in runs]
-    out += [Volume((b.label,), b.shape, flat=True) for b in rest]
+    flat: list[list[Box]] = []  # runs of one shape (a transformer's tokens) are one bar
+    for b in rest:
+        if flat and flat[-1][-1].shape == b.shape:
+            flat[-1].append(b)
+        else:
+            flat.append([b])
+    out += [Volume(_run_lines([b.label for b in run]), run[-1].shape, flat=True) for run in flat]
     return out
 
 
