@@ -513,9 +513,9 @@ def volumes(analysis: Analysis, max_volumes: int = MAX_VOLUMES) -> list[Volume]:
             else:
                 runs.append([b])
         out += [Volume(_run_lines([b.label for b in run]), run[-1].shape) for run in runs]
-    flat: list[list[Box]] = []  # runs of one shape (a transformer's tokens) are one bar
+    flat: list[list[Box]] = []  # many vectors: runs of one shape (a transformer's tokens) are one bar
     for b in rest:
-        if flat and flat[-1][-1].shape == b.shape:
+        if flat and flat[-1][-1].shape == b.shape and len(rest) > 4:
             flat[-1].append(b)
         else:
             flat.append([b])
