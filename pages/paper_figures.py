@@ -35,9 +35,11 @@ FIT_CSS = """
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def figure_svg(kind: str, models: tuple[str, ...], shapes: tuple[tuple[int, ...], ...], device: str) -> str:
+def figure_svg(
+    kind: str, models: tuple[str, ...], shapes: tuple[tuple[int, ...], ...], device: str, orientation: str
+) -> str:
     analyses = [analysis_for(m, s, device) for m, s in zip(models, shapes, strict=True)]
-    return paper_figures.PAPER_FIGURES[kind](analyses)
+    return paper_figures.PAPER_FIGURES[kind](analyses, orientation)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -56,6 +58,7 @@ init_from_url(
     lambda v: [m for m in v.split(",") if m] if all(m in names for m in v.split(",") if m) else None,
 )
 init_from_url("paper_fit", "fit", True, lambda v: v not in ("0", "false", "no"))
+init_from_url("paper_turned", "orientation", False, lambda v: v == "horizontal")
 show_url_problems()
 
 st.title("Paper figures")
@@ -79,7 +82,14 @@ def figure3() -> None:
 
 controls[2].button("ResNet Figure 3", on_click=figure3, help="vgg19, plain34 and resnet34, as in the paper")
 controls[2].toggle("Fit to screen", key="paper_fit")
-remember("paper_kind", "paper_models", "paper_fit")
+controls[2].toggle(
+    "Left to right",
+    key="paper_turned",
+    disabled=kind == "volumes",
+    help="Turn a tall figure a quarter left to fill a wide screen (volumes always run left to right).",
+)
+remember("paper_kind", "paper_models", "paper_fit", "paper_turned")
+orientation = "horizontal" if st.session_state["paper_turned"] and kind != "volumes" else "vertical"
 others = [m for m in st.session_state["paper_models"] if m != result.model]
 sync_url(
     {
@@ -87,6 +97,7 @@ sync_url(
         "figure": kind,
         "models": ",".join(others),
         "fit": "" if st.session_state["paper_fit"] else "0",
+        "orientation": "horizontal" if orientation == "horizontal" else "",
     }
 )
 
@@ -95,7 +106,7 @@ shapes = (result.input_shape, *((1, *vizcore.get_card(m).input_size) for m in ot
 device = st.session_state.get("device", "auto")
 try:
     with st.spinner("Drawing…", show_time=True):
-        svg = figure_svg(kind, models, shapes, device)
+        svg = figure_svg(kind, models, shapes, device, orientation)
 except vizcore.VizcoreError as exc:
     st.error(f"{exc} Remove that model, or change its input in the sidebar.")
     st.stop()

@@ -97,6 +97,15 @@ def test_resnet_figure3_columns(fig3: list[vizcore.Analysis]) -> None:
     assert ys(resnet, "avg pool") == ys(vgg, "fc 4096")[:1]
 
 
+def test_columns_turned_for_a_wide_screen(fig3: list[vizcore.Analysis]) -> None:
+    tall, wide = parse(pf.columns_svg(fig3)), parse(pf.columns_svg(fig3, "horizontal"))
+    assert (wide.get("width"), wide.get("height")) == (tall.get("height"), tall.get("width"))
+    assert float(wide.get("width", 0)) > float(wide.get("height", 0))
+    assert texts(wide, "label") == texts(tall, "label")
+    with pytest.raises(vizcore.VizcoreError, match="unknown orientation"):
+        pf.network_svg(fig3, "diagonal")
+
+
 def test_volumes_alexnet_and_lenet() -> None:
     alexnet = vizcore.analyze("alexnet", device="cpu")
     root = parse(pf.volumes_svg([alexnet]))
@@ -160,7 +169,7 @@ def test_googlenet_long_figure() -> None:
 def test_any_model_draws(model: str) -> None:
     result = vizcore.analyze(model, device="cpu")
     for kind, build in pf.PAPER_FIGURES.items():
-        root = parse(build([result]))
+        root = parse(build([result], "vertical"))
         assert texts(root, "label") or texts(root, "layer"), kind
     if model == "densenet121":  # dense blocks reuse every earlier layer in each branch: one box, not a cluster
         root = parse(pf.network_svg([result]))
@@ -177,6 +186,10 @@ def test_export_formats(tmp_path: Path) -> None:
     assert width >= 1920 and height > 0
     assert pf.export(svg, "pdf")[:5] == b"%PDF-"
     parse(pf.export(svg, "svg").decode())
+    # a very tall figure stays inside cairo's limits (32767 px a side)
+    tall = pf.columns_svg([vizcore.analyze("resnet152", device="cpu")])
+    width, height = struct.unpack(">II", pf.export(tall, "png")[16:24])
+    assert height <= pf.MAX_PNG_SIDE and width > 0
     out = tmp_path / "lenet.png"
     pf.write_figure(png, out)
     assert out.read_bytes() == png and [p.name for p in tmp_path.iterdir()] == ["lenet.png"]

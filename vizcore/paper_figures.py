@@ -84,6 +84,7 @@ PAPER_TITLES: Mapping[str, str] = {
     "resnet152": "152-layer residual",
 }
 
+ORIENTATIONS = ("vertical", "horizontal")
 MAX_BRANCHES = 6  # a branch module with more is drawn as one box
 MAX_VOLUMES = 12  # more spatial layers than this: one box per stage
 DRAWN = frozenset({"conv", "pool", "linear", "attention"})  # folded: norms, activations, dropout, reshapes
@@ -310,9 +311,17 @@ class _Svg:
             f'<path class="{cls}" d="{d}" fill="{fill}" stroke="{color or _s("stroke")}" stroke-width="1.6"{extra}{marker}/>'
         )
 
-    def document(self, label: str) -> str:
+    def document(self, label: str, orientation: str = "vertical") -> str:
+        """The standalone SVG; ``horizontal`` turns the drawing a quarter left, so a tall figure runs
+        left to right and fills a 16:9 screen (its labels then read upwards)."""
+        if orientation not in ORIENTATIONS:
+            raise VizcoreError(f"unknown orientation {orientation!r}: choose {' or '.join(ORIENTATIONS)}.")
         m = _f("margin")
         w, h = math.ceil(self.width + m), math.ceil(self.height + m)
+        parts = self.parts
+        if orientation == "horizontal":
+            parts = [f'<g transform="translate(0 {w}) rotate(-90)">', *parts, "</g>"]
+            w, h = h, w
         return "\n".join(
             [
                 f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" '
@@ -320,7 +329,7 @@ class _Svg:
                 '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
                 f'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{_s("stroke")}"/></marker></defs>',
                 f'<rect x="0" y="0" width="{w}" height="{h}" fill="{_s("background")}"/>',
-                *self.parts,
+                *parts,
                 "</svg>",
             ]
         )
@@ -347,9 +356,9 @@ def _band_text(band: tuple[int, int]) -> str:
     return f"output size: {band[0]}" if band[0] == band[1] else f"output size: {band[0]}x{band[1]}"
 
 
-def columns_svg(analyses: Sequence[Analysis]) -> str:
+def columns_svg(analyses: Sequence[Analysis], orientation: str = "vertical") -> str:
     """ResNet's Figure 3 for any models: one column each, aligned by output size."""
-    return _columns([column(a) for a in analyses], "columns: " + ", ".join(a.model for a in analyses))
+    return _columns([column(a) for a in analyses], "columns: " + ", ".join(a.model for a in analyses), orientation)
 
 
 def _cluster_size(box: Box) -> tuple[float, float]:
@@ -364,7 +373,7 @@ def _cluster_box_w() -> float:
     return _f("box_w") * 0.78
 
 
-def _columns(columns: Sequence[Column], label: str) -> str:
+def _columns(columns: Sequence[Column], label: str, orientation: str = "vertical") -> str:
     svg = _Svg()
     m, bw, bh, gap = _f("margin"), _f("box_w"), _f("box_h"), _f("box_gap")
     # one band per output size, largest first; a column never goes back up a band
@@ -427,6 +436,7 @@ def _columns(columns: Sequence[Column], label: str) -> str:
             y1 = spans[arc.first][0] - gap / 2
             y2 = spans[arc.last][1] + gap / 2
             out, r = cx + bw / 2 + _f("arc"), 10.0
+            svg.reach(out + 2, y2)
             svg.path(
                 f"M{cx:.1f},{y1:.1f} H{out - r:.1f} Q{out:.1f},{y1:.1f} {out:.1f},{y1 + r:.1f} V{y2 - r:.1f} "
                 f"Q{out:.1f},{y2:.1f} {out - r:.1f},{y2:.1f} H{cx + 4:.1f}",
@@ -434,7 +444,7 @@ def _columns(columns: Sequence[Column], label: str) -> str:
                 dash="6 4" if arc.shortcut == "projection" else "",
             )
         svg.parts.append("</g>")
-    return svg.document(label)
+    return svg.document(label, orientation)
 
 
 def _item_height(box: Box) -> float:
@@ -546,8 +556,11 @@ def _volume_geometry(v: Volume, top_h: float, top_size: int) -> tuple[float, flo
     return 6 + 10 * math.log2(max(channels, 1)), max(8.0, scale * math.sqrt(h)), max(4.0, 0.5 * scale * math.sqrt(w))
 
 
-def volumes_svg(analyses: Sequence[Analysis]) -> str:
-    """LeNet-5's and AlexNet's Figure 2 for any models, one row each."""
+def volumes_svg(analyses: Sequence[Analysis], orientation: str = "vertical") -> str:
+    """LeNet-5's and AlexNet's Figure 2 for any models, one row each (left to right, as the papers
+    draw them: the only orientation)."""
+    if orientation not in ORIENTATIONS:
+        raise VizcoreError(f"unknown orientation {orientation!r}: choose {' or '.join(ORIENTATIONS)}.")
     svg = _Svg()
     y = _f("margin")
     for analysis in analyses:
@@ -640,6 +653,7 @@ def _shade(color: str, factor: float) -> str:
 # -- export -----------------------------------------------------------------------------------------
 EXPORT_FORMATS = ("svg", "png", "pdf")
 MIN_PNG_WIDTH = 1920
+MAX_PNG_SIDE = 30000
 
 
 def export(svg: str, fmt: str) -> bytes:
@@ -652,8 +666,10 @@ def export(svg: str, fmt: str) -> bytes:
 
     data = svg.encode()
     if fmt == "png":
-        width = float(svg.split('width="', 1)[1].split('"', 1)[0])
-        result = cairosvg.svg2png(bytestring=data, output_width=max(MIN_PNG_WIDTH, math.ceil(width)))
+        width, height = (float(svg.split(f'{side}="', 1)[1].split('"', 1)[0]) for side in ("width", "height"))
+        scale = max(1.0, MIN_PNG_WIDTH / width)
+        scale = min(scale, MAX_PNG_SIDE / height)  # cairo's surfaces stop at 32767 px: a very tall figure is narrower
+        result = cairosvg.svg2png(bytestring=data, output_width=round(width * scale))
     else:
         result = cairosvg.svg2pdf(bytestring=data)
     assert isinstance(result, bytes)
@@ -676,13 +692,15 @@ def write_figure(data: bytes, path: str | os.PathLike[str]) -> None:
         raise VizcoreError(f"cannot write {target}: {exc.strerror or exc}.") from exc
 
 
-def network_svg(analyses: Sequence[Analysis]) -> str:
+def network_svg(analyses: Sequence[Analysis], orientation: str = "vertical") -> str:
     """GoogLeNet's long figure for any models: every drawn layer top to bottom, branch modules as
     clusters, residual shortcuts beside the column; several models stand side by side."""
-    return _columns([column(a, clusters=True) for a in analyses], "network: " + ", ".join(a.model for a in analyses))
+    return _columns(
+        [column(a, clusters=True) for a in analyses], "network: " + ", ".join(a.model for a in analyses), orientation
+    )
 
 
-PAPER_FIGURES: Mapping[str, Callable[[Sequence[Analysis]], str]] = {
+PAPER_FIGURES: Mapping[str, Callable[[Sequence[Analysis], str], str]] = {
     "columns": columns_svg,
     "network": network_svg,
     "volumes": volumes_svg,
