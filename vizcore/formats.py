@@ -92,7 +92,9 @@ def to_csv(a: Analysis, depth: int | None = None) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["name", "label", "type", "output_shape", "params", "macs", "flops", "output_bytes"])
     for r in a.rows(depth):
-        writer.writerow([r.name, r.label, r.type, format_shape(r.output_shape), r.params, r.macs, r.flops, r.output_bytes])
+        writer.writerow(
+            [r.name, r.label, r.type, format_shape(r.output_shape), r.params, r.macs, r.flops, r.output_bytes]
+        )
     return buffer.getvalue()
 
 
