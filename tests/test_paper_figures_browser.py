@@ -42,6 +42,7 @@ def page() -> Iterator[tuple[Page, str]]:
         ),
         ("model=alexnet&figure=volumes", ["55x55x64", "11x11 conv, 64, /4", "fc 4096"]),
         ("model=googlenet&figure=network", ["inception4e", "concat, 832", "fc 1000"]),
+        ("model=resnet34&figure=columns&orientation=horizontal", ["3x3 conv, 512, /2", "output size: 7"]),
     ],
 )
 def test_figure_fits_the_projector(page: tuple[Page, str], query: str, must_read: list[str]) -> None:
@@ -69,3 +70,9 @@ def test_figure_fits_the_projector(page: tuple[Page, str], query: str, must_read
         figure.element_handle(),
     )
     assert spill == 0
+    if "volumes" in query:  # AlexNet's volumes are read from the back of the room: sizes at least 14 px tall
+        heights = tab.evaluate(
+            "svg => [...svg.querySelectorAll('text.size')].map(t => t.getBoundingClientRect().height)",
+            figure.element_handle(),
+        )
+        assert min(heights) >= 14, heights
