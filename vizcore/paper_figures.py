@@ -20,12 +20,9 @@ from __future__ import annotations
 
 import itertools
 import math
-import os
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from html import escape
-from pathlib import Path
 
 from .analysis import Analysis
 from .blocks import Block
@@ -674,22 +671,6 @@ def export(svg: str, fmt: str) -> bytes:
         result = cairosvg.svg2pdf(bytestring=data)
     assert isinstance(result, bytes)
     return result
-
-
-def write_figure(data: bytes, path: str | os.PathLike[str]) -> None:
-    """Write all of ``data`` or nothing: a temporary file in the same folder, renamed into place."""
-    target = Path(path)
-    try:
-        fd, temp = tempfile.mkstemp(dir=target.parent if str(target.parent) else ".", prefix=f".{target.name}.")
-    except OSError as exc:
-        raise VizcoreError(f"cannot write {target}: {exc.strerror or exc}.") from exc
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(temp, target)
-    except OSError as exc:
-        Path(temp).unlink(missing_ok=True)
-        raise VizcoreError(f"cannot write {target}: {exc.strerror or exc}.") from exc
 
 
 def network_svg(analyses: Sequence[Analysis], orientation: str = "vertical") -> str:
