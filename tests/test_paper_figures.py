@@ -241,3 +241,16 @@ def test_cli_figure_kinds(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert main(["figure", "vgg19", "resnt34", "--kind", "columns", "-o", str(tmp_path / "x.png")]) == 1
     assert capsys.readouterr().err.count("\n") == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["alexnet.svg", "fig3.png", "googlenet.pdf"]
+
+
+def test_own_module_without_images() -> None:
+    """A network on vectors: its input and outputs are bars, not volumes, and every figure still draws."""
+    from torch import nn
+
+    model = nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 10))
+    result = vizcore.analyze(model, (1, 64), device="cpu")
+    assert texts(parse(pf.volumes_svg([result])), "size") == ["64", "32", "10"]
+    for build in pf.PAPER_FIGURES.values():
+        assert "fc 10" in texts(parse(build([result], "vertical")), "label") + texts(
+            parse(build([result], "vertical")), "layer"
+        )

@@ -507,7 +507,7 @@ def volumes(analysis: Analysis, max_volumes: int = MAX_VOLUMES) -> list[Volume]:
     boxes = column(analysis, residual_boxes=True).boxes
     spatial = [b for b in boxes[1:] if len(b.shape) == 4 and b.shape[2] * b.shape[3] > 1]
     rest = [b for b in boxes[1:] if b not in spatial]
-    out = [Volume((boxes[0].label,), analysis.input_shape)]
+    out = [Volume((boxes[0].label,), analysis.input_shape, flat=len(analysis.input_shape) != 4)]
     if len(spatial) <= max_volumes:
         for b in spatial:
             kernel = b.node.kernel if b.node is not None else ()
