@@ -29,7 +29,7 @@ KINDS = {
 FIT_CSS = """
 <style>
 .paper-figure { overflow: auto; text-align: center; }
-.paper-figure.fit svg { width: 100%; height: auto; max-height: calc(100vh - 9rem); }
+.paper-figure.fit svg { width: 100%; height: auto; max-height: calc(100vh - 5rem); }
 </style>
 """
 
