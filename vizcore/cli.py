@@ -16,6 +16,9 @@ from typing import NoReturn
 from . import formats
 from .analysis import analyze
 from .errors import VizcoreError
+from .figures import FIGURE_KINDS, FigureOptions, export_figure
+from .graphview import COLOR_METRICS, ORIENTATIONS
+from .render import RENDER_FORMATS
 from .shapes import parse_shape
 from .zoo import get_card, list_models
 
@@ -73,6 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     lecture = sub.add_parser("lecture", help="the lecture decks' tables, slide figure beside exact figure")
     lecture.add_argument("table", nargs="?", help="a table id (omit to list them)")
     lecture.add_argument("--format", choices=["table", "json", "csv", "markdown", "latex"], default="table")
+    _figure_parser(sub)
     return parser
 
 
@@ -128,6 +132,26 @@ def _lecture(args: argparse.Namespace) -> str:
     if not args.table:
         return lectures.tables_index()
     return lectures.FORMATS[args.format](lectures.lecture_table(args.table))
+
+
+# -- figure: slide export (vizcore/figures.py) ----------------------------------------------------
+def _figure_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
+    figure = sub.add_parser("figure", help="a diagram for slides: SVG, PNG (1920 px wide or more) or PDF")
+    figure.add_argument("models", nargs="+", metavar="MODEL", help="one or more zoo names, drawn side by side")
+    figure.add_argument("--kind", default="graph", help=f"what to draw: {', '.join(FIGURE_KINDS)} (default graph)")
+    figure.add_argument("--format", choices=RENDER_FORMATS, default=None, help="default: --output's suffix, else svg")
+    figure.add_argument("--output", "-o", required=True, metavar="FILE", help="where to write it")
+    figure.add_argument("--input", metavar="SHAPE", help="CxHxW or NxCxHxW (default: each model's own)")
+    figure.add_argument("--depth", type=_depth, default=None, help="draw blocks below this depth as one box")
+    figure.add_argument("--orientation", choices=list(ORIENTATIONS), default="vertical")
+    figure.add_argument("--color", choices=list(COLOR_METRICS), default="type", help="colour boxes by type or cost")
+
+
+def _figure(args: argparse.Namespace) -> str:
+    options = FigureOptions(depth=args.depth, orientation=args.orientation, color_by=args.color)
+    shape = parse_shape(args.input) if args.input else None
+    path = export_figure(args.models, args.output, args.kind, args.format, input_shape=shape, options=options)
+    return f"wrote {path}\n"
 
 
 def _models() -> str:
@@ -187,6 +211,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "predict":
             sys.stdout.write(_predict(args))
+            return 0
+        if args.command == "figure":
+            sys.stdout.write(_figure(args))
             return 0
         shape = parse_shape(args.input) if args.input else None
         result = analyze(args.model, shape, args.device, timings=getattr(args, "timings", False))
