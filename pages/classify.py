@@ -11,7 +11,7 @@ import streamlit as st
 
 import vizcore
 from pages import ROOT, init_from_url, remember, setup, shared_params, show_url_problems, sync_url
-from vizcore import inference
+from vizcore import attribution, inference
 
 SAMPLES = sorted((ROOT / "assets" / "samples").glob("*.jpg"))
 SOURCES = {
@@ -151,7 +151,7 @@ labels = [f"{p.label} ({p.prob:.1%})" for p in result.predictions]
 chosen = st.selectbox(
     "Explain", range(len(labels)), format_func=labels.__getitem__, help="Where the network looked for this class."
 )
-cam = inference.grad_cam(clf, result.input, result.predictions[chosen].index)
+cam = attribution.explain(clf, result.input, "gradcam", result.predictions[chosen].index).normalised()
 st.image(
     inference.overlay(inference.displayable(clf, result.input), cam),
     caption=f"Grad-CAM for {result.predictions[chosen].label}",
