@@ -173,3 +173,32 @@ def test_gradcam_survives_inplace_activations(name: str) -> None:
     found = attribution.explain(clf, x, "gradcam", 3)
     assert found.values.shape == (224, 224) and np.isfinite(found.values).all()
     assert no_hooks(clf.model)
+
+
+def test_cli_explain_writes_the_map_and_the_overlay(cli, tmp_path) -> None:
+    photo = "assets/samples/coffee.jpg"
+    done = cli("explain", photo, "--method", "gradcam", "--output", str(tmp_path / "map.npy"))
+    assert done.returncode == 0, done.stderr
+    assert "gradcam at conv_head for espresso (967), 224x224" in done.stdout
+    values = np.load(tmp_path / "map.npy")
+    assert values.shape == (224, 224) and values.max() > 0
+    done = cli("explain", photo, "--method", "saliency", "--target", "968", "--output", str(tmp_path / "cup.png"))
+    assert done.returncode == 0, done.stderr
+    assert "saliency for cup (968)" in done.stdout
+    assert Image.open(tmp_path / "cup.png").size == (224, 224)
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--method", "lime"], "choose occlusion, gradcam, guided-backprop, saliency or integrated-gradients"),
+        (["--target", "1000"], "numbered 0 to 999"),
+        (["--layer", "classifier"], "choose one of conv_stem, "),
+        (["--output", "map.jpg"], "must end in .npy"),
+    ],
+)
+def test_cli_explain_bad_requests_get_one_sentence(cli, tmp_path, args: list[str], says: str) -> None:
+    output = [] if "--output" in args else ["--output", str(tmp_path / "map.npy")]
+    done = cli("explain", "assets/samples/coffee.jpg", *args, *output)
+    assert done.returncode == 1 and says in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
