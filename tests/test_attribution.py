@@ -202,3 +202,25 @@ def test_cli_explain_bad_requests_get_one_sentence(cli, tmp_path, args: list[str
     done = cli("explain", "assets/samples/coffee.jpg", *args, *output)
     assert done.returncode == 1 and says in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+
+
+def test_classify_page_shows_every_map() -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.query_params["sample"] = "coffee"
+    at.switch_page("pages/classify.py").run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="classify_method").value == "gradcam"
+    assert at.selectbox(key="classify_cam_layer").value == "conv_head"
+    at.session_state["classify_window"] = 56  # a quick occlusion: 16 windows
+    at.session_state["classify_stride"] = 56
+    for method in attribution.METHODS:
+        at.selectbox(key="classify_method").set_value(method).run()
+        assert not at.exception and not at.error, (method, at.exception)
+        assert any("espresso" in c.value for c in at.caption), method  # the one-line reading
+    at.selectbox(key="classify_method").set_value("gradcam").run()
+    at.selectbox(key="classify_cam_layer").set_value("conv_stem").run()
+    assert not at.exception and any("conv_stem's features" in c.value for c in at.caption)

@@ -78,7 +78,8 @@ class _Settings:
 class Method:
     title: str
     compute: Callable[[Classifier, torch.Tensor, int, _Settings], tuple[torch.Tensor, str | None]]
-    reading: str  # formatted with label, layer, window, stride, baseline
+    reading: str  # formatted with label, layer, window, stride, baseline, top
+    units: str  # what the map's values measure, for a colour scale
 
 
 BASELINES = ("grey", "blur")
@@ -275,25 +276,30 @@ METHODS: dict[str, Method] = {
         "Occlusion (Zeiler & Fergus)",
         _occlusion,
         "Red: covering that area with a {window}-pixel {baseline} square (stride {stride}) lowers p({label}) most, by up to {top:.2f}.",
+        "fall in probability",
     ),
     "gradcam": Method(
         "Grad-CAM",
         _gradcam,
         "Red: where {layer}'s features that raise the score of {label} are most active.",
+        "gradient-weighted activation",
     ),
     "guided-backprop": Method(
         "Guided backpropagation",
         _guided_backprop,
-        "Bright: the pixels whose increase would raise the score of {label}, passed back only through positive gradients.",
+        "Red: the pixels whose increase would raise the score of {label}, passed back only through positive gradients.",
+        "|guided gradient|",
     ),
     "saliency": Method(
         "Saliency (input gradient)",
         _saliency,
-        "Bright: the pixels where the smallest change moves the score of {label} most.",
+        "Red: the pixels where the smallest change moves the score of {label} most.",
+        "|gradient|",
     ),
     "integrated-gradients": Method(
         "Integrated gradients",
         _integrated_gradients,
-        "Bright: how much each pixel added to the score of {label}, on the way from a grey image to this photo.",
+        "Red: how much each pixel added to the score of {label}, on the way from a grey image to this photo.",
+        "|attribution|",
     ),
 }
