@@ -224,3 +224,69 @@ def test_classify_page_shows_every_map() -> None:
     at.selectbox(key="classify_method").set_value("gradcam").run()
     at.selectbox(key="classify_cam_layer").set_value("conv_stem").run()
     assert not at.exception and any("conv_stem's features" in c.value for c in at.caption)
+
+
+# -- what each channel looks for ----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("model", "layer", "size", "stride"),
+    [
+        ("vgg16", "features.30", 212, 32),  # pool5: the published 212-pixel field
+        ("alexnet", "features.0", 11, 4),
+        ("alexnet", "features.12", 195, 32),
+        ("resnet18", "layer4", 435, 32),  # the parallel 1x1 shortcuts do not double the stride
+    ],
+)
+def test_receptive_fields_of_classic_networks(model: str, layer: str, size: int, stride: int) -> None:
+    import torchvision
+
+    field = attribution.receptive_field(torchvision.models.get_model(model).eval(), layer, torch.zeros(1, 3, 224, 224))
+    assert (field.size, field.stride) == (size, stride)
+
+
+def footprint(model: torch.nn.Module, layer: str, y: int, x: int) -> tuple[int, int, int, int]:
+    """The input pixels unit (y, x) of ``layer`` depends on, found by backpropagation: top, left, bottom, right."""
+    captured: list[torch.Tensor] = []
+    handle = dict(model.named_modules())[layer].register_forward_hook(lambda _m, _i, out: captured.append(out))
+    pixels = torch.randn(1, 3, 224, 224, generator=torch.Generator().manual_seed(0), requires_grad=True)
+    try:
+        model(pixels)
+    finally:
+        handle.remove()
+    captured[0][0, :, y, x].sum().backward()
+    rows, cols = pixels.grad[0].abs().sum(0).nonzero().T
+    return int(rows.min()), int(cols.min()), int(rows.max()) + 1, int(cols.max()) + 1
+
+
+@pytest.mark.parametrize("layer", ["conv_stem", "blocks.1.0.conv_dw", "blocks.3.0.conv_dw"])
+def test_receptive_field_boxes_are_where_the_gradient_reaches(lite0: inference.Classifier, layer: str) -> None:
+    """Computed from kernels, strides and TensorFlow "same" padding, each box is exactly the set of input
+    pixels that backpropagation reaches from that unit."""
+    field = attribution.receptive_field(lite0.model, layer, torch.zeros(1, 3, 224, 224))
+    with torch.enable_grad():
+        assert field.box(5, 6) == footprint(lite0.model, layer, 5, 6)
+    assert no_hooks(lite0.model)
+
+
+def test_first_layer_channel_patches_are_receptive_field_sized(lite0: inference.Classifier) -> None:
+    photos = [data.astronaut(), data.chelsea(), data.coffee(), data.hubble_deep_field()]
+    inputs = [lite0.transform(Image.fromarray(p)).unsqueeze(0) for p in photos]
+    seen: list[tuple[int, int]] = []
+    found = attribution.strongest_patches(
+        lite0, inputs, ["conv_stem", "blocks.2.0.conv_pw"], on_progress=lambda d, t: seen.append((d, t))
+    )
+    assert seen[-1] == (4, 4) and no_hooks(lite0.model)
+    stem = found["conv_stem"]
+    assert (stem.field.size, stem.field.stride) == (3, 2) and len(stem.patches) == 32  # 32 channels
+    pictures = [inference.displayable(lite0, x) for x in inputs]
+    channel = 5
+    patches = stem.patches[channel]
+    assert len(patches) == 9 and [p.value for p in patches] == sorted((p.value for p in patches), reverse=True)
+    assert all(p.box[2] - p.box[0] == 3 and p.box[3] - p.box[1] == 3 for p in patches)
+    assert all(attribution.crop(pictures[p.image], p.box).shape == (3, 3, 3) for p in patches)
+    assert attribution.patch_grid(pictures, patches).shape == (11, 11, 3)  # 3x3 tiles of 3x3, 1-pixel gaps
+    strongest = max(float(inference.feature_maps(lite0, x, "conv_stem")[channel].max()) for x in inputs)
+    assert patches[0].value == pytest.approx(strongest)  # the first patch is the channel's strongest unit
+    deeper = found["blocks.2.0.conv_pw"]
+    assert deeper.field.size == 19 and all(p.box[2] - p.box[0] == 19 for p in deeper.patches[0])
+    with pytest.raises(AttributionError, match="choose one of conv_stem, "):
+        attribution.strongest_patches(lite0, inputs, ["classifier"])
