@@ -10,8 +10,10 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
+from PIL import Image
 
 import vizcore
 from pages import ROOT, init_from_url, remember, setup, shared_params, show_url_problems, sync_url
@@ -172,6 +174,99 @@ def attribution_section(clf: inference.Classifier, result: inference.Result) -> 
     st.caption(found.reading)
 
 
+# -- what each channel looks for (Zeiler & Fergus, Fig. 2) ------------------------------------------
+def collection_photos() -> dict[str, bytes | np.ndarray]:
+    """The offline collection: the sample photos, scikit-image's photos and textures, scikit-learn's."""
+    photos: dict[str, bytes | np.ndarray] = {p.stem: p.read_bytes() for p in SAMPLES}
+    try:
+        from skimage import data
+        from sklearn.datasets import load_sample_image
+    except ImportError:  # the app without the test extras: the samples alone
+        return photos
+    for name in ("astronaut", "hubble_deep_field", "immunohistochemistry", "retina", "brick", "grass", "gravel"):
+        photos[name] = getattr(data, name)()
+    photos["motorcycle"] = data.stereo_motorcycle()[0]
+    photos["flower"] = load_sample_image("flower.jpg")
+    return photos
+
+
+def channel_section(clf: inference.Classifier, result: inference.Result, upload: bytes | None) -> None:
+    st.subheader("What each channel looks for")
+    uploads: dict[str, bytes] = st.session_state.setdefault("classify_uploads", {})
+    if upload is not None:  # this session's photos join the collection (the last 8)
+        uploads[hashlib.sha256(upload).hexdigest()[:12]] = upload
+        while len(uploads) > 8:
+            uploads.pop(next(iter(uploads)))
+    if not st.toggle(
+        "Show each channel's 9 strongest patches",
+        key="classify_channels",
+        help="Zeiler & Fergus's Fig. 2: the places in a small photo collection that excite a channel most",
+    ):
+        return
+    names = ("offline", *sorted(uploads), tuple(result.input.shape))
+
+    def compute() -> tuple[list[np.ndarray], dict[str, attribution.LayerPatches]]:
+        photos = [*collection_photos().values(), *uploads.values()]
+        bar = st.progress(0.0, text="Looking for each channel's strongest patches…")
+        try:
+            inputs = []
+            for photo in photos:
+                image = (
+                    inference.load_image(photo) if isinstance(photo, bytes) else Image.fromarray(photo).convert("RGB")
+                )
+                inputs.append(clf.transform(image).unsqueeze(0))
+            found = attribution.strongest_patches(
+                clf, inputs, on_progress=lambda d, t: bar.progress(d / t, text=f"{d} of {t} photos")
+            )
+            return [inference.displayable(clf, x) for x in inputs], found
+        finally:
+            bar.empty()
+
+    try:
+        pictures, found = cached(clf, ("patches", names), compute)
+    except vizcore.VizcoreError as exc:
+        st.error(str(exc))
+        return
+    layers = list(found)
+    left, right = st.columns(2)
+    layer = left.selectbox("Layer", layers, key="classify_patch_layer")
+    patches = found[layer]
+    channel = right.number_input(
+        "Channel", 0, len(patches.patches) - 1, 0, key="classify_patch_channel", help=f"0 to {len(patches.patches) - 1}"
+    )
+    grid = attribution.patch_grid(pictures, patches.patches[channel])
+    side = 300
+    scale = max(1, side // grid.shape[0])
+    picture = Image.fromarray((grid * 255).round().astype(np.uint8))
+    picture = picture.resize((grid.shape[1] * scale, grid.shape[0] * scale), Image.Resampling.NEAREST)
+    maps = inference.feature_maps(clf, result.input, layer)[channel]
+    low, high = float(maps.min()), float(maps.max())
+    activation = ((maps - low) / (high - low) if high > low else maps * 0).numpy()
+    activation_picture = Image.fromarray((activation * 255).round().astype(np.uint8)).resize(
+        (side, side), Image.Resampling.NEAREST
+    )
+    a, b = st.columns(2)
+    field = patches.field
+    whole = field.size >= min(result.input.shape[-2:])
+    a.image(
+        picture,
+        caption=(
+            f"{layer}, channel {channel}: the {len(patches.patches[channel])} strongest places in {len(pictures)} photos, "
+            + (
+                f"each its {field.size}x{field.size}-pixel receptive field"
+                if not whole
+                else f"whole photos (its receptive field, {field.size} pixels, covers all of it)"
+            )
+        ),
+        width=side,
+    )
+    b.image(
+        activation_picture,
+        caption=f"Channel {channel}'s activation on this photo ({maps.shape[0]}x{maps.shape[1]}, bright: strong)",
+        width=side,
+    )
+
+
 setup()
 model = st.session_state["model"]
 device = st.session_state.get("device", "auto")
@@ -289,6 +384,8 @@ st.image(
     clamp=True,
     width=480,
 )
+
+channel_section(clf, result, raw if picture is not None else None)
 
 st.subheader("Where the time goes")
 times = sorted(inference.layer_latency(clf, result.input), key=lambda t: -t[2])[:25]

@@ -290,3 +290,20 @@ def test_first_layer_channel_patches_are_receptive_field_sized(lite0: inference.
     assert deeper.field.size == 19 and all(p.box[2] - p.box[0] == 19 for p in deeper.patches[0])
     with pytest.raises(AttributionError, match="choose one of conv_stem, "):
         attribution.strongest_patches(lite0, inputs, ["classifier"])
+
+
+def test_classify_page_shows_what_a_channel_looks_for() -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.query_params["sample"] = "coffee"
+    at.switch_page("pages/classify.py").run()
+    at.toggle(key="classify_channels").set_value(True).run()
+    assert not at.exception and not at.error, at.exception
+    at.selectbox(key="classify_patch_layer").set_value("conv_stem").run()
+    at.number_input(key="classify_patch_channel").set_value(5).run()
+    assert not at.exception and not at.error
+    captions = " ".join(img.caption for element in at.get("image") for img in element.proto.imgs)
+    assert "conv_stem, channel 5: the 9 strongest places in" in captions and "3x3-pixel receptive field" in captions
