@@ -245,7 +245,18 @@ def _block_box(analysis: Analysis, block: Block) -> Box:
         len(block.input_shape) == 4 and len(block.output_shape) == 4 and block.output_shape[2] < block.input_shape[2]
     )
     stride = f", /{block.input_shape[2] // max(block.output_shape[2], 1)}" if reduce else ""
-    return Box(f"residual block, {channels}{stride}", block.output_shape, "block", ids, block=block)
+    return Box(f"{_residual_name(analysis, block)}, {channels}{stride}", block.output_shape, "block", ids, block=block)
+
+
+def _residual_name(analysis: Analysis, block: Block) -> str:
+    """A residual block named by its main path's kernels, as the papers' tables write them:
+    ``3x3-3x3 block`` (basic), ``1x1-3x3-1x1 block`` (bottleneck), ``1x1-3x3 dw-1x1 block`` (inverted)."""
+    kernels = [
+        n.label.split(" conv", 1)[0]
+        for n in (analysis.node(i) for i in block.main.ids)
+        if n.op.startswith("conv") and " conv" in n.label
+    ]
+    return f"{'-'.join(kernels)} block" if 0 < len(kernels) <= 4 else "residual block"
 
 
 # -- SVG writing ------------------------------------------------------------------------------------
@@ -519,7 +530,9 @@ def volumes(analysis: Analysis, max_volumes: int = MAX_VOLUMES) -> list[Volume]:
                 runs[-1].append(b)
             else:
                 runs.append([b])
-        out += [Volume(_run_lines([b.label for b in run]), run[-1].shape) for run in runs]
+        for run in runs:
+            single = run[0].node if len(run) == 1 else None  # one layer alone at its size keeps its kernel
+            out.append(Volume(_run_lines([b.label for b in run]), run[-1].shape, single.kernel if single else ()))
     flat: list[list[Box]] = []  # many vectors: runs of one shape (a transformer's tokens) are one bar
     for b in rest:
         if flat and flat[-1][-1].shape == b.shape and len(rest) > 4:
