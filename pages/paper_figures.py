@@ -132,8 +132,14 @@ else:
 
 stem = "_".join(models) + f"_{kind}"
 downloads = st.columns(3)
-downloads[0].download_button("Download SVG", svg, f"{stem}.svg", "image/svg+xml")
-downloads[1].download_button(
-    "Download PNG", lambda: figure_file(svg, "png"), f"{stem}.png", "image/png", help="At least 1920 px wide"
-)
-downloads[2].download_button("Download PDF", lambda: figure_file(svg, "pdf"), f"{stem}.pdf", "application/pdf")
+for column, (fmt, mime) in zip(
+    downloads, (("svg", "image/svg+xml"), ("png", "image/png"), ("pdf", "application/pdf")), strict=True
+):
+    column.download_button(
+        f"Download {fmt.upper()}",
+        svg if fmt == "svg" else lambda fmt=fmt: figure_file(svg, fmt),
+        f"{stem}.{fmt}",
+        mime,
+        on_click="ignore",  # no rerun: the next download's button stays live
+        help="At least 1920 px wide, drawn from the SVG" if fmt == "png" else None,
+    )

@@ -141,7 +141,15 @@ def test_volumes_of_deep_models_go_by_stage() -> None:
     resnet = vizcore.analyze("resnet50", device="cpu")
     sizes = [pf.size_text(v.shape) for v in pf.volumes(resnet)]
     assert sizes == ["224x224x3", "112x112x64", "56x56x256", "28x28x512", "14x14x1024", "7x7x2048", "1x1x2048", "1000"]
-    assert pf.volumes(resnet)[3].lines == ("residual block, 512, /2", "3 × residual block, 512")
+    assert pf.volumes(resnet)[3].lines == ("1x1-3x3-1x1 block, 512, /2", "3 × 1x1-3x3-1x1 block, 512")
+    assert pf.volumes(resnet)[1].kernel == (7, 7)  # the stem convolution, alone at 112, keeps its kernel
+    mobile = pf.volumes(vizcore.analyze("mobilenet_v2", device="cpu"))
+    assert mobile[2].lines == ("1x1-3x3 dw-1x1 block, 24, /2", "1x1-3x3 dw-1x1 block, 24")  # no-shortcut blocks too
+    efficient = [v.lines for v in pf.volumes(vizcore.analyze("efficientnet_b0", device="cpu"))]
+    assert efficient[3] == ("1x1-5x5 dw-SE-1x1 block, 40, /2", "1x1-5x5 dw-SE-1x1 block, 40")
+    assert efficient[-2:] == [("avg pool",), ("fc 1000",)]  # squeeze-and-excitation pools stay inside their blocks
+    basic = [v.lines for v in pf.volumes(vizcore.analyze("resnet18", device="cpu"))]
+    assert basic[5:7] == [("3x3-3x3 block, 128, /2",), ("3x3-3x3 block, 128",)]  # 12 volumes: one each
     vgg = [v.lines for v in pf.volumes(vizcore.analyze("vgg19", device="cpu"))]
     assert vgg[2] == ("2x2 max pool, /2", "2 × 3x3 conv, 128")
 

@@ -76,3 +76,30 @@ def test_figure_fits_the_projector(page: tuple[Page, str], query: str, must_read
             figure.element_handle(),
         )
         assert min(heights) >= 14, heights
+
+
+def test_downloads_are_the_figure_on_screen(page: tuple[Page, str], tmp_path: Path) -> None:
+    tab, url = page
+    tab.goto(f"{url}/paper_figures?model=lenet5&figure=volumes")
+    expect(tab.locator(".paper-figure svg")).to_be_visible()
+    on_screen = tab.locator(".paper-figure svg text.size").all_text_contents()
+    files = {}
+    for fmt in ("SVG", "PNG", "PDF"):
+        with tab.expect_download() as download:
+            tab.get_by_role("button", name=f"Download {fmt}").click()
+        files[fmt] = tmp_path / download.value.suggested_filename
+        download.value.save_as(files[fmt])
+    assert files["PNG"].name == "lenet5_volumes.png"
+    from PIL import Image
+
+    with Image.open(files["PNG"]) as image:
+        assert image.format == "PNG" and image.width >= 1920
+    assert files["PDF"].read_bytes().startswith(b"%PDF-")
+    import xml.etree.ElementTree as ET
+
+    saved = [
+        t.text
+        for t in ET.parse(files["SVG"]).getroot().iter("{http://www.w3.org/2000/svg}text")
+        if t.get("class") == "size"
+    ]
+    assert saved == on_screen == ["32x32x1", "28x28x6", "14x14x6", "10x10x16", "5x5x16", "1x1x120", "84", "10"]

@@ -245,7 +245,26 @@ def _block_box(analysis: Analysis, block: Block) -> Box:
         len(block.input_shape) == 4 and len(block.output_shape) == 4 and block.output_shape[2] < block.input_shape[2]
     )
     stride = f", /{block.input_shape[2] // max(block.output_shape[2], 1)}" if reduce else ""
-    return Box(f"residual block, {channels}{stride}", block.output_shape, "block", ids, block=block)
+    return Box(f"{_residual_name(analysis, block)}, {channels}{stride}", block.output_shape, "block", ids, block=block)
+
+
+def _residual_name(analysis: Analysis, block: Block) -> str:
+    """A residual block named by its main path's kernels, as the papers' tables write them:
+    ``3x3-3x3 block`` (basic), ``1x1-3x3-1x1 block`` (bottleneck), ``1x1-3x3 dw-1x1 block`` (inverted)."""
+    return _kernels_name([analysis.node(i) for i in block.main.ids]) or "residual block"
+
+
+def _kernels_name(nodes: Sequence[Node]) -> str:
+    """``1x1-3x3 dw-SE-1x1 block`` from a block's layers: each convolution's kernel, and ``SE`` where
+    a squeeze-and-excitation (convolutions on a 1x1 map) sits; "" when that would be too long."""
+    words: list[str] = []
+    for n in nodes:
+        if not (n.op.startswith("conv") and " conv" in n.label):
+            continue
+        word = "SE" if len(n.output_shape) == 4 and n.output_shape[2:] == (1, 1) else n.label.split(" conv", 1)[0]
+        if not (word == "SE" and words and words[-1] == "SE"):
+            words.append(word)
+    return f"{'-'.join(words)} block" if 0 < len(words) <= 5 else ""
 
 
 # -- SVG writing ------------------------------------------------------------------------------------
@@ -504,9 +523,11 @@ class Volume:
 def volumes(analysis: Analysis, max_volumes: int = MAX_VOLUMES) -> list[Volume]:
     """The volumes to draw: the input, every convolution/pooling output (a residual block as one),
     then the vector layers; more than ``max_volumes`` feature maps become one volume per stage."""
-    boxes = column(analysis, residual_boxes=True).boxes
-    spatial = [b for b in boxes[1:] if len(b.shape) == 4 and b.shape[2] * b.shape[3] > 1]
-    rest = [b for b in boxes[1:] if b not in spatial]
+    boxes = _module_blocks(analysis, column(analysis, residual_boxes=True).boxes)
+    is_map = [len(b.shape) == 4 and b.shape[2] * b.shape[3] > 1 for b in boxes]
+    last_map = max((k for k, m in enumerate(is_map) if m), default=0)
+    spatial = [b for b, m in zip(boxes[1:], is_map[1:], strict=True) if m]
+    rest = list(boxes[last_map + 1 :])  # vectors after the last map; 1x1 maps inside a stage (SE) are in its box
     out = [Volume((boxes[0].label,), analysis.input_shape, flat=len(analysis.input_shape) != 4)]
     if len(spatial) <= max_volumes:
         for b in spatial:
@@ -519,7 +540,9 @@ def volumes(analysis: Analysis, max_volumes: int = MAX_VOLUMES) -> list[Volume]:
                 runs[-1].append(b)
             else:
                 runs.append([b])
-        out += [Volume(_run_lines([b.label for b in run]), run[-1].shape) for run in runs]
+        for run in runs:
+            single = run[0].node if len(run) == 1 else None  # one layer alone at its size keeps its kernel
+            out.append(Volume(_run_lines([b.label for b in run]), run[-1].shape, single.kernel if single else ()))
     flat: list[list[Box]] = []  # many vectors: runs of one shape (a transformer's tokens) are one bar
     for b in rest:
         if flat and flat[-1][-1].shape == b.shape and len(rest) > 4:
@@ -530,7 +553,37 @@ def volumes(analysis: Analysis, max_volumes: int = MAX_VOLUMES) -> list[Volume]:
     return out
 
 
-def _run_lines(labels: Sequence[str], most: int = 3) -> tuple[str, ...]:
+def _module_blocks(analysis: Analysis, boxes: Sequence[Box]) -> list[Box]:
+    """Where a model's residual blocks are modules at some depth (MobileNetV2's ``features.3``), its
+    blocks without a shortcut at that depth (``features.2``) become one box too, named the same way."""
+    depths = {b.name.count(".") + 1 for b in analysis.blocks if b.kind == "residual" and b.name}
+    if len(depths) != 1:
+        return list(boxes)
+    depth = depths.pop()
+
+    def module(box: Box) -> str:
+        parts = box.node.name.split(".") if box.node is not None else []
+        return ".".join(parts[:depth]) if len(parts) > depth else ""
+
+    out: list[Box] = []
+    for key, run in itertools.groupby(boxes, module):
+        members = list(run)
+        nodes = [b.node for b in members if b.node is not None]
+        name = _kernels_name(nodes)
+        if not key or len(members) < 2 or len(nodes) != len(members) or not name:
+            out += members
+            continue
+        first, last = members[0].node, members[-1].node
+        assert first is not None and last is not None
+        before, after = first.input_shapes[0] if first.input_shapes else (), last.output_shape
+        reduce = len(before) == 4 and len(after) == 4 and after[2] < before[2]
+        stride = f", /{before[2] // max(after[2], 1)}" if reduce else ""
+        ids = tuple(i for b in members for i in b.ids)
+        out.append(Box(f"{name}, {after[1]}{stride}", after, "block", ids))
+    return out
+
+
+def _run_lines(labels: Sequence[str], most: int = 4) -> tuple[str, ...]:
     """Run-length labels: ``2 × 3x3 conv, 128``; more kinds than ``most`` become a count."""
     runs: list[list[str | int]] = []
     for label in labels:
