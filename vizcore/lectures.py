@@ -56,10 +56,12 @@ class Figure:
     count: int | None  # ours as a whole count (bytes, params, MACs), where there is one
     differs: bool
     reason: str
+    unit: str = ""  # a unit printed with the figure ("K", "M", "x"): ours is shown with it too
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "quantity": self.quantity,
+            "unit": self.unit,
             "slide": self.slide,
             "exact": self.exact,
             "count": self.count,
@@ -139,9 +141,14 @@ def figure(
     """Check a printed figure against ``count`` (a whole count, or a ratio) shown in units of ``scale``.
 
     ``step`` is the value of the slide's last printed digit (default: read from the printed decimals).
+    A printed K, M or G sets ``scale``; a printed x (a ratio) is kept as the unit.
     ``why`` explains a convention or a mistake; the rounding arithmetic is added here.
     """
-    text = printed.replace(",", "").rstrip("x%")
+    text = printed.replace(",", "")
+    unit = text.lstrip("0123456789.")
+    text = text[: len(text) - len(unit)]
+    if unit in _SUFFIX:
+        scale = _SUFFIX[unit]
     value = float(text)
     if step is None:
         step = 10.0 ** -(len(text.split(".")[1]) if "." in text else 0)
@@ -156,7 +163,10 @@ def figure(
         if math.isclose(math.floor(exact / step + 1e-9) * step, value):
             reason += " (the slide truncates instead of rounding)"
     reason = "; ".join(p for p in (reason, why) if p)
-    return Figure(quantity, printed, exact, count if isinstance(count, int) else None, differs, reason)
+    return Figure(quantity, printed, exact, count if isinstance(count, int) else None, differs, reason, unit)
+
+
+_SUFFIX = {"K": K, "M": M, "G": G}
 
 
 def _getter(get: Getter | None) -> Getter:
@@ -263,7 +273,8 @@ def _drawn_memory(a: Analysis, skip: tuple[str, ...] = ()) -> int:
     return sum(n.output_bytes for n in _weight_layers(a) if n.name not in skip)
 
 
-VGG_MISSING = "features.14"  # conv3_3: the one VGG-16 layer the deck's per-layer charts leave out
+# conv3_3 (conv3_2 is the same size): the one VGG-16 layer the deck's per-layer charts leave out
+VGG_MISSING = "features.14"
 
 
 def alexnet_vs_vgg16(get: Getter) -> LectureTable:
@@ -272,7 +283,7 @@ def alexnet_vs_vgg16(get: Getter) -> LectureTable:
     gone = vgg.layer(VGG_MISSING)
     mem_missing = _drawn_memory(vgg, (VGG_MISSING,))
     drop = (
-        f"slide mistake: the deck's VGG-16 charts leave out one 256->256 3x3 conv at 56x56 (conv3_3: "
+        f"slide mistake: the deck's VGG-16 charts leave out one of the two 256->256 3x3 convs at 56x56 (each "
         f"{gone.output_bytes // KB:,} KB, {gone.params:,} params, {gone.macs:,} MACs)"
     )
     rows = (
@@ -352,8 +363,21 @@ _STEM = (
 
 
 def googlenet_stem(get: Getter) -> LectureTable:
-    g, vgg = get("googlenet_paper", IN224), get("vgg16", IN224)
+    g = get("googlenet_paper", IN224)
     rows = [_per_layer_row(g, label, name, printed, param_unit="K") for label, name, printed in _STEM]
+    return LectureTable(
+        "googlenet-stem",
+        "GoogLeNet's aggressive stem, layer by layer",
+        "001",
+        "'GoogLeNet: Aggressive Stem'",
+        "googlenet_paper (the paper's layers) at 224; flop = multiply-adds, K x K per pooled output; KB = 1024 bytes.",
+        tuple(rows),
+    )
+
+
+def googlenet_stem_totals(get: Getter) -> LectureTable:
+    g, vgg = get("googlenet_paper", IN224), get("vgg16", IN224)
+    rows = []
     nodes = [g.layer(name) for _, name, _ in _STEM]
     mem, params, flop = (
         sum(n.output_bytes for n in nodes),
@@ -367,7 +391,7 @@ def googlenet_stem(get: Getter) -> LectureTable:
             (),
             (
                 figure("memory (MB)", "7.5", mem, MB),
-                figure("params (K)", "124", params, K),
+                figure("params", "124K", params),
                 figure(
                     "MFLOP",
                     "418",
@@ -387,7 +411,7 @@ def googlenet_stem(get: Getter) -> LectureTable:
         sum(n.params for n in early),
         sum(n.macs for n in early),
     )
-    drop = "slide mistake: the deck's VGG-16 table leaves out conv3_3 (256->256 3x3 at 56x56)"
+    drop = "slide mistake: the deck's VGG-16 table leaves out one of the two 256->256 3x3 convs at 56x56"
     rows.append(
         Row(
             "VGG-16 to 28x28",
@@ -401,14 +425,7 @@ def googlenet_stem(get: Getter) -> LectureTable:
                     MB,
                     why=f"{drop}; conv outputs without it: {v_mem - gone.output_bytes:,} / {MB:,} = {(v_mem - gone.output_bytes) / MB:.3f}",
                 ),
-                figure(
-                    "params (K)",
-                    "1100",
-                    v_params,
-                    K,
-                    step=100,
-                    why=f"{drop}; without it {v_params - gone.params:,}",
-                ),
+                figure("params", "1.1M", v_params, why=f"{drop}; without it {v_params - gone.params:,}"),
                 figure("MFLOP", "7485", v_macs, M, why=f"{drop}; without it {v_macs - gone.macs:,}"),
             ),
         )
@@ -420,18 +437,18 @@ def googlenet_stem(get: Getter) -> LectureTable:
             (),
             (
                 figure("memory (MB)", "5.7x", v_mem / mem, why="from the slide's 42.9 / 7.5"),
-                figure("params (K)", "8.9x", v_params / params, why="from the slide's 1.1M / 124K"),
+                figure("params", "8.9x", v_params / params, why="from the slide's 1.1M / 124K"),
                 figure("MFLOP", "17.8x", v_macs / flop, why="from the slide's 7485 / 418 (both wrong)"),
             ),
         )
     )
     return LectureTable(
-        "googlenet-stem",
-        "GoogLeNet's aggressive stem, and VGG-16 from 224 to 28",
+        "googlenet-stem-totals",
+        "GoogLeNet's stem from 224 to 28 in total, against VGG-16's",
         "001",
-        "'GoogLeNet: Aggressive Stem'",
-        "googlenet_paper (the paper's layers) at 224; stem memory counts every listed row (pools too), VGG-16's conv outputs; "
-        "flop = multiply-adds, K x K per pooled output; KB = 1024 bytes, MB = 1024 KB.",
+        "'GoogLeNet: Aggressive Stem', 'Total from 224 to 28 spatial resolution' and 'Compare VGG-16'",
+        "googlenet_paper and VGG-16 at 224; the stem's memory counts every row of its table (pools too), VGG-16's its "
+        "conv outputs; MFLOP = 10^6 multiply-adds; MB = 1024 x 1024 bytes.",
         tuple(rows),
     )
 
@@ -908,7 +925,13 @@ class _Entry:
 _ENTRIES = (
     _Entry("alexnet-227", "AlexNet layer by layer at 227x227 (memory KB, params k, MFLOP)", "001", alexnet_227),
     _Entry("alexnet-vs-vgg16", "AlexNet vs VGG-16: total memory, params and GFLOP", "001", alexnet_vs_vgg16),
-    _Entry("googlenet-stem", "GoogLeNet's aggressive stem, and VGG-16 from 224 to 28", "001", googlenet_stem),
+    _Entry("googlenet-stem", "GoogLeNet's aggressive stem, layer by layer", "001", googlenet_stem),
+    _Entry(
+        "googlenet-stem-totals",
+        "GoogLeNet's stem from 224 to 28 in total, against VGG-16's",
+        "001",
+        googlenet_stem_totals,
+    ),
     _Entry("googlenet-head", "GoogLeNet's head: global average pooling and one linear layer", "001", googlenet_head),
     _Entry("vgg16-head", "VGG-16's head, for comparison: three big fc layers", "001", vgg16_head),
     _Entry("resnet-stages", "ResNet stage by stage: blocks, layers, GFLOP", "001", resnet_stages),
@@ -947,8 +970,8 @@ def lecture_table(table_id: str, get: Getter | None = None) -> LectureTable:
 
 def cell(f: Figure) -> str:
     """``slide`` where ours agrees to the slide's precision and prints the same, else ``slide → exact``."""
-    exact = _fmt(f.exact)
-    same = exact.replace(",", "") == f.slide.replace(",", "").rstrip("x%")
+    exact = _fmt(f.exact) + f.unit
+    same = exact.replace(",", "") == f.slide.replace(",", "")
     return f.slide if same else f"{f.slide} → {exact}"
 
 
