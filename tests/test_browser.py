@@ -149,7 +149,7 @@ def _fits(page: Page) -> bool:
 
 
 @pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
-def test_tour_walked_with_the_keyboard(browser: Browser, base_url: str, size: tuple[int, int], tmp_path: Path) -> None:
+def test_tour_walked_with_the_keyboard(browser: Browser, base_url: str, size: tuple[int, int]) -> None:
     from vizcore.tour import TOUR
 
     context = browser.new_context(viewport={"width": size[0], "height": size[1]})
@@ -166,7 +166,6 @@ def test_tour_walked_with_the_keyboard(browser: Browser, base_url: str, size: tu
             assert f"slide={key}" in page.url and "present=1" in page.url
             assert page.get_by_test_id("stException").count() == 0
             assert _fits(page), f"{key} scrolls at {size}"
-        page.screenshot(path=str(tmp_path / f"tour_{size[0]}.png"))
         page.locator("body").press("ArrowLeft")
         expect(page.get_by_role("heading", name=TOUR[-2][2])).to_be_visible()
     finally:
