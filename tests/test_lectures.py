@@ -210,3 +210,47 @@ def test_tour_slides_compute_what_changed() -> None:
     assert f"{projections:,} more parameters" in res.changes[1]
     with pytest.raises(tour.UnknownSlideError, match="the slides are: lenet5, alexnet"):
         tour.check_slide("inception")
+
+
+def test_tables_added_from_the_rest_of_the_decks(tables: dict[str, LectureTable]) -> None:
+    stem = tables["resnet-stem"]
+    assert counts(stem, "params (k)")["conv"] == 64 * 3 * 7 * 7  # no bias: batch norm follows
+    assert not flagged(stem)
+    two_gpu = tables["alexnet-2gpu"]
+    assert counts(two_gpu, "neurons")["input"] == 3 * 227 * 227  # the paper's 150,528 is 3 x 224 x 224
+    fc = counts(two_gpu, "params (M)")["fc layers"]
+    assert fc == (9216 * 4096 + 4096) + (4096 * 4096 + 4096) + (
+        4096 * 1000 + 1000
+    )  # 58.6 M; the slide's 57 = 37 + 16 + 4
+    assert {("input", "neurons"), ("fc layers", "params (M)")} <= flagged(two_gpu)
+    popular = tables["popular-cnns"]
+    assert counts(popular, "conv layers") == {"AlexNet": 5, "VGG-16": 13, "VGG-19": 16}
+    assert not flagged(popular)
+    notes = tables["architecture-notes"]
+    assert {label for label, _ in flagged(notes)} == {"GoogLeNet: '60 MM → 4 MM params'"}
+    d2l = tables["fc-sizes"]
+    assert counts(d2l, "params (M)")["d2l AlexNet fc6: 6400 x 4096 + 4096"] == 6400 * 4096 + 4096
+    assert counts(d2l, "features")["d2l AlexNet: flatten"] == 256 * 5 * 5
+    assert flagged(d2l) == {
+        ("d2l AlexNet fc7: 4096 x 4096 + 4096", "params (M)"),
+        ("VGG-11 fc6 in float32", "MB (10^6 bytes)"),
+    }
+    table1 = tables["googlenet-table1"]
+    assert counts(table1, "output C")["inception (5b)"] == 384 + 384 + 128 + 128
+
+
+def test_cifar_resnets(tables: dict[str, LectureTable]) -> None:
+    t = tables["cifar-resnets"]
+
+    def params(n: int) -> int:  # stem conv + bn, 3 stages of n blocks (two 3x3 convs + two bns), fc; no shortcut params
+        total = 3 * 16 * 9 + 2 * 16
+        c_in = 16
+        for c in (16, 32, 64):
+            for _ in range(n):
+                total += c_in * c * 9 + c * c * 9 + 4 * c
+                c_in = c
+        return total + 64 * 10 + 10
+
+    assert counts(t, "# params (M)") == {f"ResNet-{6 * n + 2}": params(n) for n in (3, 5, 7, 9, 18, 200)}
+    assert counts(t, "# layers")["ResNet-1202"] == 1202
+    assert not flagged(t)  # the paper's 0.27M ... 19.4M all round from these
