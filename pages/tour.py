@@ -7,6 +7,8 @@ slides; presentation mode is on when the tour opens.
 
 from __future__ import annotations
 
+import itertools
+
 import streamlit as st
 
 from pages import analysis_for, init_from_url, remember, setup, shared_params, show_url_problems, sync_url
@@ -47,7 +49,9 @@ def _chain_label(n: Node) -> str:
     if n.type == "Linear":
         return f"fc {c}"
     pool = "avg" if "Avg" in n.type else "max"
-    window = f" {n.kernel[0]}x{n.kernel[1]}/{n.stride[0]}" if n.kernel else (" (global)" if hw == [1, 1] else " (adaptive)")
+    window = (
+        f" {n.kernel[0]}x{n.kernel[1]}/{n.stride[0]}" if n.kernel else (" (global)" if hw == [1, 1] else " (adaptive)")
+    )
     return f"{pool} pool{window}\\n{size}"
 
 
@@ -72,11 +76,13 @@ def chain_dot(analysis: Analysis) -> str:
     ]
     for i, column in enumerate(columns):
         lines.append(f'  subgraph cluster_{i} {{ label=""; color="#cccccc";')
-        lines += [f'    n{n.id} [label="{_chain_label(n)}", fillcolor="{FILL.get(n.type, "#e0e0e0")}"];' for n in column]
+        lines += [
+            f'    n{n.id} [label="{_chain_label(n)}", fillcolor="{FILL.get(n.type, "#e0e0e0")}"];' for n in column
+        ]
         lines.append("  }")
-        lines += [f"  n{a.id} -> n{b.id};" for a, b in zip(column, column[1:], strict=False)]
+        lines += [f"  n{a.id} -> n{b.id};" for a, b in itertools.pairwise(column)]
     lines.append(f"  input -> n{columns[0][0].id};")
-    lines += [f"  n{a[-1].id} -> n{b[0].id} [constraint=false];" for a, b in zip(columns, columns[1:], strict=False)]
+    lines += [f"  n{a[-1].id} -> n{b[0].id} [constraint=false];" for a, b in itertools.pairwise(columns)]
     return "\n".join([*lines, "}"])
 
 

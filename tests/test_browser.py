@@ -200,3 +200,5 @@ def test_ilsvrc_chart_links_to_the_zoo(page: Page, base_url: str) -> None:
     models = ["alexnet2012", "zfnet", "vgg19", "googlenet_paper", "resnet152_v1"]  # the bars the zoo has
     assert set(links) == {f"./?model={m}" for m in models}
     expect(page.locator("table.lecture-table td.differs")).to_have_count(1)  # GoogLeNet's 4 million
+    chart.locator(".bars .point").nth(6).click(force=True)  # the bar itself: ResNet, 2015
+    expect(page).to_have_url(re.compile(r"/\?model=resnet152_v1"))
