@@ -166,6 +166,12 @@ def test_formats_and_json_fields(tables: dict[str, LectureTable], capsys: pytest
     assert r"\textbf{145 $\to$ 149.5204 [1]}" in lectures.as_latex(t)
     assert "| conv4 |" in lectures.as_markdown(t)
     assert cli.main(["lecture"]) == 0 and "alexnet-227" in capsys.readouterr().out
+    assert cli.main(["lecture", "--format", "json"]) == 0
+    assert {
+        "id": "recap",
+        "title": dict((i, t) for i, t, _ in lectures.list_tables())["recap"],
+        "deck": "004",
+    } in json.loads(capsys.readouterr().out)
     assert cli.main(["lecture", "googlenet-head", "--format", "csv"]) == 0
     assert "googlenet-head,fc,googlenet_paper,memory (KB),0,3.90625,4000,True" in capsys.readouterr().out
 
