@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages import analysis_for, setup, shared_params, sync_url
+from pages import analysis_for, setup, shared_params, sync_url, use_model
 from vizcore import get_card, lectures, tour
 
 
@@ -28,12 +28,27 @@ sync_url(shared_params())
 st.title("ImageNet (ILSVRC) classification winners")
 with st.spinner("Counting each network's layers…", show_time=True):
     found = depths()
+
+
+def _open_picked() -> None:
+    """A click on a bar picks its network for every page; the script then opens the Overview."""
+    points = st.session_state["ilsvrc_chart"]["selection"]["points"]
+    picked = [p["point_index"] for p in points if p["point_index"] < len(tour.ILSVRC)]
+    if picked and tour.ILSVRC[picked[0]].model:
+        use_model(tour.ILSVRC[picked[0]].model)
+        st.session_state["ilsvrc_open"] = True
+
+
 st.plotly_chart(
     tour.ilsvrc_figure(found, lambda model: f"./?model={model}"),
     key="ilsvrc_chart",
     config={"displaylogo": False},
+    on_select=_open_picked,
+    selection_mode="points",
 )
-st.caption(tour.ILSVRC_SOURCE + " Click a bar's label to open that network in the app.")
+if st.session_state.pop("ilsvrc_open", False):
+    st.switch_page("app.py")
+st.caption(tour.ILSVRC_SOURCE + " Click a bar (or its label) to open that network in the app.")
 st.subheader("The decks' recap, with our parameter counts")
 recap = recap_table()
 st.html(lectures.as_html(recap))

@@ -7,17 +7,24 @@ slides; presentation mode is on when the tour opens.
 
 from __future__ import annotations
 
+import itertools
+
 import streamlit as st
 
 from pages import analysis_for, init_from_url, remember, setup, shared_params, show_url_problems, sync_url
-from vizcore import Analysis, formats, get_card, tour
+from vizcore import Analysis, Node, formats, get_card, tour
 from vizcore.diagrams import branch_dot, residual_dot
 
 KEYS = tour.slide_keys()
+# Sized by the window's height, so a slide fits 1280x720 and 1920x1080 alike without scrolling.
 TOUR_CSS = """
 <style>
-.block-container { padding-top: 1.2rem !important; padding-bottom: 0 !important; }
-h1 { margin-bottom: 0 !important; padding-bottom: .2rem !important; }
+[data-testid="stMainBlockContainer"], .block-container { padding-top: 3.4rem !important; padding-bottom: 0 !important; }
+[data-testid="stMain"] h1 { font-size: min(3rem, 6vh) !important; padding: 0 !important; }
+[data-testid="stMain"] p, [data-testid="stMain"] li, [data-testid="stMain"] .stCaption,
+[data-testid="stMain"] [data-testid="stCaptionContainer"] { font-size: clamp(0.95rem, 2.3vh, 1.7rem) !important; line-height: 1.35 !important; }
+[data-testid="stMain"] li { margin-bottom: 0.2rem !important; }
+[data-testid="stGraphVizChart"] svg { height: 42vh !important; max-width: 100%; }
 </style>
 """
 
@@ -31,13 +38,61 @@ def slide_for(index: int) -> tour.Slide:
     return tour.slide(index, _get)
 
 
+FILL = {"Conv2d": "#9ecae1", "Linear": "#fdae6b"}
+
+
+def _chain_label(n: Node) -> str:
+    c, *hw = n.output_shape[1:]
+    size = f"{c}x{hw[0]}x{hw[1]}" if hw else str(c)
+    if n.type == "Conv2d":
+        return f"conv {n.kernel[0]}x{n.kernel[1]}/{n.stride[0]}\\n{size}"
+    if n.type == "Linear":
+        return f"fc {c}"
+    pool = "avg" if "Avg" in n.type else "max"
+    window = (
+        f" {n.kernel[0]}x{n.kernel[1]}/{n.stride[0]}" if n.kernel else (" (global)" if hw == [1, 1] else " (adaptive)")
+    )
+    return f"{pool} pool{window}\\n{size}"
+
+
+def chain_dot(analysis: Analysis) -> str:
+    """A plain CNN as columns: its conv/fc layers, a new column after each pooling layer."""
+    keep = [
+        n
+        for n in analysis.layers
+        if n.type in ("Conv2d", "Linear") or ("Pool" in n.type and n.output_shape != n.input_shapes[0])
+    ]
+    columns: list[list[Node]] = [[]]
+    for n in keep:
+        columns[-1].append(n)
+        if "Pool" in n.type:
+            columns.append([])
+    columns = [c for c in columns if c]
+    lines = [
+        "digraph chain {",
+        "  rankdir=TB; nodesep=0.25; ranksep=0.3;",
+        '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=12, fillcolor="#e0e0e0"];',
+        f'  input [label="input\\n{formats.format_shape(analysis.input_shape[1:])}", fillcolor="#d9f0d3"];',
+    ]
+    for i, column in enumerate(columns):
+        lines.append(f'  subgraph cluster_{i} {{ label=""; color="#cccccc";')
+        lines += [
+            f'    n{n.id} [label="{_chain_label(n)}", fillcolor="{FILL.get(n.type, "#e0e0e0")}"];' for n in column
+        ]
+        lines.append("  }")
+        lines += [f"  n{a.id} -> n{b.id};" for a, b in itertools.pairwise(column)]
+    lines.append(f"  input -> n{columns[0][0].id};")
+    lines += [f"  n{a[-1].id} -> n{b[0].id} [constraint=false];" for a, b in itertools.pairwise(columns)]
+    return "\n".join([*lines, "}"])
+
+
 def figure(slide: tour.Slide, analysis: Analysis) -> str:
     """The slide's drawing as DOT: the one place to swap in another viewer."""
     if slide.key == "googlenet":
         return branch_dot(analysis, analysis.block("inception3a"))
     if slide.key == "resnet":
         return residual_dot(analysis, analysis.block("layer2.0"))
-    return formats.dot(analysis).replace("rankdir=TB", "rankdir=LR", 1)
+    return chain_dot(analysis)
 
 
 def _go(step: int) -> None:
@@ -66,7 +121,7 @@ st.markdown(f"**{slide.idea}**")
 st.caption(" · ".join(f"{label}: {value}" for label, value in slide.numbers) + f" · `{slide.model}`")
 left, right = st.columns([3, 2])
 with left:
-    st.graphviz_chart(figure(slide, analysis), width="stretch", height=330)
+    st.graphviz_chart(figure(slide, analysis), width="stretch")
 with right:
     st.markdown("**What changed**" if index else "**Where it starts**")
     st.markdown("\n".join(f"- {line}" for line in slide.changes))

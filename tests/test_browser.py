@@ -161,3 +161,67 @@ def test_every_attribution_map_on_a_sample_photo(page: Page, base_url: str) -> N
         expect(chart.locator(".colorbar")).to_have_count(1)
         expect(page.get_by_test_id("stException")).to_have_count(0)
         expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
+
+
+# --- lecture pages --------------------------------------------------------------------------------------
+
+
+def _fits(page: Page) -> bool:
+    """The main content needs no scrolling: the page is no taller than the window."""
+    return bool(page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight <= window.innerHeight + 2"))
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
+def test_tour_walked_with_the_keyboard(browser: Browser, base_url: str, size: tuple[int, int]) -> None:
+    from vizcore.tour import TOUR
+
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        open_page(page, f"{base_url}/tour?slide={TOUR[0][0]}")
+        for i, (key, _, title) in enumerate(TOUR):
+            if i:
+                page.locator("body").press("ArrowRight")
+            expect(page.get_by_role("heading", name=title)).to_be_visible()
+            expect(page.get_by_test_id("stStatusWidget")).to_have_count(0)
+            expect(page.get_by_test_id("stGraphVizChart").first.locator("svg g.node").first).to_be_attached()
+            assert f"slide={key}" in page.url and "present=1" in page.url
+            assert page.get_by_test_id("stException").count() == 0
+            assert _fits(page), f"{key} scrolls at {size}"
+        page.locator("body").press("ArrowLeft")
+        expect(page.get_by_role("heading", name=TOUR[-2][2])).to_be_visible()
+    finally:
+        context.close()
+
+
+def test_every_lecture_table_opens(page: Page, base_url: str) -> None:
+    from vizcore.lectures import table_ids
+
+    for table_id in table_ids():
+        open_page(page, f"{base_url}/lecture_tables?table={table_id}")
+        expect(page.locator("table.lecture-table")).to_be_visible()
+        assert page.get_by_test_id("stException").count() == 0, table_id
+    open_page(page, f"{base_url}/lecture_tables?table=alexnet-227")
+    flagged = page.locator("table.lecture-table td.differs")
+    expect(flagged).to_have_count(1)
+    assert "149,520,384" in (flagged.get_attribute("title") or "")
+    open_page(page, f"{base_url}/lecture_tables?table=nosuch")
+    expect(
+        page.get_by_text(re.compile(r"there is no lecture table 'nosuch'; the tables are: alexnet-227"))
+    ).to_be_visible()
+
+
+def test_ilsvrc_chart_links_to_the_zoo(page: Page, base_url: str) -> None:
+    open_page(page, f"{base_url}/ilsvrc")
+    chart = page.locator(".js-plotly-plot").first
+    expect(chart.locator(".bars .point")).to_have_count(10)
+    expect(chart.locator("a").first).to_be_attached()
+    links = chart.locator("a").evaluate_all(
+        "els => els.map(e => e.getAttribute('xlink:href') || e.getAttribute('href'))"
+    )
+    models = ["alexnet2012", "zfnet", "vgg19", "googlenet_paper", "resnet152_v1"]  # the bars the zoo has
+    assert set(links) == {f"./?model={m}" for m in models}
+    expect(page.locator("table.lecture-table td.differs")).to_have_count(1)  # GoogLeNet's 4 million
+    chart.locator(".bars .point").nth(6).click(force=True)  # the bar itself: ResNet, 2015
+    expect(page).to_have_url(re.compile(r"/\?model=resnet152_v1"))

@@ -29,7 +29,7 @@ def flagged(t: LectureTable) -> set[tuple[str, str]]:
 
 def test_every_table_is_listed_with_its_deck() -> None:
     ids = lectures.table_ids()
-    assert len(ids) == len(set(ids)) >= 11
+    assert len(ids) == len(set(ids)) >= 12
     assert {d for _, _, d in lectures.list_tables()} == set(lectures.DECKS)
 
 
@@ -78,13 +78,15 @@ def test_alexnet_vs_vgg16(tables: dict[str, LectureTable]) -> None:
 
 
 def test_googlenet_stem_and_heads(tables: dict[str, LectureTable]) -> None:
-    t = tables["googlenet-stem"]
+    assert not flagged(tables["googlenet-stem"])  # every layer row is right
+    t = tables["googlenet-stem-totals"]
     flop = counts(t, "MFLOP")
     stem = 64 * 112**2 * 3 * 49 + 64 * 56**2 * 9 + 64 * 56**2 * 64 + 192 * 56**2 * 64 * 9 + 192 * 28**2 * 9
     assert flop["GoogLeNet stem total"] == stem == 480_836_608  # the slide prints 418
-    assert counts(t, "params (K)")["GoogLeNet stem total"] == (64 * 147 + 64) + (64 * 64 + 64) + (192 * 576 + 192)
-    assert ("GoogLeNet stem total", "MFLOP") in flagged(t)
-    assert not any(label.startswith(("conv", "max")) for label, _ in flagged(t))  # every layer row is right
+    assert counts(t, "params")["GoogLeNet stem total"] == (64 * 147 + 64) + (64 * 64 + 64) + (192 * 576 + 192)
+    assert counts(t, "params")["VGG-16 to 28x28"] == 1_735_488  # printed 1.1M: without conv3_3, 1,145,408
+    assert {label for label, _ in flagged(t)} == {"GoogLeNet stem total", "VGG-16 to 28x28", "VGG-16 / GoogLeNet stem"}
+    assert ("GoogLeNet stem total", "memory (MB)") not in flagged(t)
     head = tables["googlenet-head"]
     assert counts(head, "params (K)")["fc"] == 1024 * 1000 + 1000
     assert flagged(head) == {("fc", "memory (KB)")}  # 1000 x 4 bytes is 3.9 KB, not 0
@@ -164,6 +166,12 @@ def test_formats_and_json_fields(tables: dict[str, LectureTable], capsys: pytest
     assert r"\textbf{145 $\to$ 149.5204 [1]}" in lectures.as_latex(t)
     assert "| conv4 |" in lectures.as_markdown(t)
     assert cli.main(["lecture"]) == 0 and "alexnet-227" in capsys.readouterr().out
+    assert cli.main(["lecture", "--format", "json"]) == 0
+    assert {
+        "id": "recap",
+        "title": dict((i, t) for i, t, _ in lectures.list_tables())["recap"],
+        "deck": "004",
+    } in json.loads(capsys.readouterr().out)
     assert cli.main(["lecture", "googlenet-head", "--format", "csv"]) == 0
     assert "googlenet-head,fc,googlenet_paper,memory (KB),0,3.90625,4000,True" in capsys.readouterr().out
 
@@ -208,3 +216,47 @@ def test_tour_slides_compute_what_changed() -> None:
     assert f"{projections:,} more parameters" in res.changes[1]
     with pytest.raises(tour.UnknownSlideError, match="the slides are: lenet5, alexnet"):
         tour.check_slide("inception")
+
+
+def test_tables_added_from_the_rest_of_the_decks(tables: dict[str, LectureTable]) -> None:
+    stem = tables["resnet-stem"]
+    assert counts(stem, "params (k)")["conv"] == 64 * 3 * 7 * 7  # no bias: batch norm follows
+    assert not flagged(stem)
+    two_gpu = tables["alexnet-2gpu"]
+    assert counts(two_gpu, "neurons")["input"] == 3 * 227 * 227  # the paper's 150,528 is 3 x 224 x 224
+    fc = counts(two_gpu, "params (M)")["fc layers"]
+    assert fc == (9216 * 4096 + 4096) + (4096 * 4096 + 4096) + (
+        4096 * 1000 + 1000
+    )  # 58.6 M; the slide's 57 = 37 + 16 + 4
+    assert {("input", "neurons"), ("fc layers", "params (M)")} <= flagged(two_gpu)
+    popular = tables["popular-cnns"]
+    assert counts(popular, "conv layers") == {"AlexNet": 5, "VGG-16": 13, "VGG-19": 16}
+    assert not flagged(popular)
+    notes = tables["architecture-notes"]
+    assert {label for label, _ in flagged(notes)} == {"GoogLeNet: '60 MM → 4 MM params'"}
+    d2l = tables["fc-sizes"]
+    assert counts(d2l, "params (M)")["d2l AlexNet fc6: 6400 x 4096 + 4096"] == 6400 * 4096 + 4096
+    assert counts(d2l, "features")["d2l AlexNet: flatten"] == 256 * 5 * 5
+    assert flagged(d2l) == {
+        ("d2l AlexNet fc7: 4096 x 4096 + 4096", "params (M)"),
+        ("VGG-11 fc6 in float32", "MB (10^6 bytes)"),
+    }
+    table1 = tables["googlenet-table1"]
+    assert counts(table1, "output C")["inception (5b)"] == 384 + 384 + 128 + 128
+
+
+def test_cifar_resnets(tables: dict[str, LectureTable]) -> None:
+    t = tables["cifar-resnets"]
+
+    def params(n: int) -> int:  # stem conv + bn, 3 stages of n blocks (two 3x3 convs + two bns), fc; no shortcut params
+        total = 3 * 16 * 9 + 2 * 16
+        c_in = 16
+        for c in (16, 32, 64):
+            for _ in range(n):
+                total += c_in * c * 9 + c * c * 9 + 4 * c
+                c_in = c
+        return total + 64 * 10 + 10
+
+    assert counts(t, "# params (M)") == {f"ResNet-{6 * n + 2}": params(n) for n in (3, 5, 7, 9, 18, 200)}
+    assert counts(t, "# layers")["ResNet-1202"] == 1202
+    assert not flagged(t)  # the paper's 0.27M ... 19.4M all round from these

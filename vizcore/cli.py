@@ -134,6 +134,8 @@ def _lecture(args: argparse.Namespace) -> str:
     from . import lectures
 
     if not args.table:
+        if args.format == "json":
+            return json.dumps([{"id": i, "title": t, "deck": d} for i, t, d in lectures.list_tables()], indent=2) + "\n"
         return lectures.tables_index()
     return lectures.FORMATS[args.format](lectures.lecture_table(args.table))
 

@@ -56,10 +56,12 @@ class Figure:
     count: int | None  # ours as a whole count (bytes, params, MACs), where there is one
     differs: bool
     reason: str
+    unit: str = ""  # a unit printed with the figure ("K", "M", "x"): ours is shown with it too
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "quantity": self.quantity,
+            "unit": self.unit,
             "slide": self.slide,
             "exact": self.exact,
             "count": self.count,
@@ -139,9 +141,14 @@ def figure(
     """Check a printed figure against ``count`` (a whole count, or a ratio) shown in units of ``scale``.
 
     ``step`` is the value of the slide's last printed digit (default: read from the printed decimals).
+    A printed K, M or G sets ``scale``; a printed x (a ratio) is kept as the unit.
     ``why`` explains a convention or a mistake; the rounding arithmetic is added here.
     """
-    text = printed.replace(",", "").rstrip("x%")
+    text = printed.replace(",", "")
+    unit = text.lstrip("0123456789.")
+    text = text[: len(text) - len(unit)]
+    if unit in _SUFFIX:
+        scale = _SUFFIX[unit]
     value = float(text)
     if step is None:
         step = 10.0 ** -(len(text.split(".")[1]) if "." in text else 0)
@@ -152,11 +159,17 @@ def figure(
         reason = "" if math.isclose(exact, value) else f"rounding: {per}"
     else:
         rounded = _round_half_up(exact, step)
-        reason = f"{per}, which rounds to {_fmt(rounded)}, not {printed}"
+        exactly = math.isclose(rounded, exact)
+        reason = (
+            f"ours is {per}, not {printed}" if exactly else f"{per}, which rounds to {_fmt(rounded)}, not {printed}"
+        )
         if math.isclose(math.floor(exact / step + 1e-9) * step, value):
             reason += " (the slide truncates instead of rounding)"
     reason = "; ".join(p for p in (reason, why) if p)
-    return Figure(quantity, printed, exact, count if isinstance(count, int) else None, differs, reason)
+    return Figure(quantity, printed, exact, count if isinstance(count, int) else None, differs, reason, unit)
+
+
+_SUFFIX = {"K": K, "M": M, "G": G}
 
 
 def _getter(get: Getter | None) -> Getter:
@@ -263,7 +276,8 @@ def _drawn_memory(a: Analysis, skip: tuple[str, ...] = ()) -> int:
     return sum(n.output_bytes for n in _weight_layers(a) if n.name not in skip)
 
 
-VGG_MISSING = "features.14"  # conv3_3: the one VGG-16 layer the deck's per-layer charts leave out
+# conv3_3 (conv3_2 is the same size): the one VGG-16 layer the deck's per-layer charts leave out
+VGG_MISSING = "features.14"
 
 
 def alexnet_vs_vgg16(get: Getter) -> LectureTable:
@@ -272,7 +286,7 @@ def alexnet_vs_vgg16(get: Getter) -> LectureTable:
     gone = vgg.layer(VGG_MISSING)
     mem_missing = _drawn_memory(vgg, (VGG_MISSING,))
     drop = (
-        f"slide mistake: the deck's VGG-16 charts leave out one 256->256 3x3 conv at 56x56 (conv3_3: "
+        f"slide mistake: the deck's VGG-16 charts leave out one of the two 256->256 3x3 convs at 56x56 (each "
         f"{gone.output_bytes // KB:,} KB, {gone.params:,} params, {gone.macs:,} MACs)"
     )
     rows = (
@@ -352,8 +366,21 @@ _STEM = (
 
 
 def googlenet_stem(get: Getter) -> LectureTable:
-    g, vgg = get("googlenet_paper", IN224), get("vgg16", IN224)
+    g = get("googlenet_paper", IN224)
     rows = [_per_layer_row(g, label, name, printed, param_unit="K") for label, name, printed in _STEM]
+    return LectureTable(
+        "googlenet-stem",
+        "GoogLeNet's aggressive stem, layer by layer",
+        "001",
+        "'GoogLeNet: Aggressive Stem'",
+        "googlenet_paper (the paper's layers) at 224; flop = multiply-adds, K x K per pooled output; KB = 1024 bytes.",
+        tuple(rows),
+    )
+
+
+def googlenet_stem_totals(get: Getter) -> LectureTable:
+    g, vgg = get("googlenet_paper", IN224), get("vgg16", IN224)
+    rows = []
     nodes = [g.layer(name) for _, name, _ in _STEM]
     mem, params, flop = (
         sum(n.output_bytes for n in nodes),
@@ -367,7 +394,7 @@ def googlenet_stem(get: Getter) -> LectureTable:
             (),
             (
                 figure("memory (MB)", "7.5", mem, MB),
-                figure("params (K)", "124", params, K),
+                figure("params", "124K", params),
                 figure(
                     "MFLOP",
                     "418",
@@ -387,7 +414,7 @@ def googlenet_stem(get: Getter) -> LectureTable:
         sum(n.params for n in early),
         sum(n.macs for n in early),
     )
-    drop = "slide mistake: the deck's VGG-16 table leaves out conv3_3 (256->256 3x3 at 56x56)"
+    drop = "slide mistake: the deck's VGG-16 table leaves out one of the two 256->256 3x3 convs at 56x56"
     rows.append(
         Row(
             "VGG-16 to 28x28",
@@ -401,14 +428,7 @@ def googlenet_stem(get: Getter) -> LectureTable:
                     MB,
                     why=f"{drop}; conv outputs without it: {v_mem - gone.output_bytes:,} / {MB:,} = {(v_mem - gone.output_bytes) / MB:.3f}",
                 ),
-                figure(
-                    "params (K)",
-                    "1100",
-                    v_params,
-                    K,
-                    step=100,
-                    why=f"{drop}; without it {v_params - gone.params:,}",
-                ),
+                figure("params", "1.1M", v_params, why=f"{drop}; without it {v_params - gone.params:,}"),
                 figure("MFLOP", "7485", v_macs, M, why=f"{drop}; without it {v_macs - gone.macs:,}"),
             ),
         )
@@ -420,18 +440,18 @@ def googlenet_stem(get: Getter) -> LectureTable:
             (),
             (
                 figure("memory (MB)", "5.7x", v_mem / mem, why="from the slide's 42.9 / 7.5"),
-                figure("params (K)", "8.9x", v_params / params, why="from the slide's 1.1M / 124K"),
+                figure("params", "8.9x", v_params / params, why="from the slide's 1.1M / 124K"),
                 figure("MFLOP", "17.8x", v_macs / flop, why="from the slide's 7485 / 418 (both wrong)"),
             ),
         )
     )
     return LectureTable(
-        "googlenet-stem",
-        "GoogLeNet's aggressive stem, and VGG-16 from 224 to 28",
+        "googlenet-stem-totals",
+        "GoogLeNet's stem from 224 to 28 in total, against VGG-16's",
         "001",
-        "'GoogLeNet: Aggressive Stem'",
-        "googlenet_paper (the paper's layers) at 224; stem memory counts every listed row (pools too), VGG-16's conv outputs; "
-        "flop = multiply-adds, K x K per pooled output; KB = 1024 bytes, MB = 1024 KB.",
+        "'GoogLeNet: Aggressive Stem', 'Total from 224 to 28 spatial resolution' and 'Compare VGG-16'",
+        "googlenet_paper and VGG-16 at 224; the stem's memory counts every row of its table (pools too), VGG-16's its "
+        "conv outputs; MFLOP = 10^6 multiply-adds; MB = 1024 x 1024 bytes.",
         tuple(rows),
     )
 
@@ -491,6 +511,23 @@ def vgg16_head(get: Getter) -> LectureTable:
     )
 
 
+def resnet_stem(get: Getter) -> LectureTable:
+    r = get("resnet18", IN224)
+    rows = (
+        _per_layer_row(r, "conv", "conv1", ("64", "112", "3136", "9", "118")),
+        _per_layer_row(r, "max-pool", "maxpool", ("64", "56", "784", "0", "2")),
+    )
+    return LectureTable(
+        "resnet-stem",
+        "ResNet's stem: the same aggressive downsampling as GoogLeNet",
+        "001",
+        "'Residual Networks: uses the same aggressive stem as GoogleNet'",
+        "torchvision's ResNet-18 at 224 (every ResNet has this stem; its conv has no bias, 9,408 weights); "
+        "flop = multiply-adds, K x K per pooled output; KB = 1024 bytes.",
+        rows,
+    )
+
+
 # --- deck 004: GoogLeNet's Table 1 (Szegedy et al. 2015) -----------------------------------------------
 
 # Table 1 as printed: params and ops (multiply-adds) per inception module.
@@ -504,6 +541,20 @@ GOOGLENET_TABLE1_COSTS: dict[str, tuple[int, int]] = {
     "inception4e": (840_000, 170_000_000),
     "inception5a": (1_072_000, 54_000_000),
     "inception5b": (1_388_000, 71_000_000),
+}
+
+
+# Table 1's output sizes as printed (28x28x256, ...): the channels of each inception module.
+TABLE1_CHANNELS: dict[str, int] = {
+    "inception3a": 256,
+    "inception3b": 480,
+    "inception4a": 512,
+    "inception4b": 512,
+    "inception4c": 512,
+    "inception4d": 528,
+    "inception4e": 832,
+    "inception5a": 832,
+    "inception5b": 1024,
 }
 
 
@@ -598,6 +649,7 @@ def googlenet_table1(get: Getter) -> LectureTable:
                 g.model,
                 (("output", "x".join(map(str, block.output_shape[2:] + block.output_shape[1:2]))),),
                 (
+                    figure("output C", str(TABLE1_CHANNELS[module]), block.output_shape[1]),
                     figure(
                         "params (K)",
                         f"{p_params // K}",
@@ -773,6 +825,39 @@ def alexnet_2gpu(get: Getter) -> LectureTable:
         rows.append(Row(label, a.model, (("layer", name),), figs))
     convs_fcs = [a.layer(n) for _, n, *_ in _ALEX2012]
     total_neurons = sum(_elements(n) for n in convs_fcs)
+    fcs = [n for n in convs_fcs if n.type == "Linear"]
+    rows.insert(
+        0,
+        Row(
+            "input",
+            a.model,
+            (("deck", "001 (the paper's Figure 2 caption)"),),
+            (
+                figure(
+                    "neurons",
+                    "150,528",
+                    math.prod(a.input_shape[1:]),
+                    why="the paper's 224 x 224 x 3; its layer sizes need 227 x 227 x 3 (conv1: (227 - 11) / 4 + 1 = 55)",
+                ),
+            ),
+        ),
+    )
+    rows.append(
+        Row(
+            "fc layers",
+            a.model,
+            (),
+            (
+                figure(
+                    "params (M)",
+                    "57",
+                    sum(n.params for n in fcs),
+                    M,
+                    why="the sum of the slide's truncated 37 + 16 + 4",
+                ),
+            ),
+        )
+    )
     rows.append(
         Row(
             "total",
@@ -853,15 +938,30 @@ def recap(get: Getter) -> LectureTable:
 
 def fc_sizes(get: Getter) -> LectureTable:
     v16, v11 = get("vgg16", IN224), get("vgg11", IN224)
-    alex = get("alexnet", IN224)
-    fc6, fc7 = v16.layer("classifier.0"), alex.layer("classifier.4")
+    alex = analyze(d2l_alexnet(), (1, 1, 224, 224), device="cpu")
+    d2l6, d2l7 = [n for n in alex.layers if n.type == "Linear"][:2]
+    fc6 = v16.layer("classifier.0")
     big = v11.layer("classifier.0")
+    g = get("googlenet_paper", IN224)
+    five_b = g.block("inception5b")
     rows = (
         Row(
-            "AlexNet fc7: 4096 x 4096 + 4096",
-            alex.model,
+            "d2l AlexNet: flatten",
+            "d2l AlexNet (1x224x224)",
             (),
-            (figure("params (M)", "16", fc7.params, M),),
+            (figure("features", "6400", d2l6.input_shapes[0][1]),),
+        ),
+        Row(
+            "d2l AlexNet fc6: 6400 x 4096 + 4096",
+            "d2l AlexNet (1x224x224)",
+            (),
+            (figure("params (M)", "26", d2l6.params, M),),
+        ),
+        Row(
+            "d2l AlexNet fc7: 4096 x 4096 + 4096",
+            "d2l AlexNet (1x224x224)",
+            (),
+            (figure("params (M)", "16", d2l7.params, M),),
         ),
         Row(
             "VGG fc6: 25088 x 4096",
@@ -883,14 +983,159 @@ def fc_sizes(get: Getter) -> LectureTable:
                 ),
             ),
         ),
+        Row(
+            "GoogLeNet inception (5b), flattened: 384 + 384 + 128 + 128",
+            g.model,
+            (),
+            (figure("features", "1024", sum(b.out_channels for b in five_b.branches)),),
+        ),
     )
     return LectureTable(
         "fc-sizes",
         "Why the big fc layers had to go: their sizes",
         "003",
-        "AlexNet (slide 7), VGG (slide 12) and NiN (slide 14) slides",
-        "Params with biases unless the slide's formula leaves them out; the slide's ~412MB is decimal megabytes.",
+        "AlexNet (slide 7), VGG (slide 12), NiN (slide 14) and GoogLeNet slides",
+        "The deck's own AlexNet (Dive into Deep Learning: one input channel at 224) is built here and traced; "
+        "params with biases unless the slide's formula leaves them out; ~412MB is decimal megabytes.",
         rows,
+    )
+
+
+def _counts(a: Analysis) -> tuple[int, int]:
+    return sum(n.type == "Conv2d" for n in a.layers), sum(n.type == "Linear" for n in a.layers)
+
+
+def popular_cnns(get: Getter) -> LectureTable:
+    rows = []
+    for label, model, conv, linear, params, step in (
+        ("AlexNet", "alexnet", "5", "3", "60,000,000", 10 * M),
+        ("VGG-16", "vgg16", "13", "3", "140,000,000", 10 * M),
+        ("VGG-19", "vgg19", "16", "3", "", 0),
+    ):
+        a = get(model, IN224)
+        n_conv, n_linear = _counts(a)
+        figs = [figure("conv layers", conv, n_conv), figure("linear layers", linear, n_linear)]
+        if params:
+            figs.append(
+                figure(
+                    "params",
+                    params,
+                    a.totals.params,
+                    step=step,
+                    why="a round figure ('approximately'), read to its first nonzero digits",
+                )
+            )
+        rows.append(Row(label, model, (), tuple(figs)))
+    return LectureTable(
+        "popular-cnns",
+        "AlexNet, VGG-16, VGG-19: layers and parameters",
+        "000",
+        "'Popular CNN: AlexNet' and 'Popular CNN: VGG-16'",
+        "torchvision's models at 224; params with biases.",
+        tuple(rows),
+    )
+
+
+def architecture_notes(get: Getter) -> LectureTable:
+    rows = []
+    for label, model, printed, step, why in (
+        ("AlexNet", "alexnet2012", "60", 10, "read to one significant figure, as written"),
+        (
+            "ZFNet: 'Number of params same as AlexNet: 60MM'",
+            "zfnet",
+            "60",
+            10,
+            "read to one significant figure, as written",
+        ),
+        ("VGGNet: 'with 140 MM params'", "vgg16", "140", 10, "read to two significant figures, as written"),
+        ("VGGNet: 'Number of params: 138MM'", "vgg16", "138", 1, ""),
+        ("GoogLeNet: '60 MM → 4 MM params'", "googlenet_paper", "4", 1, "slide mistake: the paper's layers have 7.0 M"),
+    ):
+        a = get(model, (1, *get_card(model).input_size))
+        rows.append(Row(label, model, (), (figure("params (M)", printed, a.totals.params, M, step=step, why=why),)))
+    return LectureTable(
+        "architecture-notes",
+        "Parameter counts quoted on the architecture slides",
+        "004",
+        "'Arch / Year / Mention / Speciality' table and the ZFNet, VGGNet and GoogLeNet slides",
+        "MM = million; params with biases; AlexNet = the paper's two-GPU network, GoogLeNet = the paper's layers.",
+        tuple(rows),
+    )
+
+
+def d2l_alexnet() -> Any:
+    """The DSCI 565 deck's AlexNet (Dive into Deep Learning): one input channel at 224, so 6400 features."""
+    from torch import nn
+
+    return nn.Sequential(
+        nn.Conv2d(1, 96, 11, 4, 1), nn.ReLU(), nn.MaxPool2d(3, 2),
+        nn.Conv2d(96, 256, 5, padding=2), nn.ReLU(), nn.MaxPool2d(3, 2),
+        nn.Conv2d(256, 384, 3, padding=1), nn.ReLU(),
+        nn.Conv2d(384, 384, 3, padding=1), nn.ReLU(),
+        nn.Conv2d(384, 256, 3, padding=1), nn.ReLU(), nn.MaxPool2d(3, 2),
+        nn.Flatten(),
+        nn.Linear(6400, 4096), nn.ReLU(), nn.Dropout(0.5),
+        nn.Linear(4096, 4096), nn.ReLU(), nn.Dropout(0.5),
+        nn.Linear(4096, 10),
+    )  # fmt: skip
+
+
+def cifar_resnet(n: int) -> Any:
+    """He et al.'s CIFAR-10 ResNet with 6n + 2 layers: 16, 32, 64 channels, parameter-free shortcuts
+    (option A: subsample, and zero-pad the new channels)."""
+    import torch
+    from torch import nn
+    from torch.nn import functional as F
+
+    class Block(nn.Module):
+        def __init__(self, c_in: int, c_out: int, stride: int) -> None:
+            super().__init__()
+            self.conv1 = nn.Conv2d(c_in, c_out, 3, stride, 1, bias=False)
+            self.bn1 = nn.BatchNorm2d(c_out)
+            self.conv2 = nn.Conv2d(c_out, c_out, 3, 1, 1, bias=False)
+            self.bn2 = nn.BatchNorm2d(c_out)
+            self.pad = c_out - c_in
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            out = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))
+            if self.pad:
+                x = F.pad(x[:, :, ::2, ::2], (0, 0, 0, 0, self.pad // 2, self.pad // 2))
+            return F.relu(out + x)
+
+    layers: list[nn.Module] = [nn.Conv2d(3, 16, 3, 1, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU()]
+    c_in = 16
+    for c_out in (16, 32, 64):
+        for i in range(n):
+            layers.append(Block(c_in, c_out, 2 if (i == 0 and c_out != c_in) else 1))
+            c_in = c_out
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 10)]
+    return nn.Sequential(*layers)
+
+
+def cifar_resnets(get: Getter) -> LectureTable:
+    rows = []
+    for depth, printed in ((20, "0.27"), (32, "0.46"), (44, "0.66"), (56, "0.85"), (110, "1.7"), (1202, "19.4")):
+        a = analyze(cifar_resnet((depth - 2) // 6), (1, 3, 32, 32), device="cpu")
+        convs, fcs = _counts(a)
+        rows.append(
+            Row(
+                f"ResNet-{depth}",
+                f"CIFAR ResNet, n = {(depth - 2) // 6}",
+                (),
+                (
+                    figure("# layers", str(depth), convs + fcs),
+                    figure("# params (M)", printed, a.totals.params, M, why="batch-norm scales and shifts included"),
+                ),
+            )
+        )
+    return LectureTable(
+        "cifar-resnets",
+        "ResNets on CIFAR-10: layers and parameters (He et al. Table 6)",
+        "004",
+        "ResNet slides, the CIFAR-10 table ('# layers', '# params')",
+        "Built here from the paper's recipe (6n + 2 layers of 16/32/64 channels, parameter-free shortcuts) at "
+        "3x32x32 and traced; layers = convolutions + the fc layer.",
+        tuple(rows),
     )
 
 
@@ -908,15 +1153,25 @@ class _Entry:
 _ENTRIES = (
     _Entry("alexnet-227", "AlexNet layer by layer at 227x227 (memory KB, params k, MFLOP)", "001", alexnet_227),
     _Entry("alexnet-vs-vgg16", "AlexNet vs VGG-16: total memory, params and GFLOP", "001", alexnet_vs_vgg16),
-    _Entry("googlenet-stem", "GoogLeNet's aggressive stem, and VGG-16 from 224 to 28", "001", googlenet_stem),
+    _Entry("googlenet-stem", "GoogLeNet's aggressive stem, layer by layer", "001", googlenet_stem),
+    _Entry(
+        "googlenet-stem-totals",
+        "GoogLeNet's stem from 224 to 28 in total, against VGG-16's",
+        "001",
+        googlenet_stem_totals,
+    ),
     _Entry("googlenet-head", "GoogLeNet's head: global average pooling and one linear layer", "001", googlenet_head),
     _Entry("vgg16-head", "VGG-16's head, for comparison: three big fc layers", "001", vgg16_head),
+    _Entry("resnet-stem", "ResNet's stem: the same aggressive downsampling as GoogLeNet", "001", resnet_stem),
     _Entry("resnet-stages", "ResNet stage by stage: blocks, layers, GFLOP", "001", resnet_stages),
     _Entry("resnet-table1", "ResNet, Table 1 of the paper: output sizes and FLOPs", "000", resnet_table1),
     _Entry("alexnet-2gpu", "AlexNet as trained on two GPUs: parameters and neurons per layer", "002", alexnet_2gpu),
+    _Entry("popular-cnns", "AlexNet, VGG-16, VGG-19: layers and parameters", "000", popular_cnns),
     _Entry("fc-sizes", "Why the big fc layers had to go: their sizes", "003", fc_sizes),
     _Entry("googlenet-table1", "GoogLeNet, Table 1 of the paper: params and ops per layer", "004", googlenet_table1),
     _Entry("recap", "The architectures at a glance: year, authors, error, parameters", "004", recap),
+    _Entry("cifar-resnets", "ResNets on CIFAR-10: layers and parameters (He et al. Table 6)", "004", cifar_resnets),
+    _Entry("architecture-notes", "Parameter counts quoted on the architecture slides", "004", architecture_notes),
 )
 
 
@@ -947,8 +1202,8 @@ def lecture_table(table_id: str, get: Getter | None = None) -> LectureTable:
 
 def cell(f: Figure) -> str:
     """``slide`` where ours agrees to the slide's precision and prints the same, else ``slide → exact``."""
-    exact = _fmt(f.exact)
-    same = exact.replace(",", "") == f.slide.replace(",", "").rstrip("x%")
+    exact = _fmt(f.exact) + f.unit
+    same = exact.replace(",", "") == f.slide.replace(",", "")
     return f.slide if same else f"{f.slide} → {exact}"
 
 
