@@ -1,0 +1,71 @@
+"""The builder page in Chromium: typing into the layer list changes the numbers, the graph is drawn,
+and the URL carries the spec so the same link reopens it."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI"):
+        raise RuntimeError(f"{CHROMIUM} is missing: the README's test command installs Debian's chromium")
+    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)", allow_module_level=True)
+
+from playwright.sync_api import Page, expect, sync_playwright
+
+TIMEOUT_MS = 60_000
+expect.set_options(timeout=TIMEOUT_MS)
+
+
+@pytest.fixture(scope="module")
+def page() -> Iterator[tuple[Page, str]]:
+    with streamlit_server() as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        tab = context.new_page()
+        tab.set_default_timeout(TIMEOUT_MS)
+        yield tab, url
+        browser.close()
+
+
+def metric(page: Page, label: str) -> str:
+    box = page.get_by_test_id("stMetric").filter(has_text=label)
+    return box.get_by_test_id("stMetricValue").inner_text()
+
+
+def test_typing_a_change_redraws_the_numbers(page: tuple[Page, str]) -> None:
+    tab, url = page
+    tab.goto(f"{url}/builder")
+    expect(tab.get_by_role("heading", name="Build your own CNN")).to_be_visible()
+    params = tab.get_by_test_id("stMetric").filter(has_text="Parameters").get_by_test_id("stMetricValue")
+    expect(params).to_have_text("61,100,840")
+    expect(tab.locator("[data-testid='stGraphVizChart'] svg").first).to_be_visible()
+    box = tab.get_by_role("textbox", name="Layer list")
+    text = box.input_value()
+    box.fill(text.replace("conv 11x11/4 64 pad 2", "conv 7x7/2 64 pad 1"))
+    box.press("Control+Enter")
+    expect(params).to_have_text("61,087,016")  # 64 x 3 x (121 - 49) fewer weights
+    expect(tab.get_by_text("3.52x the MACs of alexnet")).to_be_visible()
+    expect(tab.get_by_test_id("stStatusWidget")).to_have_count(0)
+    link = tab.url
+    assert "spec=" in link and "from=alexnet" in link
+
+    # a mistake: one sentence naming the line, the editor still there
+    box.fill("input 3x14x14\nconv 3x3 64\nconv 5x5 256\nconv 5x5/2 256\nconv 5x5 64")
+    box.press("Control+Enter")
+    expect(tab.get_by_text("line 5: conv 5x5 64 needs at least 5x5 input, but line 4 leaves 256x2x2.")).to_be_visible()
+
+    # the earlier link reopens the edited net in a new tab
+    other = tab.context.new_page()
+    other.goto(link)
+    expect(other.get_by_test_id("stMetric").filter(has_text="Parameters").get_by_test_id("stMetricValue")).to_have_text(
+        "61,087,016"
+    )
+    assert re.search(r"conv 7x7/2 64 pad 1", other.get_by_role("textbox", name="Layer list").input_value())
+    other.close()
