@@ -27,6 +27,7 @@ from .blocks import Block, find_blocks
 from .costs import CONVENTIONS
 from .device import resolve_device, synchronize
 from .errors import ChannelMismatchError, InputShapeError, InputTooSmallError, TraceError, VizcoreError
+from .labels import block_label
 from .shapes import Shape, format_shape, normalize_shape
 from .trace import Node, Tracer, TraceResult, _Failure
 from .zoo import ModelCard, get_card, get_model
@@ -57,6 +58,7 @@ class SummaryRow:
     output_bytes: int
     layers: int
     time_ms: float | None = None
+    label: str = ""  # a layer's paper label (``3x3 conv, 128, /2``); a merged block's name and size
     receptive_field: tuple[int, ...] = ()  # of the row's last layer (a block's output)
     effective_stride: tuple[float, ...] = ()
 
@@ -99,6 +101,7 @@ class Analysis:
                     output_bytes=sum(n.output_bytes for n in members if n.new_memory),
                     layers=len(members),
                     time_ms=sum(times) if times else None,
+                    label=members[0].label if key == members[0].name else block_label(key, len(members)),
                     receptive_field=members[-1].receptive_field,
                     effective_stride=members[-1].effective_stride,
                 )
@@ -141,6 +144,7 @@ class Analysis:
                 "kind": "input",
                 "op": "input",
                 "name": "input",
+                "label": "input",
                 "type": "input",
                 "parent": "",
                 "shape": list(self.input_shape),
@@ -156,6 +160,7 @@ class Analysis:
                 "kind": n.kind,
                 "op": n.op,
                 "name": n.name,
+                "label": n.label,
                 "type": n.type,
                 "parent": n.parent,
                 "shape": list(n.output_shape),
@@ -172,6 +177,7 @@ class Analysis:
                 "kind": "output",
                 "op": "output",
                 "name": "output",
+                "label": "output",
                 "type": "output",
                 "parent": "",
                 "shape": list(self.output_shapes[0]) if self.output_shapes else [],
@@ -211,6 +217,7 @@ def _layer_dict(n: Node) -> dict[str, Any]:
     row: dict[str, Any] = {
         "id": n.id,
         "name": n.name,
+        "label": n.label,
         "type": n.type,
         "kind": n.kind,
         "op": n.op,

@@ -21,17 +21,6 @@ def _q(*lines: str) -> str:
     return '"' + "\\n".join(line.replace("\\", "\\\\").replace('"', '\\"') for line in lines) + '"'
 
 
-def describe(node: Node) -> str:
-    """``3x3 conv /2, 192`` for a convolution; ``3x3 max_pool /1`` for pooling; else the type."""
-    size = "x".join(map(str, node.kernel)) if node.kernel else ""
-    stride = f" /{node.stride[0]}" if node.stride and node.stride[0] != 1 else ""
-    if node.op.startswith("conv"):
-        return f"{size} conv{stride}, {node.output_shape[1]}"
-    if "pool" in node.op and size:
-        return f"{size} {node.type if node.kind == 'module' else node.op}{stride}"
-    return node.type
-
-
 def is_bottleneck(node: Node, branch: Branch, analysis: Analysis) -> bool:
     """A 1x1 convolution that reduces channels before a larger convolution on the same branch."""
     if not (node.op.startswith("conv") and node.kernel and all(k == 1 for k in node.kernel)):
@@ -51,7 +40,7 @@ def _node(node: Node, highlight: int | None, bottleneck: bool = False, prefix: s
     )
     label = _q(
         node.name.removeprefix(prefix),
-        describe(node) + (" (1x1 bottleneck)" if bottleneck else ""),
+        node.label + (" (1x1 bottleneck)" if bottleneck else ""),
         format_shape(node.output_shape[1:]),
     )
     font = "black" if fill in (HIGHLIGHT, BOTTLENECK) else "white"

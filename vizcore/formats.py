@@ -27,7 +27,7 @@ def human_bytes(n: float) -> str:
     return f"{n:.0f} B"
 
 
-COLUMNS = ("Layer", "Type", "Output shape", "Params", "MACs", "Memory", "RF", "Eff. stride")
+COLUMNS = ("Layer", "Label", "Type", "Output shape", "Params", "MACs", "Memory", "RF", "Eff. stride")
 
 
 def per_dim_text(values: Sequence[float]) -> str:
@@ -40,6 +40,7 @@ def per_dim_text(values: Sequence[float]) -> str:
 def _cells(row: SummaryRow) -> tuple[str, ...]:
     return (
         row.name,
+        row.label,
         row.type,
         format_shape(row.output_shape),
         f"{row.params:,}",
@@ -73,7 +74,7 @@ def table(a: Analysis, depth: int | None = None) -> str:
 
     def line(cells: Sequence[str]) -> str:
         return "  ".join(
-            c.rjust(w) if i >= 3 else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+            c.rjust(w) if i >= 4 else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
         )
 
     rule = "=" * len(line(header))
@@ -101,10 +102,13 @@ _RF_HEADER = ["receptive_field", "effective_stride"]
 def to_csv(a: Analysis, depth: int | None = None) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["name", "type", "output_shape", "params", "macs", "flops", "output_bytes", *_RF_HEADER])
+    writer.writerow(["name", "label", "type", "output_shape", "params", "macs", "flops", "output_bytes", *_RF_HEADER])
     for r in a.rows(depth):
         writer.writerow(
-            [r.name, r.type, format_shape(r.output_shape), r.params, r.macs, r.flops, r.output_bytes, per_dim_text(r.receptive_field), per_dim_text(r.effective_stride)]
+            [
+                *(r.name, r.label, r.type, format_shape(r.output_shape), r.params, r.macs, r.flops, r.output_bytes),
+                *(per_dim_text(r.receptive_field), per_dim_text(r.effective_stride)),
+            ]
         )
     return buffer.getvalue()
 
@@ -113,13 +117,13 @@ def markdown(a: Analysis, depth: int | None = None) -> str:
     def esc(text: str) -> str:
         return text.replace("|", "\\|")
 
-    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "|".join(["---"] * 3 + ["---:"] * 5) + "|"]
+    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "|".join(["---"] * 4 + ["---:"] * 5) + "|"]
     for r in a.rows(depth):
         cells = _cells(r)
         lines.append("| " + " | ".join(esc(c.strip()) for c in cells) + " |")
     t = a.totals
     lines.append(
-        f"| **Total** | | | **{t.params:,}** | **{human_count(t.macs)}** | **{human_bytes(t.activation_bytes)}** | | |"
+        f"| **Total** | | | | **{t.params:,}** | **{human_count(t.macs)}** | **{human_bytes(t.activation_bytes)}** | | |"
     )
     return "\n".join(lines) + "\n"
 
@@ -142,14 +146,14 @@ def latex(a: Analysis, depth: int | None = None) -> str:
     def esc(text: str) -> str:
         return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in text)
 
-    lines = [r"\begin{tabular}{lllrrrrr}", r"\toprule", " & ".join(COLUMNS) + r" \\", r"\midrule"]
+    lines = [r"\begin{tabular}{llllrrrrr}", r"\toprule", " & ".join(COLUMNS) + r" \\", r"\midrule"]
     for r in a.rows(depth):
         cells = _cells(r)
         lines.append(" & ".join(esc(c.strip()) for c in cells) + r" \\")
     t = a.totals
     lines += [
         r"\midrule",
-        f"Total & & & {t.params:,} & {esc(human_count(t.macs))} & {esc(human_bytes(t.activation_bytes))} & & \\\\",
+        f"Total & & & & {t.params:,} & {esc(human_count(t.macs))} & {esc(human_bytes(t.activation_bytes))} & & \\\\",
         r"\bottomrule",
         r"\end{tabular}",
     ]
