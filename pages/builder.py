@@ -8,9 +8,10 @@ import pandas as pd
 import streamlit as st
 
 import vizcore
-from pages import init_from_url, remember, setup, shared_params, show_url_problems, sync_url
-from vizcore import export, formats, spec
+from pages import init_from_url, remember, setup, shared_params, show_diagram, show_url_problems, sync_url
+from vizcore import export, spec
 from vizcore.formats import human_bytes, human_count, per_dim_text
+from vizcore.graphview import graph_dot, layer_graph, node_details
 
 BLANK = "blank"
 BLANK_SPEC = """# a small net for 32x32 colour images: edit any line, or add one
@@ -208,8 +209,9 @@ st.dataframe(
     },
     key="builder_table",
 )
-with st.expander("Layer graph", expanded=len(result.layers) <= 40):
-    st.graphviz_chart(formats.dot(result), width="stretch")
+st.subheader("Layer graph")
+graph = layer_graph(result, None if inside else 1)
+show_diagram(graph_dot(graph), key="builder_graph", title="your net", details=node_details(graph))
 
 st.subheader("What if…")
 question = st.pills("Compare, side by side on the same input", list(WHAT_IFS), key="builder_whatif")

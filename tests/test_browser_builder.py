@@ -45,13 +45,15 @@ def test_typing_a_change_redraws_the_numbers(page: tuple[Page, str]) -> None:
     expect(tab.get_by_role("heading", name="Build your own CNN")).to_be_visible()
     params = tab.get_by_test_id("stMetric").filter(has_text="Parameters").get_by_test_id("stMetricValue")
     expect(params).to_have_text("61,100,840")
-    expect(tab.locator("[data-testid='stGraphVizChart'] svg").first).to_be_visible()
+    boxes = tab.locator(".vz-stage svg g.node")
+    expect(boxes).to_have_count(13)  # input, 5 convs, 3 pools, 3 fc, output (relus, dropouts, flatten inside)
     box = tab.get_by_role("textbox", name="Layer list")
     text = box.input_value()
     box.fill(text.replace("conv 11x11/4 64 pad 2", "conv 7x7/2 64 pad 1"))
     box.press("Control+Enter")
     expect(params).to_have_text("61,087,016")  # 64 x 3 x (121 - 49) fewer weights
     expect(tab.get_by_text("3.52x the MACs of alexnet")).to_be_visible()
+    expect(tab.locator(".vz-stage svg text").filter(has_text="7x7 conv, 64, /2")).to_have_count(1)
     expect(tab.get_by_test_id("stStatusWidget")).to_have_count(0)
     link = tab.url
     assert "spec=" in link and "from=alexnet" in link
