@@ -69,7 +69,9 @@ One layer or block per line; blank lines and `# comments` are ignored.
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def analysis_of(text: str) -> vizcore.Analysis:
-    """One analysis per spec text, shared by all sessions: never mutate what it returns."""
+    """One analysis per spec text, shared by all sessions: never mutate what it returns. Parsed first,
+    so that any text (empty, one word) is read as a layer list, never as a zoo model's name."""
+    spec.parse(text)
     return vizcore.analyze(text, device="cpu")
 
 

@@ -51,6 +51,9 @@ def test_a_mistake_names_its_line_and_keeps_the_editor() -> None:
     assert not at.exception
     assert [e.value for e in at.error] == ["line 5: conv 5x5 64 needs at least 5x5 input, but line 4 leaves 256x2x2."]
     assert at.text_area(key="builder_spec").value.startswith("input 3x14x14")
+    for text, message in (("", "the spec is empty"), ("relu", "line 1: the spec must start with its input")):
+        at.text_area(key="builder_spec").set_value(text).run()
+        assert not at.exception and message in at.error[0].value
 
 
 def test_the_url_carries_the_spec() -> None:
