@@ -109,10 +109,12 @@ def _ratio(value: int, base: int, what: str, name: str) -> str:
 
 
 def _last_field(result: vizcore.Analysis) -> str:
+    """The field of the last feature map that is still a map (before a global pool makes it 1x1)."""
     spatial = [n for n in result.layers if len(n.output_shape) == len(result.input_shape) and n.receptive_field]
     if not spatial:
         return "-"
-    last = spatial[-1]
+    maps = [n for n in spatial if any(d > 1 for d in n.output_shape[2:])]
+    last = (maps or spatial)[-1]
     return f"{per_dim_text(last.receptive_field)} px, stride {per_dim_text(last.effective_stride)}"
 
 
@@ -156,9 +158,16 @@ with right:
     t, b = result.totals, base.totals
     name = _start_label(start)
     cols = st.columns(2)
-    cols[0].metric("Parameters", f"{t.params:,}", _ratio(t.params, b.params, "params", name), delta_color="off")
+    cols[0].metric(
+        "Parameters", f"{t.params:,}", _ratio(t.params, b.params, "params", name), delta_color="off", delta_arrow="off"
+    )
     cols[1].metric(
-        "MACs", human_count(t.macs), _ratio(t.macs, b.macs, "MACs", name), delta_color="off", help=f"{t.macs:,}"
+        "MACs",
+        human_count(t.macs),
+        _ratio(t.macs, b.macs, "MACs", name),
+        delta_color="off",
+        delta_arrow="off",
+        help=f"{t.macs:,}",
     )
     cols = st.columns(2)
     cols[0].metric(
@@ -166,12 +175,14 @@ with right:
         human_bytes(t.activation_bytes),
         _ratio(t.activation_bytes, b.activation_bytes, "memory", name),
         delta_color="off",
+        delta_arrow="off",
     )
     cols[1].metric(
         "Receptive field of the last map",
         _last_field(result),
         f"{name}: {_last_field(base)}",
         delta_color="off",
+        delta_arrow="off",
         help="Input pixels one pixel of the last feature map sees, and how far apart its pixels are on the input.",
     )
     st.caption(
@@ -183,9 +194,11 @@ with right:
     downloads = st.columns(2)
     downloads[0].download_button("Download spec", text, "net.spec.txt", "text/plain")
     downloads[1].download_button("Download PyTorch source", source_of(text), "net.py", "text/x-python")
+    inside = st.toggle("Show the layers inside blocks", key="builder_inside")
+    graph = layer_graph(result, None if inside else 1)
+    show_diagram(graph_dot(graph), key="builder_graph", title="your net", details=node_details(graph))
 
 parsed = spec.parse(text)
-inside = st.toggle("Show the layers inside blocks", key="builder_inside")
 rows = result.rows(None if inside else 1)
 st.dataframe(
     pd.DataFrame(
@@ -211,9 +224,6 @@ st.dataframe(
     },
     key="builder_table",
 )
-st.subheader("Layer graph")
-graph = layer_graph(result, None if inside else 1)
-show_diagram(graph_dot(graph), key="builder_graph", title="your net", details=node_details(graph))
 
 st.subheader("What if…")
 question = st.pills("Compare, side by side on the same input", list(WHAT_IFS), key="builder_whatif")
