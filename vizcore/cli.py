@@ -16,6 +16,9 @@ from typing import NoReturn
 from . import formats
 from .analysis import analyze
 from .errors import VizcoreError
+from .figures import FIGURE_KINDS, FigureOptions, export_figure
+from .graphview import COLOR_METRICS, ORIENTATIONS
+from .render import RENDER_FORMATS
 from .shapes import parse_shape
 from .zoo import get_card, list_models
 
@@ -69,6 +72,11 @@ def _parser() -> argparse.ArgumentParser:
     summary.add_argument("--timings", action="store_true", help="also time every layer on the device")
     sub.choices["graph"].add_argument("--format", choices=["dot", "json"], default="dot")
     sub.choices["blocks"].add_argument("--format", choices=["table", "json"], default="table")
+    # lecture tables: the decks' figures beside ours (vizcore/lectures.py)
+    lecture = sub.add_parser("lecture", help="the lecture decks' tables, slide figure beside exact figure")
+    lecture.add_argument("table", nargs="?", help="a table id (omit to list them)")
+    lecture.add_argument("--format", choices=["table", "json", "csv", "markdown", "latex"], default="table")
+    _figure_parser(sub)
     return parser
 
 
@@ -79,7 +87,9 @@ BUILD_FORMATS = (*sorted(formats.SUMMARY_FORMATS), "python", "spec", "dot")
 def _add_build(sub: argparse._SubParsersAction[_Parser]) -> None:
     build = sub.add_parser("build", help="analyse a layer list (spec file), or write a zoo model as one")
     build.add_argument("spec", nargs="?", help="a spec file, one layer a line ('-' reads stdin)")
-    build.add_argument("--from", dest="from_model", metavar="MODEL", help="start from a zoo model that is a plain chain")
+    build.add_argument(
+        "--from", dest="from_model", metavar="MODEL", help="start from a zoo model that is a plain chain"
+    )
     build.add_argument("--input", metavar="SHAPE", help="CxHxW or NxCxHxW, replacing the spec's input line")
     build.add_argument(
         "--format", choices=BUILD_FORMATS, default="table", help="a summary, or python (PyTorch source) or spec"
@@ -114,6 +124,34 @@ def _build(args: argparse.Namespace) -> str:
     if args.format == "dot":
         return formats.dot(result)
     return formats.SUMMARY_FORMATS[args.format](result, args.depth)
+
+
+def _lecture(args: argparse.Namespace) -> str:
+    from . import lectures
+
+    if not args.table:
+        return lectures.tables_index()
+    return lectures.FORMATS[args.format](lectures.lecture_table(args.table))
+
+
+# -- figure: slide export (vizcore/figures.py) ----------------------------------------------------
+def _figure_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
+    figure = sub.add_parser("figure", help="a diagram for slides: SVG, PNG (1920 px wide or more) or PDF")
+    figure.add_argument("models", nargs="+", metavar="MODEL", help="one or more zoo names, drawn side by side")
+    figure.add_argument("--kind", default="graph", help=f"what to draw: {', '.join(FIGURE_KINDS)} (default graph)")
+    figure.add_argument("--format", choices=RENDER_FORMATS, default=None, help="default: --output's suffix, else svg")
+    figure.add_argument("--output", "-o", required=True, metavar="FILE", help="where to write it")
+    figure.add_argument("--input", metavar="SHAPE", help="CxHxW or NxCxHxW (default: each model's own)")
+    figure.add_argument("--depth", type=_depth, default=None, help="draw blocks below this depth as one box")
+    figure.add_argument("--orientation", choices=list(ORIENTATIONS), default="vertical")
+    figure.add_argument("--color", choices=list(COLOR_METRICS), default="type", help="colour boxes by type or cost")
+
+
+def _figure(args: argparse.Namespace) -> str:
+    options = FigureOptions(depth=args.depth, orientation=args.orientation, color_by=args.color)
+    shape = parse_shape(args.input) if args.input else None
+    path = export_figure(args.models, args.output, args.kind, args.format, input_shape=shape, options=options)
+    return f"wrote {path}\n"
 
 
 def _models() -> str:
@@ -168,8 +206,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             text = _build(args)
             sys.stdout.write(text if text.endswith("\n") else text + "\n")
             return 0
+        if args.command == "lecture":
+            sys.stdout.write(_lecture(args))
+            return 0
         if args.command == "predict":
             sys.stdout.write(_predict(args))
+            return 0
+        if args.command == "figure":
+            sys.stdout.write(_figure(args))
             return 0
         shape = parse_shape(args.input) if args.input else None
         result = analyze(args.model, shape, args.device, timings=getattr(args, "timings", False))

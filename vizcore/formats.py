@@ -106,8 +106,16 @@ def to_csv(a: Analysis, depth: int | None = None) -> str:
     for r in a.rows(depth):
         writer.writerow(
             [
-                *(r.name, r.label, r.type, format_shape(r.output_shape), r.params, r.macs, r.flops, r.output_bytes),
-                *(per_dim_text(r.receptive_field), per_dim_text(r.effective_stride)),
+                r.name,
+                r.label,
+                r.type,
+                format_shape(r.output_shape),
+                r.params,
+                r.macs,
+                r.flops,
+                r.output_bytes,
+                per_dim_text(r.receptive_field),
+                per_dim_text(r.effective_stride),
             ]
         )
     return buffer.getvalue()

@@ -269,18 +269,27 @@ def _tooltip(n: GraphNode) -> str:
     return "; ".join(parts)
 
 
-def graph_dot(
-    graph: LayerGraph,
-    color_by: str = "type",
-    orientation: str = "vertical",
-    title: str = "",
-    *,
-    add_circles: bool = True,
-) -> str:
+def graph_dot(graph: LayerGraph, color_by: str = "type", orientation: str = "vertical", title: str = "") -> str:
     """Graphviz DOT of the graph: each box says its label over its output shape; the main column's
-    boxes share a group (``dot`` keeps them straight), and long edges into a join are skip arcs."""
-    if color_by not in COLOR_METRICS:
-        raise ValueError(f"color_by must be one of {', '.join(COLOR_METRICS)}")
+    boxes share a group (``dot`` keeps them straight), and identity shortcuts are weight-0 arcs."""
+    return _document(_body(graph, color_by, ""), orientation, title)
+
+
+def graphs_dot(graphs: Sequence[tuple[str, LayerGraph]], color_by: str = "type", orientation: str = "vertical") -> str:
+    """Several graphs side by side in one drawing, each in a frame titled by its name (one graph:
+    no frame, its name as the drawing's title)."""
+    if len(graphs) == 1:
+        return graph_dot(graphs[0][1], color_by, orientation, graphs[0][0])
+    lines = []
+    for i, (name, graph) in enumerate(graphs):
+        lines.append(f'  subgraph "cluster_model{i}" {{')
+        lines.append(f'    label={_q(name)}; fontsize={LABEL_PT}; style=solid; color="#dddddd";')
+        lines += ["  " + line for line in _body(graph, color_by, f"m{i}_")]
+        lines.append("  }")
+    return _document(lines, orientation, "")
+
+
+def _document(body: list[str], orientation: str, title: str) -> str:
     rankdir = ORIENTATIONS.get(orientation)
     if rankdir is None:
         raise ValueError(f"orientation must be one of {', '.join(ORIENTATIONS)}")
@@ -291,7 +300,16 @@ def graph_dot(
         f'  fontname="Helvetica"; fontsize={LABEL_PT}; labelloc=t; label={_q(title)};' if title else "",
         '  node [shape=box, style="rounded,filled", fontname="Helvetica", margin="0.12,0.02", penwidth=1.4];',
         '  edge [color="#555555", arrowsize=0.7, penwidth=1.3];',
+        *body,
+        "}",
     ]
+    return "\n".join(line for line in lines if line) + "\n"
+
+
+def _body(graph: LayerGraph, color_by: str, prefix: str) -> list[str]:
+    """Node, cluster and edge statements of one graph; ``prefix`` keeps ids apart in a multi-graph."""
+    if color_by not in COLOR_METRICS:
+        raise ValueError(f"color_by must be one of {', '.join(COLOR_METRICS)}")
     values = [getattr(n, color_by) for n in graph.nodes] if color_by != "type" else []
     top = max((math.log10(v + 1) for v in values), default=1.0) or 1.0
     statements: dict[str, list[str]] = {}
@@ -300,11 +318,14 @@ def graph_dot(
             stroke = CATEGORY_COLORS.get(n.category, CATEGORY_COLORS["other"])
             fill, font = _tint(stroke, 0.78), "#111111"
         else:
-            fill = _ramp(math.log10(getattr(n, color_by) + 1) / top)
-            stroke, font = "#333333", "#111111" if math.log10(getattr(n, color_by) + 1) / top > 0.55 else "#ffffff"
-        attrs = f'id="node{n.id}", class="layer {n.category}", tooltip={_q(_tooltip(n))}, color="{stroke}", fillcolor="{fill}", fontcolor="{font}"'
-        if add_circles and n.category == "add" and not n.collapsed:
-            text = f'<<font point-size="{LABEL_PT}">+</font>>'
+            level = math.log10(getattr(n, color_by) + 1) / top
+            fill, stroke, font = _ramp(level), "#333333", "#111111" if level > 0.55 else "#ffffff"
+        attrs = (
+            f'id="{prefix}node{n.id}", class="layer {n.category}", tooltip={_q(_tooltip(n))}, '
+            f'color="{stroke}", fillcolor="{fill}", fontcolor="{font}"'
+        )
+        if n.category == "add" and not n.collapsed:
+            text = f'<<font point-size="{LABEL_PT}">+</font>>'  # the papers' circled plus
             attrs += ", shape=circle, width=0.42, fixedsize=true, style=filled"
         else:
             shape_text = format_shape(n.shape[1:]) if len(n.shape) > 1 else format_shape(n.shape)
@@ -314,24 +335,22 @@ def graph_dot(
             )
             if n.collapsed:
                 attrs += ', style="rounded,filled,bold", penwidth=2.5, peripheries=2'
-        group = ', group="main"' if n.main else ""
+        group = f', group="{prefix}main"' if n.main else ""
         cluster = next((c for c in reversed(graph.clusters) if n.name.startswith(c + ".")), "")
-        statements.setdefault(cluster, []).append(f"  n{n.id} [label={text}, {attrs}{group}];")
-    lines += statements.pop("", [])
+        statements.setdefault(cluster, []).append(f"  {prefix}n{n.id} [label={text}, {attrs}{group}];")
+    lines = statements.pop("", [])
     for c in graph.clusters:
-        members = statements.get(c, [])
-        if not members:
+        if c not in statements:
             continue
-        lines.append(f'  subgraph "cluster_{c}" {{')
+        lines.append(f'  subgraph "cluster_{prefix}{c}" {{')
         lines.append(
             f'    label={_q(c)}; fontname="Helvetica"; fontsize={SHAPE_PT}; style="rounded,dashed"; color="#888888"; labeljust=l;'
         )
-        lines += ["  " + m for m in members]
+        lines += ["  " + m for m in statements[c]]
         lines.append("  }")
     for s, d in graph.edges:
-        lines.append(f"  n{s} -> n{d}" + (" [weight=0];" if (s, d) in graph.skips else " [weight=4];"))
-    lines.append("}")
-    return "\n".join(line for line in lines if line) + "\n"
+        lines.append(f"  {prefix}n{s} -> {prefix}n{d}" + (" [weight=0];" if (s, d) in graph.skips else " [weight=4];"))
+    return lines
 
 
 def layer_graph_svg(

@@ -46,10 +46,10 @@ class Node:
     time_ms: float | None = None
     kernel: tuple[int, ...] = ()  # convolutions and pooling: kernel size ...
     stride: tuple[int, ...] = ()  # ... and stride, for diagrams
-    groups: int = 1  # convolutions: channel groups (= input channels when depthwise)
-    dilation: tuple[int, ...] = ()  # convolutions and max pooling: dilation per spatial dimension
+    dilation: tuple[int, ...] = ()  # ... and dilation, for receptive fields
     receptive_field: tuple[int, ...] = ()  # input pixels one output pixel sees, per spatial dim (receptive.py)
     effective_stride: tuple[float, ...] = ()  # input pixels between neighbouring output pixels
+    groups: int = 1  # convolutions: channel groups (= input channels when depthwise)
 
     @property
     def label(self) -> str:
