@@ -80,3 +80,12 @@ def test_start_from_a_zoo_model_and_compare_what_ifs() -> None:
     assert list(table["receptive field"]) == ["7 px, stride 1", "7 px, stride 1"]
     at.button(key="builder_edit_b").click().run()
     assert at.text_area(key="builder_spec").value.count("conv 3x3 64 pad 1") == 3
+
+
+def test_overview_table_has_the_receptive_field() -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params["model"] = "vgg16"
+    at.run()
+    table = at.dataframe[0].value.set_index("layer")
+    assert (table.loc["features.28", "RF"], table.loc["features.28", "eff. stride"]) == ("196", "16")
+    assert table.loc["features.30", "RF"] == "212"
