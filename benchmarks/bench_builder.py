@@ -2,7 +2,8 @@
 
 Library: parse, build on meta, trace, receptive fields, the summary rows and the graph laid out by Graphviz as SVG, for a spec
 never seen before (each edit changes fc6's width, so no cache helps). Chromium: the builder page, from
-Ctrl+Enter in the layer list to the new parameter count on screen, graph redrawn and the run over.
+an edit in the layer list (the box sends it after a 120 ms pause in typing) to the new parameter count
+on screen, graph redrawn and the run over.
 Run from the repository root: ``.venv/bin/python benchmarks/bench_builder.py``."""
 
 from __future__ import annotations
@@ -53,9 +54,8 @@ def browser() -> float:
         for width in range(3000, 3008):
             text = edited(width)
             expected = f"{vizcore.analyze(text).totals.params:,}"
-            box.fill(text)
             start = time.perf_counter()
-            box.press("Control+Enter")
+            box.fill(text)
             expect(params).to_have_text(expected, timeout=60_000)
             expect(page.locator(".vz-stage svg text").filter(has_text=f"fc {width}")).to_have_count(1)
             expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=60_000)
@@ -66,10 +66,14 @@ def browser() -> float:
 
 def main() -> None:
     ms = library()
-    print(f"library, AlexNet-sized spec edit -> analysis + rows + SVG graph: {ms:.1f} ms median (target {TARGET_MS:.0f} ms)")
+    print(
+        f"library, AlexNet-sized spec edit -> analysis + rows + SVG graph: {ms:.1f} ms median (target {TARGET_MS:.0f} ms)"
+    )
     if Path(CHROMIUM).exists():
         ms = browser()
-        print(f"Chromium, Ctrl+Enter -> new numbers drawn, run over: {ms:.0f} ms median (target {TARGET_MS:.0f} ms)")
+        print(
+            f"Chromium, edit -> new numbers and graph drawn, run over (120 ms typing pause included): {ms:.0f} ms median (target {TARGET_MS:.0f} ms)"
+        )
     else:
         print(f"{CHROMIUM} missing: browser part skipped")
 

@@ -4,16 +4,19 @@ URL; downloads as a spec and as PyTorch source."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
 import vizcore
-from pages import init_from_url, remember, setup, shared_params, show_diagram, show_url_problems, sync_url
+from pages import ROOT, init_from_url, remember, setup, shared_params, show_diagram, show_url_problems, sync_url
 from vizcore import export, spec
 from vizcore.formats import human_bytes, human_count, per_dim_text
 from vizcore.graphview import graph_dot, layer_graph, node_details
 
 BLANK = "blank"
+PAUSE_MS = 120  # the box sends its text after this pause in typing
 BLANK_SPEC = """# a small net for 32x32 colour images: edit any line, or add one
 input 3x32x32
 conv 3x3 32 pad 1
@@ -85,16 +88,28 @@ def source_of(text: str) -> str:
     return export.python_source(text)
 
 
+@st.cache_resource
+def _editor() -> Any:
+    """The layer-list box (assets/spec_editor.js), registered once per server."""
+    return st.components.v2.component(
+        "vizcore_spec_editor",
+        js=(ROOT / "assets" / "spec_editor.js").read_text(encoding="utf-8"),
+        css=(ROOT / "assets" / "spec_editor.css").read_text(encoding="utf-8"),
+    )
+
+
+def _set_spec(text: str) -> None:
+    """Replace the layer list from Python (a new start, a what-if): the box shows it on its next draw."""
+    st.session_state["builder_spec"] = text
+    st.session_state["builder_version"] = st.session_state.get("builder_version", 0) + 1
+
+
 def _start_label(name: str) -> str:
     return "a blank net" if name == BLANK else name
 
 
 def _on_start_change() -> None:
-    st.session_state["builder_spec"] = start_spec(st.session_state["builder_start"])
-
-
-def _load(text: str) -> None:
-    st.session_state["builder_spec"] = text
+    _set_spec(start_spec(st.session_state["builder_start"]))
 
 
 def _ratio(value: int, base: int, what: str, name: str) -> str:
@@ -121,7 +136,7 @@ def _last_field(result: vizcore.Analysis) -> str:
 setup()
 st.title("Build your own CNN")
 st.caption(
-    "Write a network one layer a line; every edit (Ctrl+Enter, or click outside the box) re-analyses it: "
+    "Write a network one layer a line; every edit re-analyses it as you type: "
     "shapes, parameters, multiply-adds, memory and receptive fields, against the model you started from."
 )
 choices = [BLANK, *export.CHAIN_MODELS]
@@ -134,13 +149,26 @@ with left:
     start = st.selectbox(
         "Start from", choices, key="builder_start", format_func=_start_label, on_change=_on_start_change
     )
-    text = st.text_area(
-        "Layer list",
-        key="builder_spec",
-        height=520,
-        max_chars=spec.MAX_CHARS,
-        help="Ctrl+Enter (or a click outside) applies an edit.",
+    typed = _editor()(
+        key="builder_editor",
+        data={
+            "text": st.session_state["builder_spec"],
+            "version": st.session_state.setdefault("builder_version", 0),
+            "label": "Layer list",
+            "height": 520,
+            "pause_ms": PAUSE_MS,
+        },
+        on_edit_change=lambda: None,
     )
+    edit = typed.get("edit") if typed else None
+    if (
+        isinstance(edit, dict)
+        and isinstance(edit.get("text"), str)
+        and edit.get("at") != st.session_state.get("builder_edit_at")
+    ):
+        st.session_state["builder_edit_at"] = edit.get("at")  # a new edit in the box, not one applied before
+        st.session_state["builder_spec"] = edit["text"][: spec.MAX_CHARS + 1]
+    text = st.session_state["builder_spec"]
     with st.expander("The layer-list language"):
         st.markdown(LANGUAGE)
 remember("builder_start", "builder_spec")
@@ -256,5 +284,5 @@ if question:
         f"the MACs of A, input {vizcore.format_shape(analyses[0].input_shape[1:])}."
     )
     cols = st.columns(2)
-    cols[0].button("Edit A in the builder", on_click=_load, args=(variants[0],), key="builder_edit_a")
-    cols[1].button("Edit B in the builder", on_click=_load, args=(variants[1],), key="builder_edit_b")
+    cols[0].button("Edit A in the builder", on_click=_set_spec, args=(variants[0],), key="builder_edit_a")
+    cols[1].button("Edit B in the builder", on_click=_set_spec, args=(variants[1],), key="builder_edit_b")
