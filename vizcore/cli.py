@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from . import formats
 from .analysis import analyze
@@ -21,6 +21,9 @@ from .graphview import COLOR_METRICS, ORIENTATIONS
 from .render import RENDER_FORMATS
 from .shapes import parse_shape
 from .zoo import get_card, list_models
+
+if TYPE_CHECKING:
+    from . import inference
 
 EXIT_USAGE = 2
 
@@ -66,6 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     predict.add_argument("--format", choices=["table", "json"], default="table")
     predict.add_argument("--device", default=None, help="auto, cpu, cuda or mps (default: the best available)")
     _add_build(sub)
+    _explain_parser(sub)
     summary = sub.choices["summary"]
     summary.add_argument("--format", choices=sorted(formats.SUMMARY_FORMATS), default="table")
     summary.add_argument("--depth", type=_depth, default=None, help="merge layers below this depth into their block")
@@ -166,10 +170,10 @@ def _models() -> str:
     return "\n".join(lines).lstrip() + "\n"
 
 
-def _predict(args: argparse.Namespace) -> str:
-    from . import inference  # timm and Pillow load only for this command
+def _classifier(args: argparse.Namespace) -> inference.Classifier:
+    """The network ``--model``/``--weights``/``--device`` ask for (predict and explain)."""
+    from . import inference  # timm and Pillow load only for the commands that classify
 
-    image = inference.load_image(args.image)
     name = args.model or inference.DEFAULT_MODEL
     if args.weights:
         try:
@@ -181,6 +185,14 @@ def _predict(args: argparse.Namespace) -> str:
         clf = inference.default_classifier(args.device)
     else:
         clf = inference.torchvision_classifier(name, args.device)
+    return clf
+
+
+def _predict(args: argparse.Namespace) -> str:
+    from . import inference
+
+    image = inference.load_image(args.image)
+    clf = _classifier(args)
     result = inference.classify(clf, image, args.top)
     predictions = [{"label": p.label, "index": p.index, "prob": p.prob} for p in result.predictions]
     if args.format == "json":
@@ -194,6 +206,78 @@ def _predict(args: argparse.Namespace) -> str:
     lines = [f"{clf.name} ({clf.weights}) on {clf.device}, {result.forward_ms:.1f} ms"]
     lines += [f"{p.prob:7.2%}  {p.label} ({p.index})" for p in result.predictions]
     return "\n".join(lines) + "\n"
+
+
+# -- explain: attribution maps (vizcore.attribution) ------------------------------------------------
+def _explain_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
+    explain = sub.add_parser("explain", help="an attribution map: which pixels made the network decide")
+    explain.add_argument("image", help="a JPEG, PNG, GIF, BMP, TIFF or WebP file")
+    explain.add_argument(
+        "--method", default="gradcam", help="occlusion, gradcam, guided-backprop, saliency or integrated-gradients"
+    )
+    explain.add_argument(
+        "--model", default=None, help="a zoo name with torchvision weights (default: efficientnet_lite0)"
+    )
+    explain.add_argument(
+        "--weights", metavar="FILE", help="your own state_dict for --model (.pth, .pt or .safetensors)"
+    )
+    explain.add_argument("--target", type=int, default=None, metavar="CLASS_INDEX", help="default: the top class")
+    explain.add_argument(
+        "--layer", default=None, help="gradcam's convolution (default: the last with a spatial output)"
+    )
+    explain.add_argument("--window", type=int, default=32, help="occlusion's square, in pixels (default 32)")
+    explain.add_argument("--stride", type=int, default=16, help="occlusion's step, in pixels (default 16)")
+    explain.add_argument("--baseline", default="grey", help="what occlusion covers with: grey or blur")
+    explain.add_argument(
+        "--output",
+        required=True,
+        metavar="MAP.npy|MAP.png",
+        help=".npy: the map at input resolution; .png: the overlay",
+    )
+    explain.add_argument("--device", default=None, help="auto, cpu, cuda or mps (default: the best available)")
+
+
+def _explain(args: argparse.Namespace) -> str:
+    from . import attribution, inference
+
+    output = Path(args.output)
+    if output.suffix.lower() not in (".npy", ".png"):
+        raise VizcoreError(f"--output must end in .npy (the map) or .png (the overlay), not {output.name!r}.")
+    image = inference.load_image(args.image)
+    clf = _classifier(args)
+    result = inference.classify(clf, image, top=1)
+    target = result.predictions[0].index if args.target is None else args.target
+
+    def progress(done: int, total: int) -> None:
+        if sys.stderr.isatty():
+            print(f"\r{args.method}: {done}/{total} images", end="\n" if done == total else "", file=sys.stderr)
+
+    found = attribution.explain(
+        clf,
+        result.input,
+        args.method,
+        target,
+        layer=args.layer,
+        window=args.window,
+        stride=args.stride,
+        baseline=args.baseline,
+        on_progress=progress,
+    )
+    try:
+        if output.suffix.lower() == ".npy":
+            import numpy as np
+
+            np.save(output, found.values)
+        else:
+            from PIL import Image
+
+            picture = inference.overlay(inference.displayable(clf, result.input), found.normalised())
+            Image.fromarray((picture * 255).round().astype("uint8")).save(output)
+    except OSError as exc:
+        raise VizcoreError(f"cannot write {args.output} ({exc.strerror or exc}).") from exc
+    height, width = found.values.shape
+    where = f" at {found.layer}" if found.layer else ""
+    return f"{args.method}{where} for {found.label} ({target}), {height}x{width}, written to {args.output}\n{found.reading}\n"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -214,6 +298,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "figure":
             sys.stdout.write(_figure(args))
+            return 0
+        if args.command == "explain":
+            sys.stdout.write(_explain(args))
             return 0
         shape = parse_shape(args.input) if args.input else None
         result = analyze(args.model, shape, args.device, timings=getattr(args, "timings", False))
