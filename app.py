@@ -63,6 +63,8 @@ table = pd.DataFrame(
         "MACs": [r.macs for r in rows],
         "FLOPs": [r.flops for r in rows],
         "memory (KiB)": [r.output_bytes / 1024 for r in rows],
+        "RF": [formats.per_dim_text(r.receptive_field) for r in rows],
+        "eff. stride": [formats.per_dim_text(r.effective_stride) for r in rows],
     }
 )
 st.dataframe(

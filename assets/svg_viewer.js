@@ -115,6 +115,7 @@ export default function (component) {
     if (d) {
       const parts = [`${d.name}: ${d.label}`, `output ${d.output}`];
       if (d.params) parts.push(`${d.params} params`, `${d.macs} MACs`, d.memory);
+      if (d.rf) parts.push(`receptive field ${d.rf}`);
       if (d.folded) parts.push(`with ${d.folded}`);
       info.textContent = parts.join(" · ");
     }

@@ -4,15 +4,19 @@ URL; downloads as a spec and as PyTorch source."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
 import vizcore
-from pages import init_from_url, remember, setup, shared_params, show_url_problems, sync_url
-from vizcore import export, formats, spec
+from pages import ROOT, init_from_url, remember, setup, shared_params, show_diagram, show_url_problems, sync_url
+from vizcore import export, spec
 from vizcore.formats import human_bytes, human_count, per_dim_text
+from vizcore.graphview import graph_dot, layer_graph, node_details
 
 BLANK = "blank"
+PAUSE_MS = 120  # the box sends its text after this pause in typing
 BLANK_SPEC = """# a small net for 32x32 colour images: edit any line, or add one
 input 3x32x32
 conv 3x3 32 pad 1
@@ -68,7 +72,9 @@ One layer or block per line; blank lines and `# comments` are ignored.
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def analysis_of(text: str) -> vizcore.Analysis:
-    """One analysis per spec text, shared by all sessions: never mutate what it returns."""
+    """One analysis per spec text, shared by all sessions: never mutate what it returns. Parsed first,
+    so that any text (empty, one word) is read as a layer list, never as a zoo model's name."""
+    spec.parse(text)
     return vizcore.analyze(text, device="cpu")
 
 
@@ -82,16 +88,28 @@ def source_of(text: str) -> str:
     return export.python_source(text)
 
 
+@st.cache_resource
+def _editor() -> Any:
+    """The layer-list box (assets/spec_editor.js), registered once per server."""
+    return st.components.v2.component(
+        "vizcore_spec_editor",
+        js=(ROOT / "assets" / "spec_editor.js").read_text(encoding="utf-8"),
+        css=(ROOT / "assets" / "spec_editor.css").read_text(encoding="utf-8"),
+    )
+
+
+def _set_spec(text: str) -> None:
+    """Replace the layer list from Python (a new start, a what-if): the box shows it on its next draw."""
+    st.session_state["builder_spec"] = text
+    st.session_state["builder_version"] = st.session_state.get("builder_version", 0) + 1
+
+
 def _start_label(name: str) -> str:
     return "a blank net" if name == BLANK else name
 
 
 def _on_start_change() -> None:
-    st.session_state["builder_spec"] = start_spec(st.session_state["builder_start"])
-
-
-def _load(text: str) -> None:
-    st.session_state["builder_spec"] = text
+    _set_spec(start_spec(st.session_state["builder_start"]))
 
 
 def _ratio(value: int, base: int, what: str, name: str) -> str:
@@ -106,17 +124,19 @@ def _ratio(value: int, base: int, what: str, name: str) -> str:
 
 
 def _last_field(result: vizcore.Analysis) -> str:
+    """The field of the last feature map that is still a map (before a global pool makes it 1x1)."""
     spatial = [n for n in result.layers if len(n.output_shape) == len(result.input_shape) and n.receptive_field]
     if not spatial:
         return "-"
-    last = spatial[-1]
+    maps = [n for n in spatial if any(d > 1 for d in n.output_shape[2:])]
+    last = (maps or spatial)[-1]
     return f"{per_dim_text(last.receptive_field)} px, stride {per_dim_text(last.effective_stride)}"
 
 
 setup()
 st.title("Build your own CNN")
 st.caption(
-    "Write a network one layer a line; every edit (Ctrl+Enter, or click outside the box) re-analyses it: "
+    "Write a network one layer a line; every edit re-analyses it as you type: "
     "shapes, parameters, multiply-adds, memory and receptive fields, against the model you started from."
 )
 choices = [BLANK, *export.CHAIN_MODELS]
@@ -129,13 +149,26 @@ with left:
     start = st.selectbox(
         "Start from", choices, key="builder_start", format_func=_start_label, on_change=_on_start_change
     )
-    text = st.text_area(
-        "Layer list",
-        key="builder_spec",
-        height=520,
-        max_chars=spec.MAX_CHARS,
-        help="Ctrl+Enter (or a click outside) applies an edit.",
+    typed = _editor()(
+        key="builder_editor",
+        data={
+            "text": st.session_state["builder_spec"],
+            "version": st.session_state.setdefault("builder_version", 0),
+            "label": "Layer list",
+            "height": 520,
+            "pause_ms": PAUSE_MS,
+        },
+        on_edit_change=lambda: None,
     )
+    edit = typed.get("edit") if typed else None
+    if (
+        isinstance(edit, dict)
+        and isinstance(edit.get("text"), str)
+        and edit.get("at") != st.session_state.get("builder_edit_at")
+    ):
+        st.session_state["builder_edit_at"] = edit.get("at")  # a new edit in the box, not one applied before
+        st.session_state["builder_spec"] = edit["text"][: spec.MAX_CHARS + 1]
+    text = st.session_state["builder_spec"]
     with st.expander("The layer-list language"):
         st.markdown(LANGUAGE)
 remember("builder_start", "builder_spec")
@@ -153,9 +186,16 @@ with right:
     t, b = result.totals, base.totals
     name = _start_label(start)
     cols = st.columns(2)
-    cols[0].metric("Parameters", f"{t.params:,}", _ratio(t.params, b.params, "params", name), delta_color="off")
+    cols[0].metric(
+        "Parameters", f"{t.params:,}", _ratio(t.params, b.params, "params", name), delta_color="off", delta_arrow="off"
+    )
     cols[1].metric(
-        "MACs", human_count(t.macs), _ratio(t.macs, b.macs, "MACs", name), delta_color="off", help=f"{t.macs:,}"
+        "MACs",
+        human_count(t.macs),
+        _ratio(t.macs, b.macs, "MACs", name),
+        delta_color="off",
+        delta_arrow="off",
+        help=f"{t.macs:,}",
     )
     cols = st.columns(2)
     cols[0].metric(
@@ -163,12 +203,14 @@ with right:
         human_bytes(t.activation_bytes),
         _ratio(t.activation_bytes, b.activation_bytes, "memory", name),
         delta_color="off",
+        delta_arrow="off",
     )
     cols[1].metric(
         "Receptive field of the last map",
         _last_field(result),
         f"{name}: {_last_field(base)}",
         delta_color="off",
+        delta_arrow="off",
         help="Input pixels one pixel of the last feature map sees, and how far apart its pixels are on the input.",
     )
     st.caption(
@@ -180,9 +222,11 @@ with right:
     downloads = st.columns(2)
     downloads[0].download_button("Download spec", text, "net.spec.txt", "text/plain")
     downloads[1].download_button("Download PyTorch source", source_of(text), "net.py", "text/x-python")
+    inside = st.toggle("Show the layers inside blocks", key="builder_inside")
+    graph = layer_graph(result, None if inside else 1)
+    show_diagram(graph_dot(graph), key="builder_graph", title="your net", details=node_details(graph))
 
 parsed = spec.parse(text)
-inside = st.toggle("Show the layers inside blocks", key="builder_inside")
 rows = result.rows(None if inside else 1)
 st.dataframe(
     pd.DataFrame(
@@ -208,8 +252,6 @@ st.dataframe(
     },
     key="builder_table",
 )
-with st.expander("Layer graph", expanded=len(result.layers) <= 40):
-    st.graphviz_chart(formats.dot(result), width="stretch")
 
 st.subheader("What if…")
 question = st.pills("Compare, side by side on the same input", list(WHAT_IFS), key="builder_whatif")
@@ -242,5 +284,5 @@ if question:
         f"the MACs of A, input {vizcore.format_shape(analyses[0].input_shape[1:])}."
     )
     cols = st.columns(2)
-    cols[0].button("Edit A in the builder", on_click=_load, args=(variants[0],), key="builder_edit_a")
-    cols[1].button("Edit B in the builder", on_click=_load, args=(variants[1],), key="builder_edit_b")
+    cols[0].button("Edit A in the builder", on_click=_set_spec, args=(variants[0],), key="builder_edit_a")
+    cols[1].button("Edit B in the builder", on_click=_set_spec, args=(variants[1],), key="builder_edit_b")

@@ -19,7 +19,7 @@ from pages import (
     sync_url,
 )
 from vizcore import formats
-from vizcore.formats import human_bytes, human_count
+from vizcore.formats import human_bytes, human_count, per_dim_text
 from vizcore.graphview import COLOR_METRICS, ORIENTATIONS, graph_dot, layer_graph, node_details
 
 setup()
@@ -77,6 +77,11 @@ if picked in by_id:
     info[2].metric("Params", f"{node.params:,}")
     info[3].metric("MACs", human_count(node.macs), help=f"{node.macs:,}")
     info[4].metric("Memory", human_bytes(node.output_bytes))
+    if node.receptive_field:
+        st.caption(
+            f"Receptive field: {per_dim_text(node.receptive_field)} input pixels, "
+            f"effective stride {per_dim_text(node.effective_stride)}."
+        )
     if node.folded:
         st.caption(f"Drawn in this box: {', '.join(node.folded)}.")
     if node.collapsed:

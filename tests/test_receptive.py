@@ -157,3 +157,14 @@ def test_every_layer_of_a_transformer_and_a_densenet_has_a_field() -> None:
         if name == "vit_b_16":
             assert a.layer("conv_proj").receptive_field == (16, 16)
             assert a.layers[-1].receptive_field == (224, 224)
+
+
+def test_the_layer_graph_boxes_carry_the_fields() -> None:
+    from vizcore.graphview import _tooltip, layer_graph, node_details
+
+    a = vizcore.analyze("alexnet", (1, 3, 227, 227), device="cpu")
+    graph = layer_graph(a)
+    box = next(n for n in graph.nodes if n.name == "features.12")
+    assert (box.receptive_field, box.effective_stride) == ((195, 195), (32, 32))
+    assert "RF 195, stride 32" in _tooltip(box)
+    assert node_details(graph)[f"node{box.id}"]["rf"] == "195, stride 32"

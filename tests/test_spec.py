@@ -217,6 +217,9 @@ def test_grammar_options_comments_and_names() -> None:
         ("input 3x32x32\nconv 3x3 4\ninput 3x32x32", "line 3: a second input line"),
         ("input 3x32x32\nconv __import__('os') 4", "where the kernel should be"),
         ("input 3x32x32\n" + "relu\n" * 2001, f"more than {spec.MAX_LAYERS:,} layers, the limit"),
+        ("input 64x8x8\n" + "residual bottleneck 64\n" * 400, "line 335: the net passes 4,000 layers"),
+        ("input 1024x3x100000x100000\nconv 3x3 1000000 pad 1", "makes an output of 1.0e+19 elements"),
+        ("input 1000x100000x100000\nconv 100000x100000 1000000", "makes a weight of 1.0e+19 elements"),
     ],
 )
 def test_mistakes_are_one_sentence_naming_the_line(text: str, message: str) -> None:

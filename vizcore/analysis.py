@@ -266,11 +266,13 @@ def analyze(
     dtype: torch.dtype | None = None,
     **cfg: Any,
 ) -> Analysis:
-    """Trace ``model`` (a zoo name or an ``nn.Module``) on an input of ``input_shape``.
+    """Trace ``model`` (a zoo name, a layer list as text, see ``vizcore.spec``, or an ``nn.Module``) on an
+    input of ``input_shape``.
 
     ``input_shape`` is (N, C, H, W), or (C, H, W) for a batch of one; a zoo model defaults to its card's
-    size. ``device`` defaults to the best available (CUDA, MPS, CPU). ``timings=True`` also runs the
-    model for real on that device and times every layer (synchronised). ``cfg`` goes to the zoo builder.
+    size, a layer list to its ``input`` line. ``device`` defaults to the best available (CUDA, MPS, CPU).
+    ``timings=True`` also runs the model for real on that device and times every layer (synchronised).
+    ``cfg`` goes to the zoo builder.
     """
     if not isinstance(model, (str, nn.Module)):
         raise VizcoreError(f"model must be a zoo name or a torch.nn.Module, not {type(model).__name__}.")

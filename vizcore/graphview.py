@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from html import escape
 
 from .analysis import Analysis
-from .formats import human_bytes, human_count
+from .formats import human_bytes, human_count, per_dim_text
 from .labels import block_label
 from .render import render_svg
 from .shapes import format_shape
@@ -119,6 +119,8 @@ class GraphNode:
     folded: tuple[str, ...] = ()  # labels of the layers folded into this box (``bn``, ``relu``)
     collapsed: bool = False  # a block drawn as one box, which can be expanded
     main: bool = True  # on the network's main column (not inside a branch or a shortcut)
+    receptive_field: tuple[int, ...] = ()  # of the box's last layer (receptive.py)
+    effective_stride: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -159,6 +161,8 @@ def layer_graph(
                 layers=len(members),
                 collapsed=not single,
                 main=not any(m.id in side for m in members),
+                receptive_field=members[-1].receptive_field,
+                effective_stride=members[-1].effective_stride,
             )
         )
         owner.update({m.id: len(nodes) - 1 for m in members})
@@ -258,6 +262,8 @@ def _tooltip(n: GraphNode) -> str:
     parts = [f"{n.name} ({n.type})", f"output {format_shape(n.shape)}"]
     if n.category not in ("input", "output"):
         parts += [f"{n.params:,} params", f"{human_count(n.macs)} MACs", human_bytes(n.output_bytes)]
+    if n.receptive_field and n.category not in ("input", "output"):
+        parts.append(f"RF {per_dim_text(n.receptive_field)}, stride {per_dim_text(n.effective_stride)}")
     if n.folded:
         parts.append("with " + ", ".join(n.folded))
     return "; ".join(parts)
@@ -374,6 +380,9 @@ def node_details(graph: LayerGraph) -> dict[str, dict[str, str]]:
             "params": f"{n.params:,}",
             "macs": f"{human_count(n.macs)} ({n.macs:,})",
             "memory": human_bytes(n.output_bytes),
+            "rf": f"{per_dim_text(n.receptive_field)}, stride {per_dim_text(n.effective_stride)}"
+            if n.receptive_field
+            else "",
             "layers": str(n.layers),
             "folded": ", ".join(n.folded),
         }

@@ -40,10 +40,12 @@ from .shapes import Shape, format_shape, parse_shape
 
 # Limits: a spec past them is refused with the limit named (everything else is analysed on meta).
 MAX_CHARS = 200_000
-MAX_LAYERS = 2_000
+MAX_LAYERS = 2_000  # lines
+MAX_TRACED = 4_000  # layers once blocks are counted inside (about 3 s to trace on meta)
 MAX_CHANNELS = 1_000_000
 MAX_SIDE = 100_000
 MAX_BATCH = 1_024
+MAX_ELEMENTS = 10**17  # per tensor (an activation or a weight), even on meta: sizes must fit int64
 MAX_BUILD_PARAMS = 2_000_000_000  # a real (non-meta) build allocates 4 bytes per parameter
 MAX_LINK = 6_000  # characters of a spec packed into a URL (browsers and servers cut long URLs)
 
@@ -165,6 +167,12 @@ def parse(text: str, input_shape: Shape | None = None) -> Spec:
         ctx = _Line(number, line, kind, words[1:], state)
         call, out = _KINDS[kind](ctx)
         ctx.check_shape(out)
+        ctx.check_size(call, out)
+        state.traced += _traced_layers(call)
+        if state.traced > MAX_TRACED:
+            raise SpecError(
+                f"line {number}: the net passes {MAX_TRACED:,} layers (blocks counted inside), the limit.", line=number
+            )
         state.add(Layer(number, line, kind, state.name_for(kind), state.shape, out, call))
     if state.shape is None or state.batch_shape is None:
         raise SpecError("the spec is empty: start with its input, e.g. input 3x224x224, then one layer a line.")
@@ -213,6 +221,15 @@ def from_link(token: str) -> str:
         raise SpecError("the link's spec is damaged (cut short or changed); the starting net is used.") from exc
 
 
+def _traced_layers(call: Call) -> int:
+    """How many layers the trace will see for one line (a block's convs, norms, activations, joins)."""
+    if call.cls == "Residual":
+        return 12 if dict(call.kwargs).get("bottleneck") else 9
+    if call.cls == "VGGBlock":
+        return 2 * int(call.args[2]) + 1
+    return {"Inception": 14, "Fire": 7, "MLPConv": 6}.get(call.cls, 1)
+
+
 def _assemble(spec: Spec, device: torch.device) -> nn.Sequential:
     with device:
         return nn.Sequential(OrderedDict((layer.name, layer.call.make()) for layer in spec.layers))
@@ -241,6 +258,7 @@ class _State:
     where: str = ""  # "line 3 leaves" / "the input is"
     layers: list[Layer] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    traced: int = 0  # layers the trace will see, blocks counted inside
 
     def set_input(self, shape: Shape, number: int) -> None:
         self.batch_shape = shape
@@ -379,6 +397,21 @@ class _Line:
                 o -= 1
             out.append(o)
         return out[0], out[1]
+
+    def check_size(self, call: Call, out: Shape) -> None:
+        """Refuse a tensor past MAX_ELEMENTS: an output, or the largest weight the line makes."""
+        batch = self.state.batch_shape[0] if self.state.batch_shape else 1
+        channels = max(self.shape[0], out[0])
+        kernel = dict(call.kwargs).get("kernel_size", call.args[2] if call.cls == "MLPConv" else 5)
+        kh, kw = kernel if isinstance(kernel, tuple) else (kernel, kernel)
+        weight = channels * channels * kh * kw  # a bound for blocks; exact for conv and fc
+        if call.cls == "nn.Conv2d":
+            weight = self.shape[0] // dict(call.kwargs).get("groups", 1) * out[0] * kh * kw
+        elif call.cls == "nn.Linear":
+            weight = self.shape[0] * out[0]
+        for what, size in (("an output", batch * math.prod(out)), ("a weight", weight)):
+            if size > MAX_ELEMENTS:
+                raise self.fail(f"makes {what} of {size:.1e} elements, more than the limit of {MAX_ELEMENTS:.0e}.")
 
     def check_shape(self, shape: Shape) -> None:
         if any(d < 1 for d in shape):
