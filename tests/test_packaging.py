@@ -43,7 +43,11 @@ def test_pip_install_gives_an_importable_vizcore_and_a_command(tmp_path: Path) -
     away.mkdir()
     env = {**os.environ, "PYTHONPATH": str(site)}
     where = subprocess.run(
-        [sys.executable, "-c", "import vizcore; print(vizcore.__file__)"], cwd=away, env=env, capture_output=True, text=True
+        [sys.executable, "-c", "import vizcore; print(vizcore.__file__)"],
+        cwd=away,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert Path(where.stdout.strip()).is_relative_to(site), where.stderr
     done = subprocess.run(
@@ -56,5 +60,7 @@ def test_pip_install_gives_an_importable_vizcore_and_a_command(tmp_path: Path) -
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["totals"]["params"] == 61706  # LeCun et al. 1998's LeNet-5
-    bad = subprocess.run([str(site / "bin" / "vizcore"), "summary", "lenet"], cwd=away, env=env, capture_output=True, text=True)
+    bad = subprocess.run(
+        [str(site / "bin" / "vizcore"), "summary", "lenet"], cwd=away, env=env, capture_output=True, text=True
+    )
     assert bad.returncode == 1 and bad.stderr.startswith("error: unknown model 'lenet'")
