@@ -232,7 +232,7 @@ LABEL_PT = 18  # a box's label, in points: 16 px or more on a 1080p projector wh
 SHAPE_PT = 13
 
 
-def _tint(color: str, amount: float) -> str:
+def tint(color: str, amount: float) -> str:
     """``color`` mixed with white: light fills keep dark text readable on a projector."""
     r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
     return "#" + "".join(f"{round(c + (255 - c) * amount):02x}" for c in (r, g, b))
@@ -310,7 +310,7 @@ def _body(graph: LayerGraph, color_by: str, prefix: str) -> list[str]:
     for n in graph.nodes:
         if color_by == "type":
             stroke = CATEGORY_COLORS.get(n.category, CATEGORY_COLORS["other"])
-            fill, font = _tint(stroke, 0.78), "#111111"
+            fill, font = tint(stroke, 0.78), "#111111"
         else:
             level = math.log10(getattr(n, color_by) + 1) / top
             fill, stroke, font = _ramp(level), "#333333", "#111111" if level > 0.55 else "#ffffff"
