@@ -111,7 +111,12 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/compare.py", "Compare", ":material/compare_arrows:"),
     ("pages/branch_diagrams.py", "Branch blocks", ":material/call_split:"),
     ("pages/residual_flows.py", "Residual blocks", ":material/merge_type:"),
+    ("pages/paper_figures.py", "Paper figures", ":material/schema:"),
     ("pages/classify.py", "Classify a photo", ":material/photo_camera:"),
+    ("pages/builder.py", "Build your own", ":material/construction:"),
+    ("pages/lecture_tables.py", "Lecture tables", ":material/fact_check:"),
+    ("pages/ilsvrc.py", "ILSVRC story", ":material/emoji_events:"),
+    ("pages/tour.py", "Guided tour", ":material/slideshow:"),
 )
 
 

@@ -21,8 +21,9 @@ from pages import (
     show_diagram,
     sync_url,
 )
-from vizcore.diagrams import branch_dot, googlenet_table, reduction_savings
+from vizcore.diagrams import branch_dot, reduction_savings
 from vizcore.formats import human_count
+from vizcore.lectures import googlenet_table
 
 setup()
 result = current_analysis()

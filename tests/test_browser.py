@@ -140,5 +140,24 @@ def test_upload_a_photo_and_see_top5_and_cam(page: Page, base_url: str, tmp_path
     open_page(page, f"{base_url}/classify")
     page.locator("input[type='file']").first.set_input_files(str(photo))
     expect(page.get_by_text("Top 5: espresso", exact=False)).to_be_visible()
-    expect(page.get_by_text("Grad-CAM for espresso")).to_be_visible()
-    expect(page.locator("[data-testid='stImage'] img").nth(1)).to_be_visible()  # the CAM overlay
+    expect(page.get_by_text("Red: where conv_head's features that raise the score of espresso")).to_be_visible()
+    expect(page.locator(".stPlotlyChart").nth(1)).to_be_visible()  # the Grad-CAM overlay, after the top 5
+
+
+def test_every_attribution_map_on_a_sample_photo(page: Page, base_url: str) -> None:
+    """Each method's map is drawn (the overlay and its colour scale) on the coffee sample, with no error."""
+    open_page(page, f"{base_url}/classify?sample=coffee")
+    for title, reading in [
+        ("Grad-CAM", "Red: where conv_head's features"),
+        ("Saliency (input gradient)", "Red: the pixels where the smallest change"),
+        ("Guided backpropagation", "passed back only through positive gradients"),
+        ("Integrated gradients", "on the way from a grey image"),
+        ("Occlusion (Zeiler & Fergus)", "square (stride 16) lowers p(espresso)"),
+    ]:
+        page.get_by_test_id("stSelectbox").filter(has_text="Method").click()
+        page.get_by_role("option", name=title, exact=True).click()
+        expect(page.get_by_text(reading, exact=False)).to_be_visible(timeout=180_000)
+        chart = page.locator(".stPlotlyChart").filter(has_text="for espresso")
+        expect(chart.locator(".colorbar")).to_have_count(1)
+        expect(page.get_by_test_id("stException")).to_have_count(0)
+        expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)

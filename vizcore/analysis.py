@@ -22,6 +22,7 @@ import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
+from . import receptive, spec
 from .blocks import Block, find_blocks
 from .costs import CONVENTIONS
 from .device import resolve_device, synchronize
@@ -58,6 +59,8 @@ class SummaryRow:
     layers: int
     time_ms: float | None = None
     label: str = ""  # a layer's paper label (``3x3 conv, 128, /2``); a merged block's name and size
+    receptive_field: tuple[int, ...] = ()  # of the row's last layer (a block's output)
+    effective_stride: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,8 @@ class Analysis:
                     layers=len(members),
                     time_ms=sum(times) if times else None,
                     label=members[0].label if key == members[0].name else block_label(key, len(members)),
+                    receptive_field=members[-1].receptive_field,
+                    effective_stride=members[-1].effective_stride,
                 )
             )
         return rows
@@ -145,6 +150,8 @@ class Analysis:
                 "shape": list(self.input_shape),
                 "params": 0,
                 "macs": 0,
+                "receptive_field": 1 if len(self.input_shape) > 2 else None,
+                "effective_stride": 1 if len(self.input_shape) > 2 else None,
             },
         ]
         nodes += [
@@ -159,6 +166,8 @@ class Analysis:
                 "shape": list(n.output_shape),
                 "params": n.params,
                 "macs": n.macs,
+                "receptive_field": per_dim(n.receptive_field),
+                "effective_stride": per_dim(n.effective_stride),
             }
             for n in self.layers
         ]
@@ -221,10 +230,20 @@ def _layer_dict(n: Node) -> dict[str, Any]:
         "output_bytes": n.output_bytes,
         "new_memory": n.new_memory,
         "call": n.call,
+        "receptive_field": per_dim(n.receptive_field),
+        "effective_stride": per_dim(n.effective_stride),
     }
     if n.time_ms is not None:
         row["time_ms"] = n.time_ms
     return row
+
+
+def per_dim(values: tuple[float, ...]) -> float | list[float] | None:
+    """A receptive field or stride for JSON: one number when every spatial dimension agrees (a square
+    field), else one per dimension ([h, w]); None for a layer that does not see the input."""
+    if not values:
+        return None
+    return values[0] if len(set(values)) == 1 else list(values)
 
 
 def _block_at(n: Node, depth: int | None, expanded: frozenset[str] = frozenset()) -> str:
@@ -256,15 +275,19 @@ def analyze(
     if not isinstance(model, (str, nn.Module)):
         raise VizcoreError(f"model must be a zoo name or a torch.nn.Module, not {type(model).__name__}.")
     target = resolve_device(device)
-    card = get_card(model) if isinstance(model, str) else None
+    parsed = None
+    if isinstance(model, str) and spec.is_spec(model):  # a layer list, not a zoo name
+        parsed = spec.parse(model, normalize_shape(input_shape) if input_shape is not None else None)
+        input_shape = parsed.input_shape
+    card = get_card(model) if isinstance(model, str) and parsed is None else None
     if input_shape is None:
         if card is None:
             raise InputShapeError("input_shape is required for a custom module, e.g. input_shape=(1, 3, 224, 224).")
         input_shape = card.input_size
     shape = normalize_shape(input_shape)
-    name = model if isinstance(model, str) else type(model).__name__
+    name = "spec" if parsed else model if isinstance(model, str) else type(model).__name__
 
-    source = _model_source(model, cfg)
+    source = _spec_source(parsed) if parsed else _model_source(model, cfg)
     module, traced_on = source(META)
     dtype = dtype or _dtype_of(module)
     try:
@@ -278,7 +301,7 @@ def analyze(
         except _Failure as real_failure:
             raise _explain(real_failure, name, shape, module, dtype) from real_failure.cause
 
-    layers = tuple(result.nodes)
+    layers = tuple(receptive.annotate(result.nodes, result.edges, shape))
     forward_ms = None
     if timings:
         timed_module, _ = source(target)
@@ -350,6 +373,14 @@ def _model_source(model: str | nn.Module, cfg: dict[str, Any]) -> Source:
         return _copy_to(model, device), device.type
 
     return copy_of
+
+
+def _spec_source(parsed: spec.Spec) -> Source:
+    def build(device: torch.device) -> tuple[nn.Module, str]:
+        with _SkipInit() if device == META else contextlib.nullcontext():
+            return spec.build(parsed, device=device), device.type
+
+    return build
 
 
 class _SkipInit(TorchFunctionMode):

@@ -8,7 +8,6 @@ from html import escape
 
 from .analysis import Analysis
 from .blocks import Block, Branch
-from .classics import GOOGLENET_TABLE1_COSTS
 from .graphview import CATEGORY_COLORS, category, tint
 from .shapes import format_shape
 from .trace import Node
@@ -227,31 +226,3 @@ def _bias(conv: Node) -> int:
     for d in (conv.output_shape[0], *conv.output_shape[2:]):
         positions *= d
     return conv.params - conv.macs // positions
-
-
-@dataclass(frozen=True)
-class TableRow:
-    module: str
-    paper_params: int
-    paper_macs: int
-    ours_params: int
-    ours_macs: int
-    torchvision_params: int
-    torchvision_macs: int
-
-    @property
-    def flagged(self) -> bool:
-        """Where the paper's printed number and the count from its own layer sizes differ by over 5%."""
-        return (
-            abs(self.ours_params - self.paper_params) > 0.05 * self.paper_params
-            or abs(self.ours_macs - self.paper_macs) > 0.05 * self.paper_macs
-        )
-
-
-def googlenet_table(paper: Analysis, torchvision: Analysis) -> list[TableRow]:
-    """All nine inception modules: Table 1 as printed, ``googlenet_paper`` counted, torchvision's variant."""
-    rows = []
-    for module, (params, macs) in GOOGLENET_TABLE1_COSTS.items():
-        ours, tv = paper.block(module), torchvision.block(module)
-        rows.append(TableRow(module, params, macs, ours.params, ours.macs, tv.params, tv.macs))
-    return rows

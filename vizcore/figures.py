@@ -18,6 +18,8 @@ from pathlib import Path
 from .analysis import Analysis, analyze
 from .errors import VizcoreError
 from .graphview import COLOR_METRICS, ORIENTATIONS, graphs_dot, layer_graph
+from .paper_figures import columns_svg, network_svg, volumes_svg
+from .paper_figures import export as svg_export
 from .render import RENDER_FORMATS, render
 from .shapes import Shape, format_shape
 from .zoo import get_card
@@ -42,9 +44,7 @@ class Figure:
             raise VizcoreError(f"unknown format {fmt!r}: choose one of {', '.join(RENDER_FORMATS)}.")
         if self.dot:
             return render(self.dot, fmt)
-        if fmt == "svg":
-            return self.svg.encode("utf-8")
-        raise VizcoreError(f"this figure is drawn as SVG only; {fmt.upper()} is not available for it.")
+        return svg_export(self.svg, fmt)  # PNG and PDF drawn from the SVG by CairoSVG
 
 
 def _title(result: Analysis) -> str:
@@ -59,8 +59,21 @@ def graph_figure(analyses: Sequence[Analysis], options: FigureOptions) -> Figure
 
 FigureKind = Callable[[Sequence[Analysis], FigureOptions], Figure]
 
+
+def _paper(draw: Callable[[Sequence[Analysis], str], str]) -> FigureKind:
+    """A paper figure (vizcore/paper_figures.py): finished SVG, in the options' orientation."""
+
+    def kind(analyses: Sequence[Analysis], options: FigureOptions) -> Figure:
+        return Figure(svg=draw(analyses, options.orientation))
+
+    return kind
+
+
 FIGURE_KINDS: Mapping[str, FigureKind] = {
     "graph": graph_figure,
+    "columns": _paper(columns_svg),  # ResNet's Figure 3
+    "volumes": _paper(volumes_svg),  # LeNet-5's and AlexNet's feature-map volumes
+    "network": _paper(network_svg),  # GoogLeNet's long figure
 }
 
 

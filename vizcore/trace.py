@@ -46,8 +46,10 @@ class Node:
     time_ms: float | None = None
     kernel: tuple[int, ...] = ()  # convolutions and pooling: kernel size ...
     stride: tuple[int, ...] = ()  # ... and stride, for diagrams
+    dilation: tuple[int, ...] = ()  # ... and dilation, for receptive fields
+    receptive_field: tuple[int, ...] = ()  # input pixels one output pixel sees, per spatial dim (receptive.py)
+    effective_stride: tuple[float, ...] = ()  # input pixels between neighbouring output pixels
     groups: int = 1  # convolutions: channel groups (= input channels when depthwise)
-    dilation: tuple[int, ...] = ()  # convolution modules: dilation per spatial dimension
 
     @property
     def label(self) -> str:
@@ -216,7 +218,9 @@ class Tracer:
                 kernel=window(op_call, "kernel_size", 1),
                 stride=window(op_call, "stride", 2),
                 groups=_conv_groups(pending.module) or 1,
-                dilation=window(op_call, "dilation", 4) if _conv_groups(pending.module) else (),
+                dilation=window(op_call, "dilation", 4)
+                if pending.module is not None or pending.op.startswith("max_pool")
+                else (),
             )
         )
         for src in dict.fromkeys(self.producers[id(t)] for t in pending.inputs if id(t) in self.producers):
