@@ -64,7 +64,7 @@ def test_overview_from_url_and_download(page: Page, base_url: str, tmp_path: Pat
     path = tmp_path / "table.csv"
     info.value.save_as(path)
     lines = path.read_text().splitlines()
-    assert lines[0] == "name,label,type,output_shape,params,macs,flops,output_bytes"
+    assert lines[0] == "name,label,type,output_shape,params,macs,flops,output_bytes,receptive_field,effective_stride"
     assert lines[1].startswith("conv1,\"7x7 conv, 64, /2\",Conv2d,1x64x112x112,9408,118013952,")
     assert info.value.suggested_filename == "resnet50_1x3x224x224_depth2.csv"  # a big model opens at depth 2
 
