@@ -57,6 +57,7 @@ rows = result.rows(depth)
 table = pd.DataFrame(
     {
         "layer": [r.name for r in rows],
+        "label": [r.label for r in rows],  # the papers' words: 7x7 conv, 64, /2
         "type": [r.type for r in rows],
         "output shape": [vizcore.format_shape(r.output_shape) for r in rows],
         "params": [r.params for r in rows],

@@ -3,7 +3,8 @@
 // box shows its numbers (and tells Python which box, for expanding a collapsed block).
 // The SVG stays in the DOM as text, so screen readers and browser tests read the labels.
 
-const MIN_READABLE_PX = 11; // below this label size a whole fit is unreadable: show what fits, readable
+const MIN_WHOLE_PX = 8; // labels smaller than this when fitted whole: too big to show whole ...
+const READING_PX = 14; // ... so open at this label size instead, from the top
 
 export default function (component) {
   const { data, parentElement, setStateValue } = component;
@@ -54,7 +55,7 @@ export default function (component) {
     const w = stage.clientWidth - 8;
     const h = stage.clientHeight - 8;
     let s = Math.min(w / width, h / height, data.max_scale || 2.5);
-    if (s * labelUnits < MIN_READABLE_PX) s = MIN_READABLE_PX / labelUnits; // too big to read whole: from the top
+    if (s * labelUnits < MIN_WHOLE_PX) s = READING_PX / labelUnits;
     view.s = s;
     view.x = Math.max((w - width * s) / 2, 0) + 4;
     view.y = Math.max((h - height * s) / 2, 0) + 4;

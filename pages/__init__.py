@@ -99,6 +99,7 @@ html, body, .stMarkdown, .stMarkdown p, label, .stCaption, [data-testid="stMetri
 h1 { font-size: 3rem !important; } h2 { font-size: 2.3rem !important; } h3 { font-size: 1.8rem !important; }
 [data-testid="stMetricValue"] { font-size: 2.6rem !important; font-weight: 700; }
 .stMarkdown, label, p { color: var(--text-color); font-weight: 500; }
+@media (max-height: 800px) { h1 { font-size: 2rem !important; } }  /* a 720p projector: room for the diagram */
 </style>
 """
 
@@ -291,6 +292,15 @@ def show_diagram(
     )
     selected = result.get("selected") if result else None
     return selected if isinstance(selected, str) else None
+
+
+def diagram_columns() -> tuple[Any, Any]:
+    """Where a diagram and its explanation go: side by side, or in presentation mode the diagram the
+    full width of the screen and the words below it (a projector needs the size)."""
+    if st.session_state.get("present"):
+        return st.container(), st.container()
+    left, right = st.columns([3, 2])
+    return left, right
 
 
 def diagram_downloads(dot: str, stem: str) -> None:

@@ -14,6 +14,7 @@ from pages import (
     blocks_of_kind,
     choose_block,
     current_analysis,
+    diagram_columns,
     diagram_downloads,
     setup,
     shared_params,
@@ -31,7 +32,7 @@ blocks = blocks_of_kind(result, "branch", ("googlenet", "inception_v3", "squeeze
 
 block = choose_block(blocks, "branch_block")
 sync_url({**shared_params(), "block": block.join})
-left, right = st.columns([3, 2])
+left, right = diagram_columns()
 with left:
     dot = branch_dot(result, block)
     show_diagram(dot, key="branch_view", title=f"branch block {block.name}")

@@ -65,6 +65,12 @@ picked = show_diagram(dot, key="graph_view", title=f"layer graph of {result.mode
 st.caption(
     f"{len(graph.nodes)} boxes for {len(result.layers)} layers (norms, activations and reshapes are drawn inside "
     "the box they follow); dashed outlines are branch modules. Double-click fits it to the window."
+    + (
+        f" Dense connectivity: {graph.hidden} edges into concatenations that another path already implies "
+        "are left out (every layer of a dense block feeds every later one)."
+        if graph.hidden
+        else ""
+    )
 )
 
 by_id = {f"node{n.id}": n for n in graph.nodes}

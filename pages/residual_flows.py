@@ -13,6 +13,7 @@ from pages import (
     blocks_of_kind,
     choose_block,
     current_analysis,
+    diagram_columns,
     diagram_downloads,
     setup,
     shared_params,
@@ -27,10 +28,13 @@ result = current_analysis()
 st.title(f"{result.model}: residual blocks")
 blocks = blocks_of_kind(result, "residual", ("resnet50", "mobilenet_v2", "convnext_tiny"))
 
-block = choose_block(blocks, "residual_block")
+# in presentation mode the controls share one row, leaving the height to the diagram
+controls = st.columns(2) if st.session_state.get("present") else (st.container(), st.container())
+with controls[0]:
+    block = choose_block(blocks, "residual_block")
 steps = flow_steps(block)
 step_key = f"residual_step_{block.join}"
-step = st.slider(
+step = controls[1].slider(
     "Step through the block",
     0,
     len(steps),
@@ -39,7 +43,7 @@ step = st.slider(
     help="0 shows the whole block; each step highlights one layer.",
 )
 sync_url({**shared_params(), "block": block.join})
-left, right = st.columns([3, 2])
+left, right = diagram_columns()
 with left:
     dot = residual_dot(result, block, steps[step - 1] if step else None)
     show_diagram(dot, key="residual_view", title=f"residual block {block.name}")

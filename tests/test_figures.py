@@ -83,7 +83,7 @@ def svg_texts(svg: str) -> list[str]:
 def test_resnet34_svg_is_figure_3() -> None:
     resnet34 = vizcore.analyze("resnet34", device="cpu")
     graph = layer_graph(resnet34)
-    assert len(graph.skips) == 13  # 16 blocks, 3 of them with a projection shortcut instead
+    assert len(graph.skips) == 13 and graph.hidden == 0  # 16 blocks, 3 with a projection shortcut instead
     assert all(graph.nodes[d].category == "add" for _, d in graph.skips)
     texts = svg_texts(layer_graph_svg(resnet34, title="resnet34"))
     assert texts[:5] == ["resnet34", "input", "3x224x224", "7x7 conv, 64, /2", "64x112x112"]
@@ -156,3 +156,17 @@ def test_compare_bubbles() -> None:
     assert list(fig.data[0].text) == ["alexnet", "vgg16"]  # lenet5 has no published accuracy
     colorbar = fig.data[0].marker.colorbar
     assert colorbar.dtick == 1 and colorbar.tickformat == "d"  # years are whole: 2012, 2014, never 2013 twice
+
+
+def test_dense_connectivity_is_thinned_not_lost() -> None:
+    densenet = vizcore.analyze("densenet121", device="cpu")
+    thin = layer_graph(densenet)
+    # in a block of k layers, layer j's concatenation gathers the block input and the j - 1 outputs
+    # before it, and the block's last one all k: each keeps only the edge from the box just before it.
+    # The second layer's concatenation has two inputs, like a residual add, and is left alone.
+    blocks = (6, 12, 24, 16)
+    assert thin.hidden == sum(k * (k + 1) // 2 for k in blocks) - len(blocks)
+    assert len(thin.edges) < 1.1 * len(thin.nodes)  # a chain, quick to lay out
+    assert "features.denseblock3" in thin.clusters
+    # nothing else is thinned: residual shortcuts and inception's four-way concatenations stay
+    assert layer_graph(vizcore.analyze("googlenet", device="cpu")).hidden == 0

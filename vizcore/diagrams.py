@@ -4,10 +4,11 @@ by ``dot`` anywhere), plus the numbers that go beside them. Pure functions from 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from html import escape
 
 from .analysis import Analysis
 from .blocks import Block, Branch
-from .graphview import CATEGORY_COLORS, category
+from .graphview import CATEGORY_COLORS, category, tint
 from .shapes import format_shape
 from .trace import Node
 
@@ -29,28 +30,41 @@ def is_bottleneck(node: Node, branch: Branch, analysis: Analysis) -> bool:
     return reduces and any(n.op.startswith("conv") and any(k > 1 for k in n.kernel) for n in later)
 
 
-def _node(node: Node, highlight: int | None, bottleneck: bool = False, prefix: str = "") -> str:
-    fill = (
-        HIGHLIGHT
-        if node.id == highlight
-        else BOTTLENECK
-        if bottleneck
-        else CATEGORY_COLORS.get(category(node.op, node.type), "#dddddd")
-    )
-    label = _q(
-        node.name.removeprefix(prefix),
-        node.label + (" (1x1 bottleneck)" if bottleneck else ""),
-        format_shape(node.output_shape[1:]),
-    )
-    font = "black" if fill in (HIGHLIGHT, BOTTLENECK) else "white"
-    return f"n{node.id} [label={label}, fillcolor={_q(fill)}, fontcolor={font}];"
+def _box(members: list[Node], highlight: int | None, bottleneck: bool = False, prefix: str = "") -> str:
+    """One box for a layer and the norms and activations folded into it (as the papers draw them):
+    its label large, then its name, what is folded in and its output shape small."""
+    head = members[0]
+    base = CATEGORY_COLORS.get(category(head.op, head.type), "#dddddd")
+    picked = any(n.id == highlight for n in members)
+    fill = HIGHLIGHT if picked else BOTTLENECK if bottleneck else tint(base, 0.78)
+    folded = " + " + ", ".join(n.label for n in members[1:]) if len(members) > 1 else ""
+    title = head.label + (" (1x1 bottleneck)" if bottleneck else "")
+    small = f"{head.name.removeprefix(prefix)}{folded} · {format_shape(head.output_shape[1:])}"
+    label = f'<<font point-size="{LABEL_PT}">{escape(title)}</font><br/><font point-size="{SMALL_PT}">{escape(small)}</font>>'
+    return f"n{head.id} [label={label}, color={_q(base)}, fillcolor={_q(fill)}];"
 
+
+def _boxes(analysis: Analysis, ids: tuple[int, ...]) -> list[list[Node]]:
+    """A path's layers, each norm, activation or reshape folded into the box before it."""
+    boxes: list[list[Node]] = []
+    for node_id in ids:
+        node = analysis.node(node_id)
+        if boxes and category(node.op, node.type) in FOLDED:
+            boxes[-1].append(node)
+        else:
+            boxes.append([node])
+    return boxes
+
+
+LABEL_PT = 14
+SMALL_PT = 10
+FOLDED = frozenset({"norm", "activation", "reshape"})
 
 _HEADER = [
     "digraph block {",
-    "  rankdir=TB; nodesep=0.3; ranksep=0.35;",
-    '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=10];',
-    '  edge [color="#777777"];',
+    "  rankdir=TB; nodesep=0.25; ranksep=0.25;",
+    '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=12, margin="0.1,0.03", penwidth=1.4];',
+    '  edge [color="#555555", fontname="Helvetica", fontsize=12]; fontname="Helvetica"; fontsize=12;',
 ]
 
 
@@ -64,18 +78,20 @@ def _chain(
     edges: list[str],
     bottlenecks: frozenset[int] = frozenset(),
 ) -> str:
-    """Node statements for a path (into ``nodes``, for its cluster) and its edges (into ``edges``,
+    """Box statements for a path (into ``nodes``, for its cluster) and its edges (into ``edges``,
     emitted after the clusters: an edge named inside a cluster would pull its ends into it)."""
     previous = start
-    for node_id in ids:
-        nodes.append("    " + _node(analysis.node(node_id), highlight, node_id in bottlenecks, prefix))
-        edges.append(f"  {previous} -> n{node_id};")
-        previous = f"n{node_id}"
+    for members in _boxes(analysis, ids):
+        head = members[0].id
+        nodes.append("    " + _box(members, highlight, head in bottlenecks, prefix))
+        edges.append(f"  {previous} -> n{head};")
+        previous = f"n{head}"
     return previous
 
 
 def _entry(block: Block) -> str:
-    return f'  "in" [label={_q(f"{block.fork}: {format_shape(block.input_shape[1:])}")}, fillcolor="#2ca02c", fontcolor=white];'
+    text = f"{block.fork}: {format_shape(block.input_shape[1:])}"
+    return f'  "in" [label={_q(text)}, fontsize={LABEL_PT}, color="#2ca02c", fillcolor={_q(tint("#2ca02c", 0.78))}];'
 
 
 def branch_dot(analysis: Analysis, block: Block, highlight: int | None = None) -> str:
@@ -98,7 +114,10 @@ def branch_dot(analysis: Analysis, block: Block, highlight: int | None = None) -
         lines.append("  }")
         edges.append(f"  {last} -> n{join.id} [label={_q(f' +{branch.out_channels}')}];")
     concat = f"concatenate: {format_shape(join.output_shape[1:])}"
-    lines.append(f"  n{join.id} [label={_q(concat)}, fillcolor={_q(CATEGORY_COLORS['concat'])}];")
+    color = CATEGORY_COLORS["concat"]
+    lines.append(
+        f"  n{join.id} [label={_q(concat)}, fontsize={LABEL_PT}, color={_q(color)}, fillcolor={_q(tint(color, 0.78))}];"
+    )
     return "\n".join([*lines, *edges, "}"]) + "\n"
 
 
@@ -123,14 +142,12 @@ def residual_dot(analysis: Analysis, block: Block, highlight: int | None = None)
         edges.append(f'  {last} -> n{join.id} [label={_q(change)}, color="#d62728"];')
     else:
         edges.append(f'  "in" -> n{join.id} [label=" identity", style=dashed, color="#d62728"];')
-    fill = HIGHLIGHT if join.id == highlight else CATEGORY_COLORS["add"]
-    add = f"add: {format_shape(join.output_shape[1:])}"
+    fill = HIGHLIGHT if highlight in (join.id, block.after_id) else tint(CATEGORY_COLORS["add"], 0.78)
+    after = f", then {analysis.node(block.after_id).label}" if block.after_id is not None else ""
+    add = f"add{after}: {format_shape(join.output_shape[1:])}"
     lines.append(
-        f"  n{join.id} [label={_q(add)}, shape=ellipse, fillcolor={_q(fill)}, fontcolor={'black' if fill == HIGHLIGHT else 'white'}];"
+        f'  n{join.id} [label={_q(add)}, fontsize={LABEL_PT}, shape=ellipse, color="{CATEGORY_COLORS["add"]}", fillcolor={_q(fill)}];'
     )
-    if block.after_id is not None:
-        lines.append("  " + _node(analysis.node(block.after_id), highlight, prefix=prefix))
-        edges.append(f"  n{join.id} -> n{block.after_id};")
     return "\n".join([*lines, *edges, "}"]) + "\n"
 
 

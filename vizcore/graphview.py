@@ -129,6 +129,7 @@ class LayerGraph:
     edges: tuple[tuple[int, int], ...]  # indices into nodes
     clusters: tuple[str, ...] = ()  # branch modules drawn outlined, outermost first
     skips: frozenset[tuple[int, int]] = frozenset()  # identity shortcuts: drawn as arcs beside the column
+    hidden: int = 0  # dense connectivity: edges into concatenations left out (another path implies them)
 
     @property
     def collapsible(self) -> list[str]:
@@ -178,7 +179,41 @@ def layer_graph(
     clusters = tuple(dict.fromkeys(b.name for b in analysis.blocks if b.kind == "branch" and b.name))
     names = {n.name for n in nodes}
     drawn = tuple(c for c in clusters if c not in names)  # a collapsed cluster is just its box
-    return LayerGraph(tuple(nodes), tuple(edges), drawn, frozenset(e for e in skips if e in edges))
+    kept = _thin_dense(nodes, edges)
+    return LayerGraph(
+        tuple(nodes), tuple(kept), drawn, frozenset(e for e in skips if e in kept), len(edges) - len(kept)
+    )
+
+
+DENSE_FAN_IN = 5  # boxes gathering more inputs than this on average: dense connectivity
+
+
+def _thin_dense(nodes: Sequence[GraphNode], edges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Where boxes gather many earlier outputs (DenseNet: every layer feeds every later one), leave
+    out each edge into such a box that another path already implies. Drawn in full, a dense block of
+    48 layers has over a thousand long edges and takes Graphviz minutes to lay out; the chain that
+    remains shows the order, and the block's outline says what it is. Residual adds (two inputs) and
+    inception concatenations (four) are never thinned."""
+    fan_in: dict[int, int] = {}
+    for _, b in edges:
+        fan_in[b] = fan_in.get(b, 0) + 1
+    gather = {b for b, k in fan_in.items() if k > 2}
+    if not gather or sum(fan_in[b] for b in gather) <= DENSE_FAN_IN * len(gather):
+        return edges
+    outs: dict[int, list[int]] = {}
+    for a, b in edges:
+        outs.setdefault(a, []).append(b)
+    reach: dict[int, int] = {}  # node -> bitset of the nodes reachable from it (ids are topological)
+    for n in reversed(nodes):
+        bits = 0
+        for b in outs.get(n.id, []):
+            bits |= reach.get(b, 0) | (1 << b)
+        reach[n.id] = bits
+    return [
+        (a, b)
+        for a, b in edges
+        if b not in gather or not any(c != b and reach.get(c, 0) >> b & 1 for c in outs.get(a, []))
+    ]
 
 
 def _identity_edges(analysis: Analysis) -> list[tuple[int, int]]:
@@ -236,7 +271,7 @@ LABEL_PT = 18  # a box's label, in points: 16 px or more on a 1080p projector wh
 SHAPE_PT = 13
 
 
-def _tint(color: str, amount: float) -> str:
+def tint(color: str, amount: float) -> str:
     """``color`` mixed with white: light fills keep dark text readable on a projector."""
     r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
     return "#" + "".join(f"{round(c + (255 - c) * amount):02x}" for c in (r, g, b))
@@ -316,7 +351,7 @@ def _body(graph: LayerGraph, color_by: str, prefix: str) -> list[str]:
     for n in graph.nodes:
         if color_by == "type":
             stroke = CATEGORY_COLORS.get(n.category, CATEGORY_COLORS["other"])
-            fill, font = _tint(stroke, 0.78), "#111111"
+            fill, font = tint(stroke, 0.78), "#111111"
         else:
             level = math.log10(getattr(n, color_by) + 1) / top
             fill, stroke, font = _ramp(level), "#333333", "#111111" if level > 0.55 else "#ffffff"
