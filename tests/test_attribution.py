@@ -85,6 +85,7 @@ def test_every_method_maps_at_input_resolution_and_leaves_the_model_as_it_was(
         assert (found.layer == "conv_head") == (method == "gradcam")  # the last 7x7 convolution by default
     assert no_hooks(lite0.model) and not any(p.requires_grad or p.grad is not None for p in lite0.model.parameters())
     assert inplace and all(m.inplace for m in inplace)  # turned off for a moment, then restored
+    assert all(p.is_contiguous() for p in lite0.model.parameters())  # channels-last only during the call
     assert not coffee.requires_grad
     assert (17, 17) in seen and (8, 8) in seen  # occlusion: 16 windows and the photo; 8 steps of the path
     # guided backprop really goes through Lite0's ReLU6 (Captum alone hooks only nn.ReLU): not the gradient

@@ -105,7 +105,8 @@ def explain(
     """The ``method`` map for class ``target`` of the preprocessed input ``x`` (1xCxHxW). ``layer`` is
     Grad-CAM's convolution (default: the last with a spatial output); ``window``, ``stride`` and
     ``baseline`` ("grey" or "blur") are occlusion's; ``batch`` images go through the network at once
-    (default 16 on a CPU, 64 on a GPU); ``steps`` is integrated gradients' path length."""
+    (default on a CPU: 32 for occlusion, where larger batches measured faster, else 16; on a GPU 64);
+    ``steps`` is integrated gradients' path length."""
     if method not in METHODS:
         raise AttributionError(f"unknown method {method!r}: choose {_one_of(list(METHODS))}.")
     classes = len(clf.categories)
@@ -124,7 +125,13 @@ def explain(
         if baseline not in BASELINES:
             raise AttributionError(f"unknown occlusion baseline {baseline!r}: choose {_one_of(list(BASELINES))}.")
     settings = _Settings(
-        layer, window, stride, baseline, batch or (64 if clf.device.type != "cpu" else 16), steps, on_progress
+        layer,
+        window,
+        stride,
+        baseline,
+        batch or (64 if clf.device.type != "cpu" else 32 if method == "occlusion" else 16),
+        steps,
+        on_progress,
     )
     with clf.lock, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # Captum announces every hook it sets
@@ -174,9 +181,9 @@ def _occlusion(clf: Classifier, x: torch.Tensor, target: int, s: _Settings) -> t
     height, width = x.shape[-2:]
     windows = ((height - s.window) // s.stride + 1) * ((width - s.window) // s.stride + 1)
     forward = _counting(clf.model, s, windows + 1, probabilities=True)
-    with torch.no_grad():
+    with torch.no_grad(), _channels_last(clf.model):
         attr = Occlusion(forward).attribute(
-            x,
+            x.contiguous(memory_format=torch.channels_last),
             sliding_window_shapes=(x.shape[1], s.window, s.window),
             strides=(x.shape[1], s.stride, s.stride),
             baselines=base,
@@ -230,10 +237,26 @@ def _integrated_gradients(
     clf: Classifier, x: torch.Tensor, target: int, s: _Settings
 ) -> tuple[torch.Tensor, str | None]:
     forward = _counting(clf.model, s, s.steps)
-    attr = IntegratedGradients(forward).attribute(
-        x.clone(), baselines=grey(clf, x), target=target, n_steps=s.steps, internal_batch_size=s.batch
-    )
+    with _channels_last(clf.model):
+        attr = IntegratedGradients(forward).attribute(
+            x.clone(memory_format=torch.channels_last),
+            baselines=grey(clf, x),
+            target=target,
+            n_steps=s.steps,
+            internal_batch_size=s.batch,
+        )
     return attr.detach()[0].sum(0).abs(), None
+
+
+@contextmanager
+def _channels_last(model: nn.Module) -> Iterator[None]:
+    """The model's 4-D weights in channels-last order for the duration (the caller holds the lock):
+    about twice as fast on a CPU for the many passes of occlusion and integrated gradients."""
+    model.to(memory_format=torch.channels_last)
+    try:
+        yield
+    finally:
+        model.to(memory_format=torch.contiguous_format)
 
 
 @contextmanager
