@@ -23,7 +23,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads (default 2: the target machine)")
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--batches", default="8,16,32,64", help="occlusion images per forward pass to compare")
+    parser.add_argument("--batches", default="16,32,64", help="occlusion images per forward pass to compare")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     clf = inference.default_classifier(args.device)
