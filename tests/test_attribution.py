@@ -92,6 +92,27 @@ def test_every_method_maps_at_input_resolution_and_leaves_the_model_as_it_was(
     assert np.corrcoef(maps["guided-backprop"].ravel(), maps["saliency"].ravel())[0, 1] < 0.8
 
 
+def test_a_call_that_fails_midway_leaves_the_model_as_it_was(lite0: inference.Classifier, coffee: torch.Tensor) -> None:
+    """Hooks removed, in-place activations and the weights' layout restored, also when the network fails
+    in the middle of a map (here: its classifier raises once Captum's hooks are on)."""
+
+    def stop(*_: object) -> None:
+        raise RuntimeError("stopped")
+
+    inplace = [m for m in lite0.model.modules() if getattr(m, "inplace", False)]
+    for method in ("guided-backprop", "occlusion", "integrated-gradients"):
+        handle = lite0.model.classifier.register_forward_pre_hook(stop)
+        try:
+            with pytest.raises(RuntimeError, match="stopped"):
+                attribution.explain(lite0, coffee, method, ESPRESSO, window=112, stride=112, steps=4)
+        finally:
+            handle.remove()
+        assert no_hooks(lite0.model), method
+        assert all(m.inplace for m in inplace) and all(p.is_contiguous() for p in lite0.model.parameters())
+        assert not any(p.grad is not None for p in lite0.model.parameters())
+    assert attribution.explain(lite0, coffee, "saliency", ESPRESSO).values.max() > 0  # and it still works
+
+
 @pytest.mark.parametrize(
     ("method", "settings"),
     [("occlusion", {"window": 56, "stride": 56, "baseline": "blur"}), ("gradcam", {"layer": "blocks.5.0.conv_pwl"})],
