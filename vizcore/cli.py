@@ -16,6 +16,9 @@ from typing import TYPE_CHECKING, NoReturn
 from . import formats
 from .analysis import analyze
 from .errors import VizcoreError
+from .figures import FIGURE_KINDS, FigureOptions, export_figure
+from .graphview import COLOR_METRICS, ORIENTATIONS
+from .render import RENDER_FORMATS
 from .shapes import parse_shape
 from .zoo import get_card, list_models
 
@@ -65,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     predict.add_argument("--top", type=_depth, default=5, help="how many predictions (default 5)")
     predict.add_argument("--format", choices=["table", "json"], default="table")
     predict.add_argument("--device", default=None, help="auto, cpu, cuda or mps (default: the best available)")
+    _add_build(sub)
     _explain_parser(sub)
     summary = sub.choices["summary"]
     summary.add_argument("--format", choices=sorted(formats.SUMMARY_FORMATS), default="table")
@@ -72,7 +76,86 @@ def _parser() -> argparse.ArgumentParser:
     summary.add_argument("--timings", action="store_true", help="also time every layer on the device")
     sub.choices["graph"].add_argument("--format", choices=["dot", "json"], default="dot")
     sub.choices["blocks"].add_argument("--format", choices=["table", "json"], default="table")
+    # lecture tables: the decks' figures beside ours (vizcore/lectures.py)
+    lecture = sub.add_parser("lecture", help="the lecture decks' tables, slide figure beside exact figure")
+    lecture.add_argument("table", nargs="?", help="a table id (omit to list them)")
+    lecture.add_argument("--format", choices=["table", "json", "csv", "markdown", "latex"], default="table")
+    _figure_parser(sub)
     return parser
+
+
+# -- build: a layer list (spec) file, or a zoo model written as one -----------------------------
+BUILD_FORMATS = (*sorted(formats.SUMMARY_FORMATS), "python", "spec", "dot")
+
+
+def _add_build(sub: argparse._SubParsersAction[_Parser]) -> None:
+    build = sub.add_parser("build", help="analyse a layer list (spec file), or write a zoo model as one")
+    build.add_argument("spec", nargs="?", help="a spec file, one layer a line ('-' reads stdin)")
+    build.add_argument(
+        "--from", dest="from_model", metavar="MODEL", help="start from a zoo model that is a plain chain"
+    )
+    build.add_argument("--input", metavar="SHAPE", help="CxHxW or NxCxHxW, replacing the spec's input line")
+    build.add_argument(
+        "--format", choices=BUILD_FORMATS, default="table", help="a summary, or python (PyTorch source) or spec"
+    )
+    build.add_argument("--depth", type=_depth, default=None, help="merge layers below this depth into their block")
+
+
+def _build(args: argparse.Namespace) -> str:
+    from . import export, spec  # the builder's modules load only for this command
+
+    shape = parse_shape(args.input) if args.input else None
+    if args.from_model:
+        if args.spec:
+            raise VizcoreError("give a spec file or --from MODEL, not both.")
+        text = export.spec_of(args.from_model, shape)
+    elif args.spec == "-":
+        text = sys.stdin.read(spec.MAX_CHARS + 1)
+    elif args.spec:
+        try:
+            with open(args.spec, encoding="utf-8") as file:
+                text = file.read(spec.MAX_CHARS + 1)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise VizcoreError(f"cannot read {args.spec} ({getattr(exc, 'strerror', None) or exc}).") from exc
+    else:
+        raise VizcoreError("give a spec file (one layer a line, e.g. input 3x224x224, conv 3x3 64) or --from MODEL.")
+    parsed = spec.parse(text, shape)
+    if args.format == "python":
+        return export.python_source(parsed)
+    if args.format == "spec":
+        return export.spec_text(parsed)
+    result = analyze(text, shape, "cpu")
+    if args.format == "dot":
+        return formats.dot(result)
+    return formats.SUMMARY_FORMATS[args.format](result, args.depth)
+
+
+def _lecture(args: argparse.Namespace) -> str:
+    from . import lectures
+
+    if not args.table:
+        return lectures.tables_index()
+    return lectures.FORMATS[args.format](lectures.lecture_table(args.table))
+
+
+# -- figure: slide export (vizcore/figures.py) ----------------------------------------------------
+def _figure_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
+    figure = sub.add_parser("figure", help="a diagram for slides: SVG, PNG (1920 px wide or more) or PDF")
+    figure.add_argument("models", nargs="+", metavar="MODEL", help="one or more zoo names, drawn side by side")
+    figure.add_argument("--kind", default="graph", help=f"what to draw: {', '.join(FIGURE_KINDS)} (default graph)")
+    figure.add_argument("--format", choices=RENDER_FORMATS, default=None, help="default: --output's suffix, else svg")
+    figure.add_argument("--output", "-o", required=True, metavar="FILE", help="where to write it")
+    figure.add_argument("--input", metavar="SHAPE", help="CxHxW or NxCxHxW (default: each model's own)")
+    figure.add_argument("--depth", type=_depth, default=None, help="draw blocks below this depth as one box")
+    figure.add_argument("--orientation", choices=list(ORIENTATIONS), default="vertical")
+    figure.add_argument("--color", choices=list(COLOR_METRICS), default="type", help="colour boxes by type or cost")
+
+
+def _figure(args: argparse.Namespace) -> str:
+    options = FigureOptions(depth=args.depth, orientation=args.orientation, color_by=args.color)
+    shape = parse_shape(args.input) if args.input else None
+    path = export_figure(args.models, args.output, args.kind, args.format, input_shape=shape, options=options)
+    return f"wrote {path}\n"
 
 
 def _models() -> str:
@@ -203,8 +286,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "models":
             sys.stdout.write(_models())
             return 0
+        if args.command == "build":
+            text = _build(args)
+            sys.stdout.write(text if text.endswith("\n") else text + "\n")
+            return 0
+        if args.command == "lecture":
+            sys.stdout.write(_lecture(args))
+            return 0
         if args.command == "predict":
             sys.stdout.write(_predict(args))
+            return 0
+        if args.command == "figure":
+            sys.stdout.write(_figure(args))
             return 0
         if args.command == "explain":
             sys.stdout.write(_explain(args))
