@@ -265,6 +265,24 @@ def test_receptive_fields_of_classic_networks(model: str, layer: str, size: int,
     assert (field.size, field.stride) == (size, stride)
 
 
+@pytest.mark.parametrize("model", ["resnet18", "googlenet"])
+def test_receptive_fields_equal_the_engines(model: str) -> None:
+    """The fields computed here for cropping (with their offsets) have the sizes and strides the engine's
+    graph-based fields give every convolution: through ResNet's shortcuts and GoogLeNet's parallel branches."""
+    import torchvision
+
+    import vizcore
+
+    kwargs = {"init_weights": False, "aux_logits": False} if model == "googlenet" else {}
+    module = torchvision.models.get_model(model, **kwargs).eval()
+    engine = vizcore.analyze(module, input_shape=(1, 3, 224, 224))
+    convs = [n for n, m in module.named_modules() if isinstance(m, torch.nn.Conv2d)]
+    ours = attribution.receptive_fields(module, convs, torch.zeros(1, 3, 224, 224))
+    for name in convs:
+        node = engine.layer(name)
+        assert (ours[name].size, ours[name].stride) == (node.receptive_field[0], node.effective_stride[0]), name
+
+
 def footprint(model: torch.nn.Module, layer: str, y: int, x: int) -> tuple[int, int, int, int]:
     """The input pixels unit (y, x) of ``layer`` depends on, found by backpropagation: top, left, bottom, right."""
     captured: list[torch.Tensor] = []

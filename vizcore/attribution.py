@@ -361,17 +361,28 @@ def receptive_fields(model: nn.Module, layers: Sequence[str], x: torch.Tensor) -
     of every convolution and pooling that runs before it (one forward pass of ``x`` records the order
     and the sizes; TensorFlow-style "same" padding, as in timm's ``Conv2dSame``, is worked out from them).
 
-    Each resolution keeps the largest field that reaches it, so a chain (VGG, AlexNet) and residual
-    blocks (ResNet's parallel 1x1 shortcut, MobileNet, EfficientNet) come out exact; parallel branches
-    of different kernels (Inception) are counted one after another, an upper bound. Square kernels
-    assumed (the height is used). The caller holds the model's lock if it is shared."""
+    A module's input carries the field of the module that made it; a tensor made by a function the
+    hooks cannot see (``+``, ``torch.cat``) gets the largest field reached at its resolution so far,
+    fixed by its first reader, so ResNet's parallel 1x1 shortcut and Inception's parallel branches
+    each start from their block's input. Sizes and strides equal the engine's graph-based fields
+    (``vizcore.receptive``, which has no offsets to crop with) on VGG, ResNet, GoogLeNet, DenseNet and
+    MobileNet; a pooling done as a function (Inception-v3's ``F.avg_pool2d`` branch) is not seen, and
+    there the field is an upper bound. Square kernels assumed (the height is used). The caller holds
+    the model's lock if it is shared."""
     modules = dict(model.named_modules())
     unknown = [n for n in layers if n not in modules]
     if unknown:
         raise AttributionError(f"{type(model).__name__} has no layer {unknown[0]!r}.")
     wanted = set(layers)
-    fields: dict[int, tuple[float, float, float]] = {x.shape[-2]: (1.0, 1.0, 0.0)}  # side -> size, jump, start
-    found: dict[str, tuple[float, float, float]] = {}
+    State = tuple[float, float, float]  # size, jump, start
+    fields: dict[int, State] = {x.shape[-2]: (1.0, 1.0, 0.0)}  # side -> the largest field there
+    made: dict[int, tuple[torch.Tensor, State]] = {id(x): (x, (1.0, 1.0, 0.0))}  # tensors kept: ids stay unique
+    found: dict[str, State] = {}
+
+    def field_of(tensor: torch.Tensor) -> State:
+        if id(tensor) not in made:
+            made[id(tensor)] = (tensor, fields.get(tensor.shape[-2], max(fields.values())))
+        return made[id(tensor)][1]
 
     def hook(name: str, module: nn.Module, leaf: bool) -> Callable[[nn.Module, Any, Any], None]:
         def record(_m: nn.Module, inputs: Any, out: Any) -> None:
@@ -379,15 +390,15 @@ def receptive_fields(model: nn.Module, layers: Sequence[str], x: torch.Tensor) -
                 isinstance(out, torch.Tensor) and out.dim() == 4 and inputs and isinstance(inputs[0], torch.Tensor)
             ):
                 return
-            before, after = inputs[0].shape[-2], out.shape[-2]
-            if not leaf:  # a block, after its children ran: the largest field they reached
-                if after in fields:
-                    found.setdefault(name, fields[after])
+            if not leaf:  # a block, after its children ran
+                found.setdefault(name, field_of(out))
                 return
-            size, jump, start = fields.get(before, max(fields.values()))
+            before, after = inputs[0].shape[-2], out.shape[-2]
+            size, jump, start = field_of(inputs[0])
             if isinstance(module, _WINDOWED):
                 k, s, d, pad = _window(module, before)
                 size, start, jump = size + (k - 1) * d * jump, start + ((k - 1) * d / 2 - pad) * jump, jump * s
+            made[id(out)] = (out, (size, jump, start))
             if after not in fields or size > fields[after][0]:
                 fields[after] = (size, jump, start)
             if name in wanted:
