@@ -88,6 +88,11 @@ def test_every_method_maps_at_input_resolution_and_leaves_the_model_as_it_was(
     assert all(p.is_contiguous() for p in lite0.model.parameters())  # channels-last only during the call
     assert not coffee.requires_grad
     assert (17, 17) in seen and (8, 8) in seen  # occlusion: 16 windows and the photo; 8 steps of the path
+    counted: list[tuple[int, int]] = []
+    attribution.explain(  # 224 - 100 is no multiple of 48: Captum adds a clipped window, 4 x 4 in all
+        lite0, coffee, "occlusion", ESPRESSO, window=100, stride=48, on_progress=lambda d, t: counted.append((d, t))
+    )
+    assert counted[-1] == (17, 17) and counted[0] == (1, 17) and len(set(counted)) == len(counted)
     # guided backprop really goes through Lite0's ReLU6 (Captum alone hooks only nn.ReLU): not the gradient
     assert np.corrcoef(maps["guided-backprop"].ravel(), maps["saliency"].ravel())[0, 1] < 0.8
 

@@ -179,7 +179,8 @@ def _occlusion(clf: Classifier, x: torch.Tensor, target: int, s: _Settings) -> t
         kernel = s.window | 1
         base = TF.gaussian_blur(x, [kernel, kernel], [s.window / 4, s.window / 4])
     height, width = x.shape[-2:]
-    windows = ((height - s.window) // s.stride + 1) * ((width - s.window) // s.stride + 1)
+    # as Captum places them: the last window of a row may overhang the edge and is clipped there
+    windows = (-(-(height - s.window) // s.stride) + 1) * (-(-(width - s.window) // s.stride) + 1)
     forward = _counting(clf.model, s, windows + 1, probabilities=True)
     with torch.no_grad(), _channels_last(clf.model):
         attr = Occlusion(forward).attribute(
