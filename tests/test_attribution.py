@@ -85,10 +85,37 @@ def test_every_method_maps_at_input_resolution_and_leaves_the_model_as_it_was(
         assert (found.layer == "conv_head") == (method == "gradcam")  # the last 7x7 convolution by default
     assert no_hooks(lite0.model) and not any(p.requires_grad or p.grad is not None for p in lite0.model.parameters())
     assert inplace and all(m.inplace for m in inplace)  # turned off for a moment, then restored
+    assert all(p.is_contiguous() for p in lite0.model.parameters())  # channels-last only during the call
     assert not coffee.requires_grad
     assert (17, 17) in seen and (8, 8) in seen  # occlusion: 16 windows and the photo; 8 steps of the path
+    counted: list[tuple[int, int]] = []
+    attribution.explain(  # 224 - 100 is no multiple of 48: Captum adds a clipped window, 4 x 4 in all
+        lite0, coffee, "occlusion", ESPRESSO, window=100, stride=48, on_progress=lambda d, t: counted.append((d, t))
+    )
+    assert counted[-1] == (17, 17) and counted[0] == (1, 17) and len(set(counted)) == len(counted)
     # guided backprop really goes through Lite0's ReLU6 (Captum alone hooks only nn.ReLU): not the gradient
     assert np.corrcoef(maps["guided-backprop"].ravel(), maps["saliency"].ravel())[0, 1] < 0.8
+
+
+def test_a_call_that_fails_midway_leaves_the_model_as_it_was(lite0: inference.Classifier, coffee: torch.Tensor) -> None:
+    """Hooks removed, in-place activations and the weights' layout restored, also when the network fails
+    in the middle of a map (here: its classifier raises once Captum's hooks are on)."""
+
+    def stop(*_: object) -> None:
+        raise RuntimeError("stopped")
+
+    inplace = [m for m in lite0.model.modules() if getattr(m, "inplace", False)]
+    for method in ("guided-backprop", "occlusion", "integrated-gradients"):
+        handle = lite0.model.classifier.register_forward_pre_hook(stop)
+        try:
+            with pytest.raises(RuntimeError, match="stopped"):
+                attribution.explain(lite0, coffee, method, ESPRESSO, window=112, stride=112, steps=4)
+        finally:
+            handle.remove()
+        assert no_hooks(lite0.model), method
+        assert all(m.inplace for m in inplace) and all(p.is_contiguous() for p in lite0.model.parameters())
+        assert not any(p.grad is not None for p in lite0.model.parameters())
+    assert attribution.explain(lite0, coffee, "saliency", ESPRESSO).values.max() > 0  # and it still works
 
 
 @pytest.mark.parametrize(
@@ -241,6 +268,24 @@ def test_receptive_fields_of_classic_networks(model: str, layer: str, size: int,
 
     field = attribution.receptive_field(torchvision.models.get_model(model).eval(), layer, torch.zeros(1, 3, 224, 224))
     assert (field.size, field.stride) == (size, stride)
+
+
+@pytest.mark.parametrize("model", ["resnet18", "googlenet"])
+def test_receptive_fields_equal_the_engines(model: str) -> None:
+    """The fields computed here for cropping (with their offsets) have the sizes and strides the engine's
+    graph-based fields give every convolution: through ResNet's shortcuts and GoogLeNet's parallel branches."""
+    import torchvision
+
+    import vizcore
+
+    kwargs = {"init_weights": False, "aux_logits": False} if model == "googlenet" else {}
+    module = torchvision.models.get_model(model, **kwargs).eval()
+    engine = vizcore.analyze(module, input_shape=(1, 3, 224, 224))
+    convs = [n for n, m in module.named_modules() if isinstance(m, torch.nn.Conv2d)]
+    ours = attribution.receptive_fields(module, convs, torch.zeros(1, 3, 224, 224))
+    for name in convs:
+        node = engine.layer(name)
+        assert (ours[name].size, ours[name].stride) == (node.receptive_field[0], node.effective_stride[0]), name
 
 
 def footprint(model: torch.nn.Module, layer: str, y: int, x: int) -> tuple[int, int, int, int]:
