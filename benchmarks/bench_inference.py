@@ -44,7 +44,9 @@ def main() -> None:
             fn()
             out.append(time.perf_counter() - t)
     b, o = statistics.median(bare_s), statistics.median(ours_s)
-    print(f"bare preprocess + forward: {b * 1e3:.1f} ms; upload bytes -> decoded, checked, top-5: {o * 1e3:.1f} ms; ratio {o / b:.2f} (target <= 2)")
+    print(
+        f"bare preprocess + forward: {b * 1e3:.1f} ms; upload bytes -> decoded, checked, top-5: {o * 1e3:.1f} ms; ratio {o / b:.2f} (target <= 2)"
+    )
 
 
 if __name__ == "__main__":
