@@ -118,3 +118,19 @@ def test_timings_on_the_device() -> None:
     assert result.forward_ms is not None and result.forward_ms > 0
     assert all(n.time_ms is not None and n.time_ms >= 0 for n in result.layers)
     assert vizcore.best_device().type in ("cuda", "mps", "cpu")
+
+
+def test_a_norm_module_with_children_is_traced_through_its_functional_batch_norm() -> None:
+    """timm's BatchNormAct2d is a BatchNorm2d with children (act, drop), so no leaf hook sees its
+    F.batch_norm: the functional op must still be a layer, or its parameters go uncounted and the
+    graph breaks after every norm (the offline classifier's own network)."""
+    timm = pytest.importorskip("timm")
+    model = timm.create_model("tf_efficientnet_lite0", pretrained=False)
+    result = vizcore.analyze(model, (1, 3, 224, 224), device="cpu")
+    assert result.totals.params == sum(p.numel() for p in model.parameters()) == 4_652_008
+    assert result.totals.unused_params == 0
+    norms = [n for n in result.layers if n.op == "batch_norm"]
+    assert len(norms) == 49 and norms[0].name == "bn1.batch_norm" and norms[0].params == 64
+    fed = {dst for _, dst in result.edges}
+    assert all(n.id in fed for n in result.layers)  # every layer is reached from the input
+    assert all(n.receptive_field for n in result.layers)

@@ -293,16 +293,20 @@ class _FunctionMode(TorchFunctionMode):
     ) -> Any:
         kwargs = kwargs or {}
         tracer = self.tracer
-        if func in _SHAPE_PRESERVING and args and isinstance(args[0], torch.Tensor) and args[0].is_meta:
-            # on meta, batch norm runs a Python decomposition just to return its input's shape
-            return torch.empty_like(args[0])
+
+        def call() -> Any:
+            if func in _SHAPE_PRESERVING and args and isinstance(args[0], torch.Tensor) and args[0].is_meta:
+                # on meta, batch norm runs a Python decomposition just to return its input's shape
+                return torch.empty_like(args[0])
+            return func(*args, **kwargs)
+
         op = function_op(func)
         if tracer.leaf_depth or tracer.busy or op in _NOT_OPS:
-            return func(*args, **kwargs)
+            return call()
         inputs = tuple(tensors_in([args, kwargs]))
         parent = tracer.stack[-1] if tracer.stack else ""
         tracer._begin(_Pending(f"{parent}.{op}" if parent else op, op, op, parent, None, inputs))
-        out = func(*args, **kwargs)
+        out = call()  # a functional batch norm outside a norm module (timm's BatchNormAct2d) is a layer too
         if not tensors_in([out]):  # shape, dtype and other queries
             tracer.pending.pop()
             return out
