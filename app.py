@@ -7,7 +7,17 @@ import pandas as pd
 import streamlit as st
 
 import vizcore
-from pages import DEPTHS, current_analysis, default_depth, init_from_url, remember, setup, shared_params, sync_url
+from pages import (
+    DEPTHS,
+    current_analysis,
+    default_depth,
+    derived,
+    init_from_url,
+    remember,
+    setup,
+    shared_params,
+    sync_url,
+)
 from vizcore import formats
 from vizcore.formats import human_bytes, human_count
 
@@ -53,23 +63,28 @@ depth = None if depth_choice == "all" else int(depth_choice)
 remember("overview_depth")
 sync_url({**shared_params(), "depth": depth_choice})
 
-rows = result.rows(depth)
-table = pd.DataFrame(
-    {
-        "layer": [r.name for r in rows],
-        "type": [r.type for r in rows],
-        "output shape": [vizcore.format_shape(r.output_shape) for r in rows],
-        "params": [r.params for r in rows],
-        "MACs": [r.macs for r in rows],
-        "FLOPs": [r.flops for r in rows],
-        "memory (KiB)": [r.output_bytes / 1024 for r in rows],
-    }
-)
+
+def layer_table(analysis: vizcore.Analysis, depth: int | None) -> pd.DataFrame:
+    rows = analysis.rows(depth)
+    return pd.DataFrame(
+        {
+            "layer": [r.name for r in rows],
+            "type": [r.type for r in rows],
+            "output shape": [vizcore.format_shape(r.output_shape) for r in rows],
+            "params": [r.params for r in rows],
+            "MACs": [r.macs for r in rows],
+            "FLOPs": [r.flops for r in rows],
+            "memory (KiB)": [r.output_bytes / 1024 for r in rows],
+        }
+    )
+
+
+table = derived(layer_table, result, depth)
 st.dataframe(
     table,
     hide_index=True,
     width="stretch",
-    height=min(38 + 35 * len(rows), 640),
+    height=min(38 + 35 * len(table), 640),
     column_config={
         "params": st.column_config.NumberColumn(format="localized"),
         "MACs": st.column_config.NumberColumn(format="localized"),
@@ -79,6 +94,10 @@ st.dataframe(
 )
 stem = f"{card.name}_{vizcore.format_shape(result.input_shape)}" + (f"_depth{depth}" if depth else "")
 downloads = st.columns(3)
-downloads[0].download_button("Download CSV", formats.to_csv(result, depth), f"{stem}.csv", "text/csv")
-downloads[1].download_button("Download Markdown", formats.markdown(result, depth), f"{stem}.md", "text/markdown")
-downloads[2].download_button("Download LaTeX", formats.latex(result, depth), f"{stem}.tex", "application/x-tex")
+downloads[0].download_button("Download CSV", derived(formats.to_csv, result, depth), f"{stem}.csv", "text/csv")
+downloads[1].download_button(
+    "Download Markdown", derived(formats.markdown, result, depth), f"{stem}.md", "text/markdown"
+)
+downloads[2].download_button(
+    "Download LaTeX", derived(formats.latex, result, depth), f"{stem}.tex", "application/x-tex"
+)

@@ -4,14 +4,21 @@ maps, first-layer filters, a class activation map and where the time goes, layer
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import plotly.graph_objects as go
 import streamlit as st
+import torch
+from PIL import Image
 
 import vizcore
 from pages import ROOT, init_from_url, remember, setup, shared_params, show_url_problems, sync_url
 from vizcore import inference
+from vizcore.batching import Batcher
+
+R = TypeVar("R")
 
 SAMPLES = sorted((ROOT / "assets" / "samples").glob("*.jpg"))
 SOURCES = {
@@ -45,6 +52,35 @@ def torchvision_classifier(name: str, device: str) -> inference.Classifier:
 @st.cache_resource(max_entries=3, show_spinner="Building the model…")
 def random_classifier(name: str, device: str) -> inference.Classifier:
     return inference.random_classifier(name, device)
+
+
+# Under load: photos classified together share one forward pass (a Batcher per shared classifier),
+# and what a photo shows (top-5, Grad-CAM, feature maps, timings) is computed once per classifier and
+# photo, whoever asks. Entries hold their classifier, so its id stays theirs while they live.
+@st.cache_resource(max_entries=8, ttl="15m", show_spinner=False, on_release=Batcher.close)
+def batcher(clf_id: int, _clf: inference.Classifier) -> Batcher[Image.Image, inference.Result]:
+    return Batcher(lambda images: inference.classify_batch(_clf, images, top=5), name=f"batch {_clf.name}")
+
+
+@st.cache_resource(max_entries=64, ttl="15m", show_spinner=False)
+def _classified(clf_id: int, digest: str, _clf: inference.Classifier, _raw: bytes) -> tuple[object, inference.Result]:
+    return _clf, batcher(clf_id, _clf).submit(inference.load_image(_raw))
+
+
+@st.cache_resource(max_entries=128, ttl="15m", show_spinner=False)
+def _seen(
+    name: str, clf_id: int, digest: str, args: tuple[Any, ...], _fn: Any, _clf: inference.Classifier, _x: torch.Tensor
+) -> tuple[object, Any]:
+    return _clf, _fn(_clf, _x, *args)
+
+
+def classified(clf: inference.Classifier, raw: bytes) -> inference.Result:
+    return _classified(id(clf), hashlib.sha256(raw).hexdigest(), clf, raw)[1]
+
+
+def seen(fn: Callable[..., R], clf: inference.Classifier, raw: bytes, result: inference.Result, *args: Any) -> R:
+    """``fn(clf, result.input, *args)``, shared by everyone looking at this photo with this classifier."""
+    return _seen(fn.__qualname__, id(clf), hashlib.sha256(raw).hexdigest(), args, fn, clf, result.input)[1]
 
 
 setup()
@@ -101,8 +137,7 @@ try:
         if picture is not None
         else Path(ROOT / "assets" / "samples" / f"{st.session_state['classify_sample']}.jpg").read_bytes()
     )
-    image = inference.load_image(raw)
-    result = inference.classify(clf, image, top=5)
+    result = classified(clf, raw)
 except vizcore.VizcoreError as exc:
     st.error(str(exc))
     if source != "default":
@@ -114,7 +149,7 @@ except vizcore.VizcoreError as exc:
 
 with right:
     st.image(
-        inference.displayable(clf, result.input),
+        seen(inference.displayable, clf, raw, result),
         caption=f"What {clf.name} sees: {vizcore.format_shape(result.input.shape[1:])} ({clf.transform.describe()}; normalisation undone here)",
         width=300,
     )
@@ -151,9 +186,9 @@ labels = [f"{p.label} ({p.prob:.1%})" for p in result.predictions]
 chosen = st.selectbox(
     "Explain", range(len(labels)), format_func=labels.__getitem__, help="Where the network looked for this class."
 )
-cam = inference.grad_cam(clf, result.input, result.predictions[chosen].index)
+cam = seen(inference.grad_cam, clf, raw, result, result.predictions[chosen].index)
 st.image(
-    inference.overlay(inference.displayable(clf, result.input), cam),
+    inference.overlay(seen(inference.displayable, clf, raw, result), cam),
     caption=f"Grad-CAM for {result.predictions[chosen].label}",
     width=300,
 )
@@ -161,7 +196,7 @@ st.image(
 st.subheader("Feature maps")
 layers = inference.conv_layers(clf)
 layer = st.select_slider("Layer", layers, value=layers[min(3, len(layers) - 1)])
-maps = inference.feature_maps(clf, result.input, layer)
+maps = seen(inference.feature_maps, clf, raw, result, layer)
 st.image(
     inference.channel_grid(maps),
     caption=f"{layer}: {vizcore.format_shape(maps.shape)}, the first {min(32, maps.shape[0])} channels",
@@ -176,7 +211,7 @@ st.image(
 )
 
 st.subheader("Where the time goes")
-times = sorted(inference.layer_latency(clf, result.input), key=lambda t: -t[2])[:25]
+times = sorted(seen(inference.layer_latency, clf, raw, result), key=lambda t: -t[2])[:25]
 fig = go.Figure(
     go.Bar(x=[t[0] for t in times], y=[t[2] for t in times], hovertemplate="%{x}: %{y:.3f} ms<extra></extra>")
 )

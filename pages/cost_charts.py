@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import plotly.graph_objects as go
 import streamlit as st
 
-from pages import current_analysis, init_from_url, remember, setup, shared_params, sync_url
+from pages import current_analysis, derived, init_from_url, remember, setup, shared_params, sync_url
+from vizcore import Analysis
 from vizcore.charts import GROUPINGS, cost_chart, reading
 
 setup()
@@ -30,11 +32,16 @@ sync_url(
     }
 )
 
+
+def cost_chart_for(analysis: Analysis, metric: str, group: str, log: bool, cumulative: bool) -> go.Figure:
+    return cost_chart(analysis, metric, group, log=log, cumulative=cumulative)
+
+
 for metric, title in (("output_bytes", "Activation memory"), ("params", "Parameters"), ("flops", "FLOPs")):
     st.subheader(title)
-    st.markdown(reading(result, metric))
+    st.markdown(derived(reading, result, metric))
     st.plotly_chart(
-        cost_chart(result, metric, group, log=scale == "log", cumulative=st.session_state["charts_cumulative"]),
+        derived(cost_chart_for, result, metric, group, scale == "log", st.session_state["charts_cumulative"]),
         key=f"chart_{metric}",
         config={"displaylogo": False},
     )

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import plotly.graph_objects as go
 import streamlit as st
 
 import vizcore
-from pages import DEPTHS, current_analysis, default_depth, init_from_url, remember, setup, shared_params, sync_url
+from pages import (
+    DEPTHS,
+    current_analysis,
+    default_depth,
+    derived,
+    init_from_url,
+    remember,
+    setup,
+    shared_params,
+    sync_url,
+)
 from vizcore import formats
 from vizcore.formats import human_bytes, human_count
 from vizcore.graphview import COLOR_METRICS, graph_figure, graph_svg, layer_graph
@@ -19,6 +30,16 @@ init_from_url("graph_color", "color", "type", lambda v: v if v in COLOR_METRICS 
 init_from_url("graph_expanded", "expand", [], lambda v: [b for b in v.split(",") if b])
 
 
+def graph_plot(analysis: vizcore.Analysis, depth: int | None, expanded: tuple[str, ...], color: str) -> go.Figure:
+    return graph_figure(layer_graph(analysis, depth, expanded), color)
+
+
+def graph_download(analysis: vizcore.Analysis, depth: int | None, expanded: tuple[str, ...]) -> str:
+    return graph_svg(
+        layer_graph(analysis, depth, expanded), f"{analysis.model} {vizcore.format_shape(analysis.input_shape)}"
+    )
+
+
 def expand_all() -> None:
     st.session_state.update(graph_depth="all", graph_expanded=[])
 
@@ -29,7 +50,7 @@ depth_choice = controls[0].selectbox(
 )
 controls[1].selectbox("Colour by", list(COLOR_METRICS), key="graph_color", format_func=COLOR_METRICS.__getitem__)
 depth = None if depth_choice == "all" else int(depth_choice)
-graph = layer_graph(result, depth, st.session_state["graph_expanded"])
+graph = derived(layer_graph, result, depth, tuple(st.session_state["graph_expanded"]))
 blocks = sorted(set(graph.collapsible) | set(st.session_state["graph_expanded"]))
 controls[2].multiselect("Expand blocks", blocks, key="graph_expanded", help="Open a collapsed block one level.")
 controls[3].button("Expand all", on_click=expand_all, width="stretch")
@@ -43,7 +64,7 @@ sync_url(
     }
 )
 
-figure = graph_figure(graph, st.session_state["graph_color"])
+figure = derived(graph_plot, result, depth, tuple(st.session_state["graph_expanded"]), st.session_state["graph_color"])
 event = st.plotly_chart(
     figure,
     key="graph_plot",
@@ -89,11 +110,13 @@ if chosen is not None:
 downloads = st.columns(3)
 downloads[0].download_button(
     "Download SVG",
-    graph_svg(graph, f"{result.model} {vizcore.format_shape(result.input_shape)}"),
+    derived(graph_download, result, depth, tuple(st.session_state["graph_expanded"])),
     f"{result.model}_graph.svg",
     "image/svg+xml",
 )
 downloads[1].download_button(
-    "Download DOT (all layers)", formats.dot(result), f"{result.model}.dot", "text/vnd.graphviz"
+    "Download DOT (all layers)", derived(formats.dot, result), f"{result.model}.dot", "text/vnd.graphviz"
 )
-downloads[2].download_button("Download JSON", formats.to_json(result), f"{result.model}.json", "application/json")
+downloads[2].download_button(
+    "Download JSON", derived(formats.to_json, result), f"{result.model}.json", "application/json"
+)
