@@ -1,25 +1,29 @@
 """vizcore explorer, main page (Overview): the model's card, its totals, and the per-layer table with
-slide-ready downloads. Run with ``streamlit run app.py``; the other pages are in ``pages/``."""
+slide-ready downloads. Served by ``streamlit run serve.py`` (or ``streamlit run app.py``); the other pages are in ``pages/``."""
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
-import vizcore
-from pages import (
-    DEPTHS,
-    current_analysis,
-    default_depth,
-    derived,
-    init_from_url,
-    remember,
-    setup,
-    shared_params,
-    sync_url,
-)
-from vizcore import formats
-from vizcore.formats import human_bytes, human_count
+# The page's frame first: on a server still warming up (serve.py), these imports wait for torch.
+st.set_page_config(page_title="vizcore", page_icon=":material/hub:", layout="wide")
+with st.spinner("Starting up: loading PyTorch and the model zoo…"):
+    import pandas as pd
+
+    import vizcore
+    from pages import (
+        DEPTHS,
+        current_analysis,
+        default_depth,
+        derived,
+        init_from_url,
+        remember,
+        setup,
+        shared_params,
+        sync_url,
+    )
+    from vizcore import formats
+    from vizcore.formats import human_bytes, human_count
 
 setup()
 result = current_analysis()
