@@ -22,7 +22,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,9 +34,7 @@ sys.path.insert(0, str(ROOT))  # run as a script from anywhere
 from tests.browser import free_port, streamlit_server  # noqa: E402
 
 LOAD = ROOT.parent / "shared" / "tools" / "load_sessions.py"
-LINE = re.compile(
-    r"N=\s*(\d+): (\d+)/(\d+) page runs .*?median ([\d.]+)s p95 ([\d.]+)s max ([\d.]+)s; errors (\d+)"
-)
+LINE = re.compile(r"N=\s*(\d+): (\d+)/(\d+) page runs .*?median ([\d.]+)s p95 ([\d.]+)s max ([\d.]+)s; errors (\d+)")
 GIB = 2**30
 
 
@@ -56,10 +54,8 @@ def rss(pids: Callable[[], list[int]]) -> float:
     """Resident memory of the server's processes, in bytes."""
     total = 0
     for pid in pids():
-        try:
+        with suppress(psutil.NoSuchProcess):
             total += psutil.Process(pid).memory_info().rss
-        except psutil.NoSuchProcess:
-            pass
     return float(total)
 
 
@@ -83,8 +79,9 @@ def wave(url: str, students: int, label: str, pids: Callable[[], list[int]]) -> 
     for line in run.stdout.splitlines():
         if line.startswith("    "):  # the first few errors, as load_sessions.py prints them
             print(f"  {label}: {line.strip()}")
-    n, ok, total, median, p95, worst, errors = match.groups()
+    _n, ok, total, median, p95, worst, errors = match.groups()
     failed = int(total) - int(ok)
+    print(f"  {label}: {match.group(0)}; memory peak {peak[0] / GIB:.2f} GiB", flush=True)
     return Wave(label, f"{ok}/{total}", float(median), float(p95), float(worst), int(errors) + failed, before, peak[0])
 
 

@@ -15,6 +15,7 @@ from pages import (
     remember,
     setup,
     shared_params,
+    show_url_problems,
     sync_url,
 )
 from vizcore import formats
@@ -28,6 +29,7 @@ st.title(f"{result.model}: layer graph")
 init_from_url("graph_depth", "depth", default_depth(result), lambda v: v if v in DEPTHS else None)
 init_from_url("graph_color", "color", "type", lambda v: v if v in COLOR_METRICS else None)
 init_from_url("graph_expanded", "expand", [], lambda v: [b for b in v.split(",") if b])
+show_url_problems()  # the page's own URL values, checked just above
 
 
 def graph_plot(analysis: vizcore.Analysis, depth: int | None, expanded: tuple[str, ...], color: str) -> go.Figure:

@@ -1,0 +1,117 @@
+"""Many sessions at once on one real server (``streamlit run serve.py``), driven over the app's websocket
+as the browser does (as ../shared/tools/load_sessions.py does): sessions on different models never see
+each other's state, and hostile URLs stay handled while other sessions run, with no server restart."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pytest
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from websockets.asyncio.client import ClientConnection, connect
+
+from tests.browser import streamlit_server
+
+
+@dataclass
+class Run:
+    """What one page run sent to its browser: texts by element type, and the URL it settled on."""
+
+    texts: dict[str, list[str]] = field(default_factory=dict)
+    query: str = ""
+
+    def all(self, kind: str) -> str:
+        return "\n".join(self.texts.get(kind, []))
+
+
+@pytest.fixture(scope="module")
+def url() -> Iterator[str]:
+    with streamlit_server() as base:
+        yield base
+
+
+async def page_run(ws: ClientConnection, page: str, query: str) -> Run:
+    msg = BackMsg()
+    msg.rerun_script.query_string = query
+    msg.rerun_script.page_name = page
+    await ws.send(msg.SerializeToString())
+    run = Run()
+    while True:
+        fm = ForwardMsg()
+        fm.ParseFromString(await asyncio.wait_for(ws.recv(), timeout=180))
+        kind = fm.WhichOneof("type")
+        if kind == "script_finished":
+            return run
+        if kind == "page_info_changed":
+            run.query = fm.page_info_changed.query_string
+        if kind == "delta" and fm.delta.WhichOneof("type") == "new_element":
+            element = fm.delta.new_element
+            name = element.WhichOneof("type")
+            body = {"heading": "body", "metric": "body", "alert": "body", "exception": "message"}.get(name or "")
+            if name and body:
+                run.texts.setdefault(name, []).append(getattr(getattr(element, name), body))
+
+
+async def session(base: str, visits: list[tuple[str, str]]) -> list[Run]:
+    async with connect(
+        base.replace("http", "ws") + "/_stcore/stream", subprotocols=["streamlit"], max_size=2**28, open_timeout=120
+    ) as ws:  # type: ignore[arg-type]
+        return [await page_run(ws, page, query) for page, query in visits]
+
+
+def gather(base: str, plans: list[list[tuple[str, str]]]) -> list[list[Run]]:
+    async def everyone() -> list[list[Run]]:
+        return list(await asyncio.gather(*(session(base, plan) for plan in plans)))
+
+    return asyncio.run(everyone())
+
+
+PAGES = ["", "layer_graph", "cost_charts", ""]
+PARAMS = {"resnet50": "25,557,032", "vgg16": "138,357,544", "alexnet": "61,100,840"}
+
+
+def test_sessions_on_different_models_never_see_each_others_state(url: str) -> None:
+    models = list(PARAMS) * 3  # nine students on three models, clicking through pages at once
+    plans = [[(page, f"model={m}") for page in PAGES] for m in models]
+    for model, runs in zip(models, gather(url, plans), strict=True):
+        for run in runs:
+            assert not run.texts.get("exception"), run.texts["exception"]
+            headings = run.all("heading")
+            assert model in headings and not any(other in headings for other in PARAMS if other != model)
+            assert re.search(rf"\bmodel={model}\b", run.query)
+        overview = runs[0].texts["metric"]
+        assert overview[0] == PARAMS[model]  # its own model's parameters, no one else's
+        assert not any(PARAMS[other] in overview for other in PARAMS if other != model)
+
+
+HOSTILE = [
+    ("layer_graph", "model=nosuchnet&depth=banana", "unknown model 'nosuchnet'"),
+    ("layer_graph", "model=vgg16&depth=banana", "?depth=banana is not valid here"),
+    ("", "model=alexnet&input=3x8x8", "too small for alexnet"),
+    ("", "model=alexnet&input=banana", "malformed"),
+    ("cost_charts", "model=resnet18&input=99999999x3x224x224&group=%3Cscript%3E", "?group=<script> is not valid"),
+    ("classify", "model=resnet18&weights=../../etc/passwd&sample=..%2F..%2Fetc%2Fpasswd", "is not valid here"),
+    ("residual_flows", "model=resnet50&block=__import__('os')", "is not valid here"),
+]
+
+
+def test_hostile_urls_stay_handled_while_others_work(url: str) -> None:
+    hostile = [[(page, query)] for page, query, _ in HOSTILE] * 2
+    ordinary = [[(page, "model=alexnet") for page in PAGES] for _ in range(6)]
+    results = gather(url, hostile + ordinary)
+    for (page, query, expected), runs in zip(HOSTILE * 2, results, strict=False):
+        run = runs[0]
+        assert not run.texts.get("exception"), (page, query, run.texts["exception"])
+        said = run.all("alert")
+        assert said, (page, query)  # one clear sentence, never silence
+        assert expected in said, (page, query, said)
+    for runs in results[len(hostile) :]:
+        assert all(not run.texts.get("exception") for run in runs)
+        assert runs[0].texts["metric"][0] == PARAMS["alexnet"]
+    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=5) as response:  # the same server, still up
+        assert response.read() == b"ok"
