@@ -4,71 +4,20 @@ each other's state, and hostile URLs stay handled while other sessions run, with
 
 from __future__ import annotations
 
-import asyncio
 import re
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 import pytest
-from streamlit.proto.BackMsg_pb2 import BackMsg
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-from websockets.asyncio.client import ClientConnection, connect
 
 from tests.browser import streamlit_server
-
-
-@dataclass
-class Run:
-    """What one page run sent to its browser: texts by element type, and the URL it settled on."""
-
-    texts: dict[str, list[str]] = field(default_factory=dict)
-    query: str = ""
-
-    def all(self, kind: str) -> str:
-        return "\n".join(self.texts.get(kind, []))
+from tests.sessions import gather
 
 
 @pytest.fixture(scope="module")
 def url() -> Iterator[str]:
     with streamlit_server() as base:
         yield base
-
-
-async def page_run(ws: ClientConnection, page: str, query: str) -> Run:
-    msg = BackMsg()
-    msg.rerun_script.query_string = query
-    msg.rerun_script.page_name = page
-    await ws.send(msg.SerializeToString())
-    run = Run()
-    while True:
-        fm = ForwardMsg()
-        fm.ParseFromString(await asyncio.wait_for(ws.recv(), timeout=180))
-        kind = fm.WhichOneof("type")
-        if kind == "script_finished":
-            return run
-        if kind == "page_info_changed":
-            run.query = fm.page_info_changed.query_string
-        if kind == "delta" and fm.delta.WhichOneof("type") == "new_element":
-            element = fm.delta.new_element
-            name = element.WhichOneof("type")
-            body = {"heading": "body", "metric": "body", "alert": "body", "exception": "message"}.get(name or "")
-            if name and body:
-                run.texts.setdefault(name, []).append(getattr(getattr(element, name), body))
-
-
-async def session(base: str, visits: list[tuple[str, str]]) -> list[Run]:
-    async with connect(
-        base.replace("http", "ws") + "/_stcore/stream", subprotocols=["streamlit"], max_size=2**28, open_timeout=120
-    ) as ws:  # type: ignore[arg-type]
-        return [await page_run(ws, page, query) for page, query in visits]
-
-
-def gather(base: str, plans: list[list[tuple[str, str]]]) -> list[list[Run]]:
-    async def everyone() -> list[list[Run]]:
-        return list(await asyncio.gather(*(session(base, plan) for plan in plans)))
-
-    return asyncio.run(everyone())
 
 
 PAGES = ["", "layer_graph", "cost_charts", ""]
