@@ -43,24 +43,31 @@ class Batcher(Generic[T, R]):
         self._max_wait = max_wait
         self._lock: AbstractContextManager[object] = lock if lock is not None else nullcontext()
         self._queue: queue.SimpleQueue[tuple[T, Future[R]] | None] = queue.SimpleQueue()
-        self._closed = threading.Event()
-        self.batch_sizes: list[int] = []  # what each forward pass served, newest last (bounded)
+        self._closed = False
+        self._state = threading.Lock()
+        self.batch_sizes: list[int] = []  # how many items each call of run served, newest last (bounded)
         # daemon: a server that exits must not wait for a worker parked on an empty queue
         self._worker = threading.Thread(target=self._serve, name=name, daemon=True)
         self._worker.start()
 
     def submit(self, item: T) -> R:
         """Process ``item`` in the next batch; returns its result or raises what ``run`` raised."""
-        if self._closed.is_set():
-            raise RuntimeError("this batcher is closed.")
-        future: Future[R] = Future()
-        self._queue.put((item, future))
+        with self._state:  # nothing is queued behind the worker's stop signal
+            future: Future[R] | None = None if self._closed else Future()
+            if future is not None:
+                self._queue.put((item, future))
+        if future is None:  # a caller that got the batcher just before it closed is still served
+            with self._lock:
+                return self._run([item])[0]
         return future.result()
 
     def close(self) -> None:
-        """Serve what is queued, then stop the worker."""
-        self._closed.set()
-        self._queue.put(None)
+        """Serve what is queued, then stop the worker; later requests run one by one in their callers."""
+        with self._state:
+            if self._closed:
+                return
+            self._closed = True
+            self._queue.put(None)
         self._worker.join()
 
     def _serve(self) -> None:
