@@ -1,17 +1,22 @@
 """Many sessions at once on one real server (``streamlit run serve.py``), driven over the app's websocket
 as the browser does (as ../shared/tools/load_sessions.py does): sessions on different models never see
-each other's state, and hostile URLs stay handled while other sessions run, with no server restart."""
+each other's state, and hostile URLs and broken uploads stay handled while other sessions run, with no
+server restart."""
 
 from __future__ import annotations
 
+import os
 import re
+import threading
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from tests.browser import streamlit_server
-from tests.sessions import gather
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server
+from tests.conftest import ROOT
+from tests.sessions import Run, gather
 
 
 @pytest.fixture(scope="module")
@@ -64,3 +69,43 @@ def test_hostile_urls_stay_handled_while_others_work(url: str) -> None:
         assert runs[0].texts["metric"][0] == PARAMS["alexnet"]
     with urllib.request.urlopen(f"{url}/_stcore/health", timeout=5) as response:  # the same server, still up
         assert response.read() == b"ok"
+
+
+def test_broken_uploads_stay_handled_while_others_work(url: str, tmp_path: Path) -> None:
+    """Three browsers upload broken photos while twenty sessions click through the app: each gets its
+    sentence, the others finish cleanly, and a good photo still classifies afterwards."""
+    if not Path(CHROMIUM).exists() and not os.environ.get("CI"):
+        pytest.skip(f"{CHROMIUM} is not installed")
+    from playwright.sync_api import expect, sync_playwright
+
+    good = sorted((ROOT / "assets" / "samples").glob("*.jpg"))[0]
+    broken = {
+        "text.jpg": (b"this is not an image, whatever its name says", "not an image Pillow can read"),
+        "truncated.jpg": (good.read_bytes()[:300], "damaged or truncated"),
+        "empty.png": (b"\x89PNG\r\n\x1a\n", "not an image Pillow can read"),
+    }
+    for name, (data, _) in broken.items():
+        (tmp_path / name).write_bytes(data)
+    others: list[list[list[Run]]] = []
+    crowd = threading.Thread(
+        target=lambda: others.append(gather(url, [[(page, f"model={m}") for page in PAGES] for m in list(PARAMS) * 7]))
+    )
+    crowd.start()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        pages = [browser.new_context().new_page() for _ in broken]
+        for page in pages:
+            page.set_default_timeout(60_000)
+            page.goto(f"{url}/classify")
+        for page in pages:
+            expect(page.get_by_text("Top 5:", exact=False)).to_be_visible()  # the sample, classified
+        for page, name in zip(pages, broken, strict=True):
+            page.locator("input[type='file']").first.set_input_files(str(tmp_path / name))
+        for page, (_, needle) in zip(pages, broken.values(), strict=True):
+            expect(page.get_by_test_id("stAlert").filter(has_text=needle)).to_be_visible()
+            expect(page.get_by_test_id("stException")).to_have_count(0)
+        pages[0].locator("input[type='file']").first.set_input_files(str(good))
+        expect(pages[0].get_by_text("Top 5:", exact=False)).to_be_visible()
+        browser.close()
+    crowd.join()
+    assert all(not run.texts.get("exception") for runs in others[0] for run in runs)
