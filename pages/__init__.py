@@ -18,6 +18,7 @@ import torch
 
 import vizcore
 import vizcore.blocks
+from vizcore.render import render
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_MODEL = "alexnet"
@@ -112,7 +113,7 @@ def sync_url(params: Mapping[str, str]) -> None:
 PRESENTATION_CSS = """
 <style>
 section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] { display: none; }
-.block-container { max-width: 100% !important; padding-left: 2rem; padding-right: 2rem; }
+.block-container { max-width: 100% !important; padding-left: 2rem; padding-right: 2rem; padding-top: 3rem !important; }
 html, body, .stMarkdown, .stMarkdown p, label, .stCaption, [data-testid="stMetricValue"] { font-size: 1.35rem !important; }
 h1 { font-size: 3rem !important; } h2 { font-size: 2.3rem !important; } h3 { font-size: 1.8rem !important; }
 [data-testid="stMetricValue"] { font-size: 2.6rem !important; font-weight: 700; }
@@ -128,7 +129,12 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/compare.py", "Compare", ":material/compare_arrows:"),
     ("pages/branch_diagrams.py", "Branch blocks", ":material/call_split:"),
     ("pages/residual_flows.py", "Residual blocks", ":material/merge_type:"),
+    ("pages/paper_figures.py", "Paper figures", ":material/schema:"),
     ("pages/classify.py", "Classify a photo", ":material/photo_camera:"),
+    ("pages/builder.py", "Build your own", ":material/construction:"),
+    ("pages/lecture_tables.py", "Lecture tables", ":material/fact_check:"),
+    ("pages/ilsvrc.py", "ILSVRC story", ":material/emoji_events:"),
+    ("pages/tour.py", "Guided tour", ":material/slideshow:"),
 )
 
 
@@ -274,3 +280,49 @@ def blocks_of_kind(result: vizcore.Analysis, kind: str, examples: tuple[str, ...
         column.button(name, on_click=use_model, args=(name,), key=f"try_{name}")
     sync_url(shared_params())
     st.stop()
+
+
+# -- diagrams: server-laid-out SVG in a small zoom/pan viewer (assets/svg_viewer.js) ---------------
+_SVG_VIEWER = st.components.v2.component(
+    "vizcore_svg_viewer",
+    js=(ROOT / "assets" / "svg_viewer.js").read_text(encoding="utf-8"),
+    css=(ROOT / "assets" / "svg_viewer.css").read_text(encoding="utf-8"),
+)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def rendered(dot: str, fmt: str = "svg") -> bytes:
+    """A DOT text drawn by Graphviz, shared by all sessions (the same DOT always gives the same picture)."""
+    return render(dot, fmt)
+
+
+def show_diagram(
+    dot: str, *, key: str, title: str = "", details: Mapping[str, Mapping[str, str]] | None = None
+) -> str | None:
+    """Draw ``dot`` fitted to the window (zoom, pan, click a box); returns the id of the box last
+    clicked (``node5``), or None."""
+    svg = rendered(dot).decode("utf-8")
+    svg = svg[svg.index("<svg") :]
+    result = _SVG_VIEWER(
+        key=key,
+        data={"svg": svg, "key": str(hash(dot)), "title": title, "details": dict(details or {})},
+        on_selected_change=lambda: None,
+    )
+    selected = result.get("selected") if result else None
+    return selected if isinstance(selected, str) else None
+
+
+def diagram_downloads(dot: str, stem: str) -> None:
+    """SVG, PNG (at least 1920 px wide) and PDF of exactly the diagram on screen, drawn by Graphviz."""
+    columns = st.columns(3)
+    for column, (fmt, mime) in zip(
+        columns, (("svg", "image/svg+xml"), ("png", "image/png"), ("pdf", "application/pdf")), strict=True
+    ):
+        column.download_button(
+            f"Download {fmt.upper()}",
+            lambda fmt=fmt: rendered(dot, fmt),
+            f"{stem}.{fmt}",
+            mime,
+            key=f"download_{stem}_{fmt}",
+            width="stretch",
+        )

@@ -14,12 +14,15 @@ from pages import (
     blocks_of_kind,
     choose_block,
     current_analysis,
+    diagram_downloads,
     setup,
     shared_params,
+    show_diagram,
     sync_url,
 )
-from vizcore.diagrams import branch_dot, googlenet_table, reduction_savings
+from vizcore.diagrams import branch_dot, reduction_savings
 from vizcore.formats import human_count
+from vizcore.lectures import googlenet_table
 
 setup()
 result = current_analysis()
@@ -30,7 +33,9 @@ block = choose_block(blocks, "branch_block")
 sync_url({**shared_params(), "block": block.join})
 left, right = st.columns([3, 2])
 with left:
-    st.graphviz_chart(branch_dot(result, block), width="stretch")
+    dot = branch_dot(result, block)
+    show_diagram(dot, key="branch_view", title=f"branch block {block.name}")
+    diagram_downloads(dot, f"{result.model}_{block.name or 'model'}_branches")
 with right:
     st.markdown(
         f"**{block_label(block, blocks)}** takes {vizcore.format_shape(block.input_shape[1:])} from `{block.fork}` and "

@@ -1,13 +1,17 @@
 """Classify a photo: top-5 with a real pretrained network, the input as the network sees it, feature
-maps, first-layer filters, a class activation map and where the time goes, layer by layer."""
+maps, first-layer filters, attribution maps (why this class) and where the time goes, layer by layer."""
 
 from __future__ import annotations
 
 import hashlib
+import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 import torch
@@ -15,7 +19,7 @@ from PIL import Image
 
 import vizcore
 from pages import ROOT, init_from_url, remember, setup, shared_params, show_url_problems, sync_url
-from vizcore import inference
+from vizcore import attribution, inference
 from vizcore.batching import Batcher
 
 R = TypeVar("R")
@@ -54,14 +58,227 @@ def random_classifier(name: str, device: str) -> inference.Classifier:
     return inference.random_classifier(name, device)
 
 
+# -- why this class: attribution maps (vizcore.attribution) ----------------------------------------
+class MapCache:
+    """The last ``size`` maps, shared by sessions: a map is keyed by the photo's pixels, the class, the
+    method and its settings, and kept only while the very classifier that made it is alive (a weak
+    reference: a reloaded or another session's own weights never get someone else's map)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.lock = threading.Lock()
+        self.maps: OrderedDict[tuple[Any, ...], tuple[weakref.ref[inference.Classifier], Any]] = OrderedDict()
+
+    def get(self, clf: inference.Classifier, key: tuple[Any, ...]) -> Any:
+        with self.lock:
+            hit = self.maps.get(key)
+            if hit is None or hit[0]() is not clf:
+                return None
+            self.maps.move_to_end(key)
+            return hit[1]
+
+    def put(self, clf: inference.Classifier, key: tuple[Any, ...], value: Any) -> None:
+        with self.lock:
+            self.maps[key] = (weakref.ref(clf), value)
+            while len(self.maps) > self.size:
+                self.maps.popitem(last=False)
+
+
+@st.cache_resource
+def map_cache() -> MapCache:
+    return MapCache(48)
+
+
+def cached(clf: inference.Classifier, key: tuple[Any, ...], compute: Any) -> Any:
+    cache = map_cache()
+    value = cache.get(clf, key)
+    if value is None:
+        value = compute()
+        cache.put(clf, key, value)
+    return value
+
+
+def attribution_section(clf: inference.Classifier, result: inference.Result) -> None:
+    st.subheader("Why this class? Attribution maps")
+    photo = hashlib.sha256(result.input.numpy().tobytes()).hexdigest()
+    labels = [f"{p.label} ({p.prob:.1%})" for p in result.predictions]
+    left, right = st.columns(2)
+    chosen = left.selectbox(
+        "Explain", range(len(labels)), format_func=labels.__getitem__, key="classify_explain", help="one of the top 5"
+    )
+    method = right.selectbox(
+        "Method",
+        list(attribution.METHODS),
+        format_func=lambda m: attribution.METHODS[m].title,
+        index=list(attribution.METHODS).index("gradcam"),
+        key="classify_method",
+    )
+    settings: dict[str, Any] = {}
+    if method == "gradcam":
+        layers = cached(
+            clf, ("layers", tuple(result.input.shape)), lambda: attribution.gradcam_layers(clf, result.input)
+        )
+        settings["layer"] = st.selectbox(
+            "Layer",
+            layers,
+            index=len(layers) - 1,
+            key="classify_cam_layer",
+            help="any convolution with a spatial output",
+        )
+    elif method == "occlusion":
+        a, b, c = st.columns(3)
+        window = a.slider("Window (pixels)", 8, 112, 32, step=8, key="classify_window")
+        settings["window"] = window
+        settings["stride"] = b.slider("Stride (pixels)", 4, window, min(16, window), step=4, key="classify_stride")
+        settings["baseline"] = c.radio("Cover with", attribution.BASELINES, horizontal=True, key="classify_baseline")
+    target = result.predictions[chosen].index
+    key = ("map", photo, method, target, tuple(sorted(settings.items())))
+
+    def compute() -> attribution.Attribution:
+        bar = st.progress(0.0, text=f"{attribution.METHODS[method].title}…")
+        try:
+            return attribution.explain(
+                clf,
+                result.input,
+                method,
+                target,
+                on_progress=lambda done, total: bar.progress(done / total, text=f"{done} of {total} images"),
+                **settings,
+            )
+        finally:
+            bar.empty()
+
+    try:
+        found: attribution.Attribution = cached(clf, key, compute)
+    except vizcore.VizcoreError as exc:
+        st.error(str(exc))
+        return
+    picture = inference.displayable(clf, result.input)
+    top = max(float(found.values.max()), 1e-12)
+    fig = go.Figure(go.Image(z=(picture * 255).round(), hoverinfo="skip"))
+    fig.add_trace(
+        go.Heatmap(
+            z=found.values.clip(0, None),
+            zmin=0,
+            zmax=top,
+            colorscale="Jet",
+            opacity=0.45,
+            colorbar={"title": {"text": attribution.METHODS[method].units, "side": "right"}},
+            hovertemplate="x %{x}, y %{y}: %{z:.3g}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        width=460,
+        height=380,
+        margin={"l": 0, "r": 0, "t": 30, "b": 0},
+        title={"text": f"{attribution.METHODS[method].title} for {found.label}"},
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+    )
+    st.plotly_chart(fig, key="attribution_map")
+    st.caption(found.reading)
+
+
+# -- what each channel looks for (Zeiler & Fergus, Fig. 2) ------------------------------------------
+def collection_photos() -> dict[str, bytes | np.ndarray]:
+    """The offline collection: the sample photos, scikit-image's photos and textures, scikit-learn's."""
+    photos: dict[str, bytes | np.ndarray] = {p.stem: p.read_bytes() for p in SAMPLES}
+    try:
+        from skimage import data
+        from sklearn.datasets import load_sample_image
+    except ImportError:  # the app without the test extras: the samples alone
+        return photos
+    for name in ("astronaut", "hubble_deep_field", "immunohistochemistry", "retina", "brick", "grass", "gravel"):
+        photos[name] = getattr(data, name)()
+    photos["motorcycle"] = data.stereo_motorcycle()[0]
+    photos["flower"] = load_sample_image("flower.jpg")
+    return photos
+
+
+def channel_section(clf: inference.Classifier, result: inference.Result, upload: bytes | None) -> None:
+    st.subheader("What each channel looks for")
+    uploads: dict[str, bytes] = st.session_state.setdefault("classify_uploads", {})
+    if upload is not None:  # this session's photos join the collection (the last 8)
+        uploads[hashlib.sha256(upload).hexdigest()[:12]] = upload
+        while len(uploads) > 8:
+            uploads.pop(next(iter(uploads)))
+    if not st.toggle(
+        "Show each channel's 9 strongest patches",
+        key="classify_channels",
+        help="Zeiler & Fergus's Fig. 2: the places in a small photo collection that excite a channel most",
+    ):
+        return
+    names = ("offline", *sorted(uploads), tuple(result.input.shape))
+
+    def compute() -> tuple[list[np.ndarray], dict[str, attribution.LayerPatches]]:
+        photos = [*collection_photos().values(), *uploads.values()]
+        bar = st.progress(0.0, text="Looking for each channel's strongest patches…")
+        try:
+            inputs = []
+            for photo in photos:
+                image = (
+                    inference.load_image(photo) if isinstance(photo, bytes) else Image.fromarray(photo).convert("RGB")
+                )
+                inputs.append(clf.transform(image).unsqueeze(0))
+            found = attribution.strongest_patches(
+                clf, inputs, on_progress=lambda d, t: bar.progress(d / t, text=f"{d} of {t} photos")
+            )
+            return [inference.displayable(clf, x) for x in inputs], found
+        finally:
+            bar.empty()
+
+    try:
+        pictures, found = cached(clf, ("patches", names), compute)
+    except vizcore.VizcoreError as exc:
+        st.error(str(exc))
+        return
+    layers = list(found)
+    left, right = st.columns(2)
+    layer = left.selectbox("Layer", layers, key="classify_patch_layer")
+    patches = found[layer]
+    channel = right.number_input(
+        "Channel", 0, len(patches.patches) - 1, 0, key="classify_patch_channel", help=f"0 to {len(patches.patches) - 1}"
+    )
+    grid = attribution.patch_grid(pictures, patches.patches[channel])
+    side = 300
+    scale = max(1, side // grid.shape[0])
+    picture = Image.fromarray((grid * 255).round().astype(np.uint8))
+    picture = picture.resize((grid.shape[1] * scale, grid.shape[0] * scale), Image.Resampling.NEAREST)
+    maps = inference.feature_maps(clf, result.input, layer)[channel]
+    low, high = float(maps.min()), float(maps.max())
+    activation = ((maps - low) / (high - low) if high > low else maps * 0).numpy()
+    activation_picture = Image.fromarray((activation * 255).round().astype(np.uint8)).resize(
+        (side, side), Image.Resampling.NEAREST
+    )
+    a, b = st.columns(2)
+    field = patches.field
+    whole = field.size >= min(result.input.shape[-2:])
+    a.image(
+        picture,
+        caption=(
+            f"{layer}, channel {channel}: the {len(patches.patches[channel])} strongest places in {len(pictures)} photos, "
+            + (
+                f"each its {field.size}x{field.size}-pixel receptive field"
+                if not whole
+                else f"whole photos (its receptive field, {field.size} pixels, covers all of it)"
+            )
+        ),
+        width=side,
+    )
+    b.image(
+        activation_picture,
+        caption=f"Channel {channel}'s activation on this photo ({maps.shape[0]}x{maps.shape[1]}, bright: strong)",
+        width=side,
+    )
+
+
 # Under load: photos classified together share one forward pass (a Batcher per shared classifier),
-# and what a photo shows (top-5, Grad-CAM, feature maps, timings) is computed once per classifier and
-# photo, whoever asks. Entries hold their classifier, so its id stays theirs while they live.
+# and what a photo shows (top-5, feature maps, timings) is computed once per classifier and photo,
+# whoever asks. Entries hold their classifier, so its id stays theirs while they live.
 @st.cache_resource(max_entries=8, ttl="15m", show_spinner=False, on_release=Batcher.close)
 def batcher(clf_id: int, _clf: inference.Classifier) -> Batcher[Image.Image, inference.Result]:
     # On a CPU a forward pass costs the same per photo at any batch size, so big batches only make the
-    # first students wait for the last (benchmarks/bench_batching.py); a GPU serves a batch of 32
-    # in about the time of one.
+    # first students wait for the last (benchmarks/bench_batching.py); a GPU takes batches of 32.
     size = 32 if _clf.device.type == "cuda" else 4
     return Batcher(
         lambda images: inference.classify_batch(_clf, images, top=5), max_batch=size, name=f"batch {_clf.name}"
@@ -187,17 +404,7 @@ else:
     )
     st.plotly_chart(fig, key="top5")
 
-st.subheader("Class activation map (Grad-CAM)")
-labels = [f"{p.label} ({p.prob:.1%})" for p in result.predictions]
-chosen = st.selectbox(
-    "Explain", range(len(labels)), format_func=labels.__getitem__, help="Where the network looked for this class."
-)
-cam = seen(inference.grad_cam, clf, raw, result, result.predictions[chosen].index)
-st.image(
-    inference.overlay(seen(inference.displayable, clf, raw, result), cam),
-    caption=f"Grad-CAM for {result.predictions[chosen].label}",
-    width=300,
-)
+attribution_section(clf, result)
 
 st.subheader("Feature maps")
 layers = inference.conv_layers(clf)
@@ -215,6 +422,8 @@ st.image(
     clamp=True,
     width=480,
 )
+
+channel_section(clf, result, raw if picture is not None else None)
 
 st.subheader("Where the time goes")
 times = sorted(seen(inference.layer_latency, clf, raw, result), key=lambda t: -t[2])[:25]

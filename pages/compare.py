@@ -25,7 +25,9 @@ def known_models(text: str) -> list[str] | None:
 
 
 model = st.session_state["model"]  # the model the user came with belongs in the comparison
-init_from_url("compare_models", "models", ["alexnet", model] if model != "alexnet" else ["alexnet", "vgg16"], known_models)
+init_from_url(
+    "compare_models", "models", ["alexnet", model] if model != "alexnet" else ["alexnet", "vgg16"], known_models
+)
 show_url_problems()
 chosen = st.multiselect("Models (the first is the baseline)", names, key="compare_models", format_func=model_label)
 remember("compare_models")

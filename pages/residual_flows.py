@@ -13,8 +13,10 @@ from pages import (
     blocks_of_kind,
     choose_block,
     current_analysis,
+    diagram_downloads,
     setup,
     shared_params,
+    show_diagram,
     sync_url,
 )
 from vizcore.diagrams import flow_steps, residual_dot, stage_dot
@@ -39,7 +41,9 @@ step = st.slider(
 sync_url({**shared_params(), "block": block.join})
 left, right = st.columns([3, 2])
 with left:
-    st.graphviz_chart(residual_dot(result, block, steps[step - 1] if step else None), width="stretch")
+    dot = residual_dot(result, block, steps[step - 1] if step else None)
+    show_diagram(dot, key="residual_view", title=f"residual block {block.name}")
+    diagram_downloads(dot, f"{result.model}_{block.name or 'model'}_residual")
 with right:
     st.markdown(
         f"**{block_label(block, blocks)}**: {vizcore.format_shape(block.input_shape[1:])} in, "
@@ -70,7 +74,7 @@ if stage_names:
         "Stage", stage_names, index=stage_names.index(block.name.rsplit(".", 1)[0]) if "." in block.name else 0
     )
     members = [b for b in blocks if b.name.rsplit(".", 1)[0] == stage]
-    st.graphviz_chart(stage_dot(members), width="stretch")
+    show_diagram(stage_dot(members), key="stage_view", title=f"stage {stage}")
     first, last = members[0], members[-1]
     st.caption(
         f"{stage}: {vizcore.format_shape(first.input_shape[1:])} -> {vizcore.format_shape(last.output_shape[1:])}; "

@@ -138,3 +138,37 @@ def test_classify_page_offline_torchvision_weights(tmp_path, monkeypatch: pytest
     assert "offline" in at.error[0].value or "cache" in at.error[0].value
     at.button[-1].click().run()  # "Use EfficientNet-Lite0 (offline) instead"
     assert not at.exception and not at.error and at.radio(key="classify_source").value == "default"
+
+
+# --- lecture pages: tables, the ILSVRC story, the guided tour ------------------------------------------
+
+
+def test_lecture_tables_page_each_table_and_bad_id() -> None:
+    from vizcore.lectures import table_ids
+
+    for table_id in table_ids():
+        at = run("pages/lecture_tables.py", table=table_id)
+        assert not at.exception and not at.error and not at.warning, table_id
+        assert str(at.query_params["table"]).strip("[]'") == table_id
+    at = run("pages/lecture_tables.py", table="alexnet")
+    assert not at.exception
+    assert "there is no lecture table 'alexnet'; the tables are: alexnet-227" in at.warning[0].value
+
+
+def test_ilsvrc_page() -> None:
+    at = run("pages/ilsvrc.py")
+    assert not at.exception and not at.error
+
+
+def test_tour_moves_and_is_a_url() -> None:
+    at = run("pages/tour.py", slide="zfnet")
+    assert not at.exception and at.title[0].value == "ZFNet (2013)"
+    assert str(at.query_params["present"]).strip("[]'") == "1"  # presentation mode by default
+    at.button(key="tour_next").click().run()
+    assert at.title[0].value == "VGG-16 (2014)" and str(at.query_params["slide"]).strip("[]'") == "vgg"
+    at.button(key="tour_prev").click().run()
+    at.button(key="tour_prev").click().run()
+    assert at.title[0].value == "AlexNet (2012)"
+    at = run("pages/tour.py", slide="inception")
+    assert not at.exception and at.title[0].value == "LeNet-5 (1998)"
+    assert "there is no tour slide 'inception'; the slides are: lenet5, alexnet" in at.warning[0].value

@@ -64,23 +64,27 @@ def test_overview_from_url_and_download(page: Page, base_url: str, tmp_path: Pat
     path = tmp_path / "table.csv"
     info.value.save_as(path)
     lines = path.read_text().splitlines()
-    assert lines[0] == "name,type,output_shape,params,macs,flops,output_bytes"
-    assert lines[1].startswith("conv1,Conv2d,1x64x112x112,9408,118013952,")
+    assert lines[0] == "name,label,type,output_shape,params,macs,flops,output_bytes"
+    assert lines[1].startswith("conv1,\"7x7 conv, 64, /2\",Conv2d,1x64x112x112,9408,118013952,")
     assert info.value.suggested_filename == "resnet50_1x3x224x224_depth2.csv"  # a big model opens at depth 2
 
 
 def test_layer_graph_drawn_and_depth_control(page: Page, base_url: str) -> None:
     open_page(page, f"{base_url}/layer_graph?model=resnet50&depth=1")
-    plot = page.locator(".js-plotly-plot").first
-    expect(plot.locator(".scatterlayer .point").first).to_be_visible()
-    caption = page.get_by_text(re.compile(r"\d+ nodes, \d+ edges"))
-    assert caption.inner_text().startswith("13 nodes")  # input, stem, 4 stages, head, output
-    points_at_1 = plot.locator(".scatterlayer .point").count()
+    boxes = page.locator(".vz-stage svg g.node")
+    expect(boxes.first).to_be_visible()
+    expect(boxes).to_have_count(10)  # input, stem conv (bn, relu inside), pool, 4 stages, pool, fc, output
+    expect(page.locator(".vz-stage svg text").filter(has_text="layer2, 42 layers")).to_have_count(1)
     page.get_by_test_id("stSelectbox").filter(has_text="Depth").click()
     page.get_by_role("option", name="2", exact=True).click()
-    expect(caption).to_have_text(re.compile(r"^25 nodes"))
-    assert plot.locator(".scatterlayer .point").count() > points_at_1
+    expect(boxes).to_have_count(22)
     assert "depth=2" in page.url
+    boxes.filter(has_text="layer1.0, 12 layers").click()  # a click shows its numbers ...
+    expect(page.locator(".vz-info")).to_contain_text("layer1.0: layer1.0, 12 layers")
+    page.get_by_role("button", name="Expand layer1.0 (12 layers)").click()  # ... and opens it
+    texts = page.locator(".vz-stage svg text")
+    expect(texts.filter(has_text="downsample, 2 layers")).to_have_count(1)  # opened one level
+    expect(boxes).to_have_count(26)  # layer1.0 is now its 3 convolutions, the shortcut block and the add
     with page.expect_download() as info:
         page.get_by_role("button", name="Download SVG").click()
     assert info.value.suggested_filename == "resnet50_graph.svg"
@@ -103,7 +107,7 @@ def test_compare_page(page: Page, base_url: str) -> None:
 def test_bad_url_keeps_the_app_working(page: Page, base_url: str) -> None:
     open_page(page, f"{base_url}/layer_graph?model=nosuchnet&depth=banana")
     expect(page.get_by_text(re.compile(r"unknown model 'nosuchnet'"))).to_be_visible()
-    expect(page.locator(".js-plotly-plot .scatterlayer .point").first).to_be_visible()  # alexnet instead
+    expect(page.locator(".vz-stage svg g.node")).to_have_count(13)  # alexnet instead
     open_page(page, f"{base_url}/?model=alexnet&input=3x8x8")
     expect(page.get_by_text(re.compile(r"too small for alexnet"))).to_be_visible()
     page.get_by_role("button", name="Use 3x63x63").click()
@@ -136,5 +140,24 @@ def test_upload_a_photo_and_see_top5_and_cam(page: Page, base_url: str, tmp_path
     open_page(page, f"{base_url}/classify")
     page.locator("input[type='file']").first.set_input_files(str(photo))
     expect(page.get_by_text("Top 5: espresso", exact=False)).to_be_visible()
-    expect(page.get_by_text("Grad-CAM for espresso")).to_be_visible()
-    expect(page.locator("[data-testid='stImage'] img").nth(1)).to_be_visible()  # the CAM overlay
+    expect(page.get_by_text("Red: where conv_head's features that raise the score of espresso")).to_be_visible()
+    expect(page.locator(".stPlotlyChart").nth(1)).to_be_visible()  # the Grad-CAM overlay, after the top 5
+
+
+def test_every_attribution_map_on_a_sample_photo(page: Page, base_url: str) -> None:
+    """Each method's map is drawn (the overlay and its colour scale) on the coffee sample, with no error."""
+    open_page(page, f"{base_url}/classify?sample=coffee")
+    for title, reading in [
+        ("Grad-CAM", "Red: where conv_head's features"),
+        ("Saliency (input gradient)", "Red: the pixels where the smallest change"),
+        ("Guided backpropagation", "passed back only through positive gradients"),
+        ("Integrated gradients", "on the way from a grey image"),
+        ("Occlusion (Zeiler & Fergus)", "square (stride 16) lowers p(espresso)"),
+    ]:
+        page.get_by_test_id("stSelectbox").filter(has_text="Method").click()
+        page.get_by_role("option", name=title, exact=True).click()
+        expect(page.get_by_text(reading, exact=False)).to_be_visible(timeout=180_000)
+        chart = page.locator(".stPlotlyChart").filter(has_text="for espresso")
+        expect(chart.locator(".colorbar")).to_have_count(1)
+        expect(page.get_by_test_id("stException")).to_have_count(0)
+        expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import vizcore
-from vizcore.diagrams import branch_dot, flow_steps, googlenet_table, reduction_savings, residual_dot, stage_dot
+from vizcore.diagrams import branch_dot, flow_steps, reduction_savings, residual_dot, stage_dot
+from vizcore.lectures import googlenet_table
 
 
 def test_branch_diagram_marks_bottlenecks() -> None:

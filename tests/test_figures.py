@@ -1,4 +1,4 @@
-"""Graph collapsing and layout, the SVG export, the cost charts and their one-line readings."""
+"""The layer graph (collapsing, folding, clusters, its SVG), the cost charts and their one-line readings."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 import vizcore
 from vizcore.charts import bars, compare_bubbles, cost_chart, reading
-from vizcore.graphview import graph_figure, graph_svg, layer_graph
+from vizcore.graphview import graph_dot, layer_graph, layer_graph_svg
 
 
 @pytest.fixture(scope="module")
@@ -17,7 +17,7 @@ def resnet50() -> vizcore.Analysis:
 
 
 def test_collapse_by_depth_and_block(resnet50: vizcore.Analysis) -> None:
-    stages = layer_graph(resnet50, 1)
+    stages = layer_graph(resnet50, 1, fold=False)
     assert [n.name for n in stages.nodes] == [
         "input",
         "conv1",
@@ -36,33 +36,87 @@ def test_collapse_by_depth_and_block(resnet50: vizcore.Analysis) -> None:
     assert stages.nodes[5].layers > 1 and stages.nodes[5].params == sum(
         n.params for n in resnet50.layers if n.name.startswith("layer1.")
     )
+    assert stages.nodes[5].label == f"layer1, {stages.nodes[5].layers} layers"
     assert sum(n.params for n in stages.nodes) == resnet50.totals.params
-    opened = layer_graph(resnet50, 1, ["layer1"])
+    opened = layer_graph(resnet50, 1, ["layer1"], fold=False)
     assert [n.name for n in opened.nodes if n.name.startswith("layer1")] == ["layer1.0", "layer1.1", "layer1.2"]
-    full = layer_graph(resnet50)
+    full = layer_graph(resnet50, fold=False)
     assert len(full.nodes) == len(resnet50.layers) + 2 and not full.collapsible
+    # folded, the stem is one box with its norm and activation inside, and nothing is lost
+    folded = layer_graph(resnet50, 1)
+    assert [n.name for n in folded.nodes][:4] == ["input", "conv1", "maxpool", "layer1"]
+    assert folded.nodes[1].folded == ("bn", "relu") and folded.nodes[1].layers == 3
+    assert sum(n.params for n in folded.nodes) == resnet50.totals.params
+    assert sum(n.macs for n in folded.nodes) == resnet50.totals.macs
 
 
-def test_layout_fans_out_branches() -> None:
-    graph = layer_graph(vizcore.analyze("googlenet", device="cpu"), 2)
-    branches = [n for n in graph.nodes if n.name.startswith("inception3a.branch")]
-    assert len(branches) == 4 and len({n.y for n in branches}) == 4  # side by side
-    assert len({n.x for n in branches}) == 1
-    cat = next(n for n in graph.nodes if n.name == "inception3a.cat")
-    assert cat.x == branches[0].x + 1
-    assert all(graph.nodes[s].x < graph.nodes[d].x for s, d in graph.edges)
+def test_alexnet_is_eleven_boxes() -> None:
+    alexnet = vizcore.analyze("alexnet", (3, 227, 227), device="cpu")
+    graph = layer_graph(alexnet)
+    assert [n.label for n in graph.nodes] == [
+        "input",
+        "11x11 conv, 64, /4",
+        "3x3 max pool, /2",
+        "5x5 conv, 192",
+        "3x3 max pool, /2",
+        "3x3 conv, 384",
+        "3x3 conv, 256",
+        "3x3 conv, 256",
+        "3x3 max pool, /2",
+        "fc 4096",
+        "fc 4096",
+        "fc 1000",
+        "output",
+    ]
+    assert graph.nodes[8].folded == ("avg pool to 6x6", "flatten", "dropout")  # 6x6 -> 6x6 changes nothing
+    assert [len(graph.nodes) - 2, sum(n.layers for n in graph.nodes)] == [11, len(alexnet.layers)]
+    assert graph.edges == tuple((i, i + 1) for i in range(12))
 
 
-def test_figure_and_svg(resnet50: vizcore.Analysis) -> None:
-    graph = layer_graph(resnet50, 2)
-    fig = graph_figure(graph, "macs")
-    marker = fig.data[1].marker
-    assert len(fig.data[1].x) == len(graph.nodes) and marker.colorscale is not None
-    by_type = graph_figure(graph)
-    assert sum(len(t.x) for t in by_type.data[1:]) == len(graph.nodes)
-    svg = ET.fromstring(graph_svg(graph, "resnet50"))
-    assert svg.tag.endswith("svg")
-    assert len(svg.findall(".//{http://www.w3.org/2000/svg}rect")) == len(graph.nodes) + 1  # nodes + background
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def svg_texts(svg: str) -> list[str]:
+    return [t.text or "" for t in ET.fromstring(svg).iter(f"{SVG}text")]
+
+
+def test_resnet34_svg_is_figure_3() -> None:
+    resnet34 = vizcore.analyze("resnet34", device="cpu")
+    graph = layer_graph(resnet34)
+    assert len(graph.skips) == 13  # 16 blocks, 3 of them with a projection shortcut instead
+    assert all(graph.nodes[d].category == "add" for _, d in graph.skips)
+    texts = svg_texts(layer_graph_svg(resnet34, title="resnet34"))
+    assert texts[:5] == ["resnet34", "input", "3x224x224", "7x7 conv, 64, /2", "64x112x112"]
+    assert texts.count("3x3 conv, 64") == 6 and texts.count("3x3 conv, 512") == 5
+    assert texts.count("+") == 16 and "bn" not in texts and "relu" not in texts
+    assert texts[-4:] == ["fc 1000", "1000", "output", "1000"]
+
+
+def test_branch_modules_are_clusters() -> None:
+    googlenet = vizcore.analyze("googlenet", device="cpu")
+    full = layer_graph(googlenet)
+    assert full.clusters[:2] == ("inception3a", "inception3b") and len(full.clusters) == 9
+    dot = graph_dot(full)
+    assert dot.count("subgraph") == 9 and 'subgraph "cluster_inception3a"' in dot
+    collapsed = layer_graph(googlenet, 1)
+    assert not collapsed.clusters
+    box = next(n for n in collapsed.nodes if n.name == "inception3a")
+    assert box.collapsed and box.label == f"inception3a, {box.layers} layers"
+    assert "inception3a, " in " ".join(svg_texts(layer_graph_svg(googlenet, 1)))
+
+
+def test_colour_by_cost_and_orientation() -> None:
+    alexnet = vizcore.analyze("alexnet", (3, 227, 227), device="cpu")
+    graph = layer_graph(alexnet)
+    by_macs = graph_dot(graph, "macs")
+    assert 'id="node0"' in by_macs and 'fillcolor="#440154"' in by_macs  # no MACs: the ramp's start
+    assert by_macs.count('fillcolor="#fde725"') == 1  # the costliest box, alone at the top
+    wide = ET.fromstring(layer_graph_svg(alexnet, orientation="horizontal"))
+    tall = ET.fromstring(layer_graph_svg(alexnet))
+    size = lambda svg: [float(svg.get(k, "0").removesuffix("pt")) for k in ("width", "height")]  # noqa: E731
+    assert size(wide)[0] > size(wide)[1] and size(tall)[1] > size(tall)[0]
+    with pytest.raises(ValueError, match="orientation"):
+        graph_dot(graph, orientation="diagonal")
 
 
 def test_alexnet_readings_match_the_lecture() -> None:

@@ -16,7 +16,7 @@ from skimage import data
 from sklearn.datasets import load_sample_image
 
 import vizcore
-from vizcore import inference
+from vizcore import attribution, inference
 
 
 @pytest.fixture(scope="module")
@@ -48,22 +48,6 @@ def test_offline_default_classifies_real_photos(lite0: inference.Classifier, pho
     assert len(result.predictions) == 5 and result.predictions[0].prob > result.predictions[1].prob
     assert sum(p.prob for p in result.predictions) <= 1.0 + 1e-6
     assert result.input.shape == (1, 3, 224, 224)
-
-
-def test_cam_points_at_the_cat(lite0: inference.Classifier) -> None:
-    result = inference.classify(lite0, Image.fromarray(data.chelsea()))
-    cam = inference.grad_cam(lite0, result.input, result.predictions[0].index)
-    assert cam.shape == (224, 224) and cam.min() == 0 and cam.max() == pytest.approx(1)
-    assert not result.input.requires_grad and not any(p.requires_grad for p in lite0.model.parameters())
-    assert not any(m._forward_hooks for m in lite0.model.modules())  # hooks removed afterwards
-
-
-@pytest.mark.parametrize("name", ["densenet121", "mobilenet_v2"])
-def test_cam_survives_inplace_activations(name: str) -> None:
-    clf = inference.random_classifier(name, "cpu")
-    x = clf.transform(Image.fromarray(data.coffee())).unsqueeze(0)
-    cam = inference.grad_cam(clf, x, 3)
-    assert cam.shape == (224, 224) and np.isfinite(cam).all()
 
 
 def test_offline_default_equals_the_reference_implementation() -> None:
@@ -230,14 +214,14 @@ def test_predict_cli(cli, tmp_path: Path) -> None:
 
 def test_shared_classifier_is_safe_across_threads(lite0: inference.Classifier) -> None:
     """The app shares one cached classifier between sessions: hooks for Grad-CAM and feature maps must
-    never leak into another thread's forward pass."""
+    never leak into another thread's forward pass (tests/test_attribution.py: two sessions' maps)."""
     from concurrent.futures import ThreadPoolExecutor
 
     x = lite0.transform(Image.fromarray(data.coffee())).unsqueeze(0)
 
     def work(i: int) -> str:
         if i % 3 == 0:
-            inference.grad_cam(lite0, x, 967)
+            attribution.explain(lite0, x, "gradcam", 967)
         elif i % 3 == 1:
             inference.feature_maps(lite0, x, inference.conv_layers(lite0)[2])
         return inference.classify(lite0, Image.fromarray(data.coffee())).predictions[0].label

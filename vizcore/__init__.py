@@ -7,12 +7,14 @@ from .errors import (
     ChannelMismatchError,
     InputShapeError,
     InputTooSmallError,
+    SpecError,
     TraceError,
     UnknownModelError,
     VizcoreError,
     WeightsError,
 )
 from .shapes import format_shape, parse_shape
+from .spec import build
 from .trace import Node
 from .zoo import FAMILIES, ModelCard, get_card, get_model, list_models
 
@@ -25,6 +27,7 @@ __all__ = [
     "InputTooSmallError",
     "ModelCard",
     "Node",
+    "SpecError",
     "SummaryRow",
     "Totals",
     "TraceError",
@@ -33,6 +36,7 @@ __all__ = [
     "WeightsError",
     "analyze",
     "best_device",
+    "build",
     "format_shape",
     "get_card",
     "get_model",

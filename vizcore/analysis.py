@@ -22,10 +22,12 @@ import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
+from . import receptive, spec
 from .blocks import Block, find_blocks
 from .costs import CONVENTIONS
 from .device import resolve_device, synchronize
 from .errors import ChannelMismatchError, InputShapeError, InputTooSmallError, TraceError, VizcoreError
+from .labels import block_label
 from .shapes import Shape, format_shape, normalize_shape
 from .trace import Node, Tracer, TraceResult, _Failure
 from .zoo import ModelCard, get_card, get_model
@@ -56,6 +58,9 @@ class SummaryRow:
     output_bytes: int
     layers: int
     time_ms: float | None = None
+    label: str = ""  # a layer's paper label (``3x3 conv, 128, /2``); a merged block's name and size
+    receptive_field: tuple[int, ...] = ()  # of the row's last layer (a block's output)
+    effective_stride: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -96,6 +101,9 @@ class Analysis:
                     output_bytes=sum(n.output_bytes for n in members if n.new_memory),
                     layers=len(members),
                     time_ms=sum(times) if times else None,
+                    label=members[0].label if key == members[0].name else block_label(key, len(members)),
+                    receptive_field=members[-1].receptive_field,
+                    effective_stride=members[-1].effective_stride,
                 )
             )
         return rows
@@ -136,11 +144,14 @@ class Analysis:
                 "kind": "input",
                 "op": "input",
                 "name": "input",
+                "label": "input",
                 "type": "input",
                 "parent": "",
                 "shape": list(self.input_shape),
                 "params": 0,
                 "macs": 0,
+                "receptive_field": 1 if len(self.input_shape) > 2 else None,
+                "effective_stride": 1 if len(self.input_shape) > 2 else None,
             },
         ]
         nodes += [
@@ -149,11 +160,14 @@ class Analysis:
                 "kind": n.kind,
                 "op": n.op,
                 "name": n.name,
+                "label": n.label,
                 "type": n.type,
                 "parent": n.parent,
                 "shape": list(n.output_shape),
                 "params": n.params,
                 "macs": n.macs,
+                "receptive_field": per_dim(n.receptive_field),
+                "effective_stride": per_dim(n.effective_stride),
             }
             for n in self.layers
         ]
@@ -163,6 +177,7 @@ class Analysis:
                 "kind": "output",
                 "op": "output",
                 "name": "output",
+                "label": "output",
                 "type": "output",
                 "parent": "",
                 "shape": list(self.output_shapes[0]) if self.output_shapes else [],
@@ -202,6 +217,7 @@ def _layer_dict(n: Node) -> dict[str, Any]:
     row: dict[str, Any] = {
         "id": n.id,
         "name": n.name,
+        "label": n.label,
         "type": n.type,
         "kind": n.kind,
         "op": n.op,
@@ -214,10 +230,20 @@ def _layer_dict(n: Node) -> dict[str, Any]:
         "output_bytes": n.output_bytes,
         "new_memory": n.new_memory,
         "call": n.call,
+        "receptive_field": per_dim(n.receptive_field),
+        "effective_stride": per_dim(n.effective_stride),
     }
     if n.time_ms is not None:
         row["time_ms"] = n.time_ms
     return row
+
+
+def per_dim(values: tuple[float, ...]) -> float | list[float] | None:
+    """A receptive field or stride for JSON: one number when every spatial dimension agrees (a square
+    field), else one per dimension ([h, w]); None for a layer that does not see the input."""
+    if not values:
+        return None
+    return values[0] if len(set(values)) == 1 else list(values)
 
 
 def _block_at(n: Node, depth: int | None, expanded: frozenset[str] = frozenset()) -> str:
@@ -249,15 +275,19 @@ def analyze(
     if not isinstance(model, (str, nn.Module)):
         raise VizcoreError(f"model must be a zoo name or a torch.nn.Module, not {type(model).__name__}.")
     target = resolve_device(device)
-    card = get_card(model) if isinstance(model, str) else None
+    parsed = None
+    if isinstance(model, str) and spec.is_spec(model):  # a layer list, not a zoo name
+        parsed = spec.parse(model, normalize_shape(input_shape) if input_shape is not None else None)
+        input_shape = parsed.input_shape
+    card = get_card(model) if isinstance(model, str) and parsed is None else None
     if input_shape is None:
         if card is None:
             raise InputShapeError("input_shape is required for a custom module, e.g. input_shape=(1, 3, 224, 224).")
         input_shape = card.input_size
     shape = normalize_shape(input_shape)
-    name = model if isinstance(model, str) else type(model).__name__
+    name = "spec" if parsed else model if isinstance(model, str) else type(model).__name__
 
-    source = _model_source(model, cfg)
+    source = _spec_source(parsed) if parsed else _model_source(model, cfg)
     module, traced_on = source(META)
     dtype = dtype or _dtype_of(module)
     try:
@@ -271,7 +301,7 @@ def analyze(
         except _Failure as real_failure:
             raise _explain(real_failure, name, shape, module, dtype) from real_failure.cause
 
-    layers = tuple(result.nodes)
+    layers = tuple(receptive.annotate(result.nodes, result.edges, shape))
     forward_ms = None
     if timings:
         timed_module, _ = source(target)
@@ -343,6 +373,14 @@ def _model_source(model: str | nn.Module, cfg: dict[str, Any]) -> Source:
         return _copy_to(model, device), device.type
 
     return copy_of
+
+
+def _spec_source(parsed: spec.Spec) -> Source:
+    def build(device: torch.device) -> tuple[nn.Module, str]:
+        with _SkipInit() if device == META else contextlib.nullcontext():
+            return spec.build(parsed, device=device), device.type
+
+    return build
 
 
 class _SkipInit(TorchFunctionMode):

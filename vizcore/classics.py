@@ -270,17 +270,3 @@ def plain34(*, num_classes: int = 1000) -> nn.Module:
     """The 34-layer plain network of He et al., Fig. 3 (middle): ResNet-34 with no shortcuts."""
     model: nn.Module = resnet.ResNet(PlainBlock, [3, 4, 6, 3], num_classes=num_classes)
     return model
-
-
-# Table 1 of Szegedy et al. 2015, as printed: params and ops (multiply-adds) per inception module.
-GOOGLENET_TABLE1_COSTS: dict[str, tuple[int, int]] = {
-    "inception3a": (159_000, 128_000_000),
-    "inception3b": (380_000, 304_000_000),
-    "inception4a": (364_000, 73_000_000),
-    "inception4b": (437_000, 88_000_000),
-    "inception4c": (463_000, 100_000_000),
-    "inception4d": (580_000, 119_000_000),
-    "inception4e": (840_000, 170_000_000),
-    "inception5a": (1_072_000, 54_000_000),
-    "inception5b": (1_388_000, 71_000_000),
-}

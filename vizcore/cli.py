@@ -11,13 +11,19 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from . import formats
 from .analysis import analyze
 from .errors import VizcoreError
+from .figures import FIGURE_KINDS, FigureOptions, export_figure
+from .graphview import COLOR_METRICS, ORIENTATIONS
+from .render import RENDER_FORMATS
 from .shapes import parse_shape
 from .zoo import get_card, list_models
+
+if TYPE_CHECKING:
+    from . import inference
 
 EXIT_USAGE = 2
 
@@ -62,13 +68,94 @@ def _parser() -> argparse.ArgumentParser:
     predict.add_argument("--top", type=_depth, default=5, help="how many predictions (default 5)")
     predict.add_argument("--format", choices=["table", "json"], default="table")
     predict.add_argument("--device", default=None, help="auto, cpu, cuda or mps (default: the best available)")
+    _add_build(sub)
+    _explain_parser(sub)
     summary = sub.choices["summary"]
     summary.add_argument("--format", choices=sorted(formats.SUMMARY_FORMATS), default="table")
     summary.add_argument("--depth", type=_depth, default=None, help="merge layers below this depth into their block")
     summary.add_argument("--timings", action="store_true", help="also time every layer on the device")
     sub.choices["graph"].add_argument("--format", choices=["dot", "json"], default="dot")
     sub.choices["blocks"].add_argument("--format", choices=["table", "json"], default="table")
+    # lecture tables: the decks' figures beside ours (vizcore/lectures.py)
+    lecture = sub.add_parser("lecture", help="the lecture decks' tables, slide figure beside exact figure")
+    lecture.add_argument("table", nargs="?", help="a table id (omit to list them)")
+    lecture.add_argument("--format", choices=["table", "json", "csv", "markdown", "latex"], default="table")
+    _figure_parser(sub)
     return parser
+
+
+# -- build: a layer list (spec) file, or a zoo model written as one -----------------------------
+BUILD_FORMATS = (*sorted(formats.SUMMARY_FORMATS), "python", "spec", "dot")
+
+
+def _add_build(sub: argparse._SubParsersAction[_Parser]) -> None:
+    build = sub.add_parser("build", help="analyse a layer list (spec file), or write a zoo model as one")
+    build.add_argument("spec", nargs="?", help="a spec file, one layer a line ('-' reads stdin)")
+    build.add_argument(
+        "--from", dest="from_model", metavar="MODEL", help="start from a zoo model that is a plain chain"
+    )
+    build.add_argument("--input", metavar="SHAPE", help="CxHxW or NxCxHxW, replacing the spec's input line")
+    build.add_argument(
+        "--format", choices=BUILD_FORMATS, default="table", help="a summary, or python (PyTorch source) or spec"
+    )
+    build.add_argument("--depth", type=_depth, default=None, help="merge layers below this depth into their block")
+
+
+def _build(args: argparse.Namespace) -> str:
+    from . import export, spec  # the builder's modules load only for this command
+
+    shape = parse_shape(args.input) if args.input else None
+    if args.from_model:
+        if args.spec:
+            raise VizcoreError("give a spec file or --from MODEL, not both.")
+        text = export.spec_of(args.from_model, shape)
+    elif args.spec == "-":
+        text = sys.stdin.read(spec.MAX_CHARS + 1)
+    elif args.spec:
+        try:
+            with open(args.spec, encoding="utf-8") as file:
+                text = file.read(spec.MAX_CHARS + 1)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise VizcoreError(f"cannot read {args.spec} ({getattr(exc, 'strerror', None) or exc}).") from exc
+    else:
+        raise VizcoreError("give a spec file (one layer a line, e.g. input 3x224x224, conv 3x3 64) or --from MODEL.")
+    parsed = spec.parse(text, shape)
+    if args.format == "python":
+        return export.python_source(parsed)
+    if args.format == "spec":
+        return export.spec_text(parsed)
+    result = analyze(text, shape, "cpu")
+    if args.format == "dot":
+        return formats.dot(result)
+    return formats.SUMMARY_FORMATS[args.format](result, args.depth)
+
+
+def _lecture(args: argparse.Namespace) -> str:
+    from . import lectures
+
+    if not args.table:
+        return lectures.tables_index()
+    return lectures.FORMATS[args.format](lectures.lecture_table(args.table))
+
+
+# -- figure: slide export (vizcore/figures.py) ----------------------------------------------------
+def _figure_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
+    figure = sub.add_parser("figure", help="a diagram for slides: SVG, PNG (1920 px wide or more) or PDF")
+    figure.add_argument("models", nargs="+", metavar="MODEL", help="one or more zoo names, drawn side by side")
+    figure.add_argument("--kind", default="graph", help=f"what to draw: {', '.join(FIGURE_KINDS)} (default graph)")
+    figure.add_argument("--format", choices=RENDER_FORMATS, default=None, help="default: --output's suffix, else svg")
+    figure.add_argument("--output", "-o", required=True, metavar="FILE", help="where to write it")
+    figure.add_argument("--input", metavar="SHAPE", help="CxHxW or NxCxHxW (default: each model's own)")
+    figure.add_argument("--depth", type=_depth, default=None, help="draw blocks below this depth as one box")
+    figure.add_argument("--orientation", choices=list(ORIENTATIONS), default="vertical")
+    figure.add_argument("--color", choices=list(COLOR_METRICS), default="type", help="colour boxes by type or cost")
+
+
+def _figure(args: argparse.Namespace) -> str:
+    options = FigureOptions(depth=args.depth, orientation=args.orientation, color_by=args.color)
+    shape = parse_shape(args.input) if args.input else None
+    path = export_figure(args.models, args.output, args.kind, args.format, input_shape=shape, options=options)
+    return f"wrote {path}\n"
 
 
 def _models() -> str:
@@ -83,10 +170,10 @@ def _models() -> str:
     return "\n".join(lines).lstrip() + "\n"
 
 
-def _predict(args: argparse.Namespace) -> str:
-    from . import inference  # timm and Pillow load only for this command
+def _classifier(args: argparse.Namespace) -> inference.Classifier:
+    """The network ``--model``/``--weights``/``--device`` ask for (predict and explain)."""
+    from . import inference  # timm and Pillow load only for the commands that classify
 
-    image = inference.load_image(args.image)
     name = args.model or inference.DEFAULT_MODEL
     if args.weights:
         try:
@@ -98,6 +185,14 @@ def _predict(args: argparse.Namespace) -> str:
         clf = inference.default_classifier(args.device)
     else:
         clf = inference.torchvision_classifier(name, args.device)
+    return clf
+
+
+def _predict(args: argparse.Namespace) -> str:
+    from . import inference
+
+    image = inference.load_image(args.image)
+    clf = _classifier(args)
     result = inference.classify(clf, image, args.top)
     predictions = [{"label": p.label, "index": p.index, "prob": p.prob} for p in result.predictions]
     if args.format == "json":
@@ -113,14 +208,99 @@ def _predict(args: argparse.Namespace) -> str:
     return "\n".join(lines) + "\n"
 
 
+# -- explain: attribution maps (vizcore.attribution) ------------------------------------------------
+def _explain_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
+    explain = sub.add_parser("explain", help="an attribution map: which pixels made the network decide")
+    explain.add_argument("image", help="a JPEG, PNG, GIF, BMP, TIFF or WebP file")
+    explain.add_argument(
+        "--method", default="gradcam", help="occlusion, gradcam, guided-backprop, saliency or integrated-gradients"
+    )
+    explain.add_argument(
+        "--model", default=None, help="a zoo name with torchvision weights (default: efficientnet_lite0)"
+    )
+    explain.add_argument(
+        "--weights", metavar="FILE", help="your own state_dict for --model (.pth, .pt or .safetensors)"
+    )
+    explain.add_argument("--target", type=int, default=None, metavar="CLASS_INDEX", help="default: the top class")
+    explain.add_argument(
+        "--layer", default=None, help="gradcam's convolution (default: the last with a spatial output)"
+    )
+    explain.add_argument("--window", type=int, default=32, help="occlusion's square, in pixels (default 32)")
+    explain.add_argument("--stride", type=int, default=16, help="occlusion's step, in pixels (default 16)")
+    explain.add_argument("--baseline", default="grey", help="what occlusion covers with: grey or blur")
+    explain.add_argument(
+        "--output",
+        required=True,
+        metavar="MAP.npy|MAP.png",
+        help=".npy: the map at input resolution; .png: the overlay",
+    )
+    explain.add_argument("--device", default=None, help="auto, cpu, cuda or mps (default: the best available)")
+
+
+def _explain(args: argparse.Namespace) -> str:
+    from . import attribution, inference
+
+    output = Path(args.output)
+    if output.suffix.lower() not in (".npy", ".png"):
+        raise VizcoreError(f"--output must end in .npy (the map) or .png (the overlay), not {output.name!r}.")
+    image = inference.load_image(args.image)
+    clf = _classifier(args)
+    result = inference.classify(clf, image, top=1)
+    target = result.predictions[0].index if args.target is None else args.target
+
+    def progress(done: int, total: int) -> None:
+        if sys.stderr.isatty():
+            print(f"\r{args.method}: {done}/{total} images", end="\n" if done == total else "", file=sys.stderr)
+
+    found = attribution.explain(
+        clf,
+        result.input,
+        args.method,
+        target,
+        layer=args.layer,
+        window=args.window,
+        stride=args.stride,
+        baseline=args.baseline,
+        on_progress=progress,
+    )
+    try:
+        if output.suffix.lower() == ".npy":
+            import numpy as np
+
+            np.save(output, found.values)
+        else:
+            from PIL import Image
+
+            picture = inference.overlay(inference.displayable(clf, result.input), found.normalised())
+            Image.fromarray((picture * 255).round().astype("uint8")).save(output)
+    except OSError as exc:
+        raise VizcoreError(f"cannot write {args.output} ({exc.strerror or exc}).") from exc
+    height, width = found.values.shape
+    where = f" at {found.layer}" if found.layer else ""
+    return f"{args.method}{where} for {found.label} ({target}), {height}x{width}, written to {args.output}\n{found.reading}\n"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "models":
             sys.stdout.write(_models())
             return 0
+        if args.command == "build":
+            text = _build(args)
+            sys.stdout.write(text if text.endswith("\n") else text + "\n")
+            return 0
+        if args.command == "lecture":
+            sys.stdout.write(_lecture(args))
+            return 0
         if args.command == "predict":
             sys.stdout.write(_predict(args))
+            return 0
+        if args.command == "figure":
+            sys.stdout.write(_figure(args))
+            return 0
+        if args.command == "explain":
+            sys.stdout.write(_explain(args))
             return 0
         shape = parse_shape(args.input) if args.input else None
         result = analyze(args.model, shape, args.device, timings=getattr(args, "timings", False))

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from .analysis import Analysis
 from .blocks import Block, Branch
-from .classics import GOOGLENET_TABLE1_COSTS
 from .graphview import CATEGORY_COLORS, category
 from .shapes import format_shape
 from .trace import Node
@@ -19,17 +18,6 @@ BOTTLENECK = "#f4a6a6"
 def _q(*lines: str) -> str:
     """A quoted DOT string; several lines are joined with DOT's own line break."""
     return '"' + "\\n".join(line.replace("\\", "\\\\").replace('"', '\\"') for line in lines) + '"'
-
-
-def describe(node: Node) -> str:
-    """``3x3 conv /2, 192`` for a convolution; ``3x3 max_pool /1`` for pooling; else the type."""
-    size = "x".join(map(str, node.kernel)) if node.kernel else ""
-    stride = f" /{node.stride[0]}" if node.stride and node.stride[0] != 1 else ""
-    if node.op.startswith("conv"):
-        return f"{size} conv{stride}, {node.output_shape[1]}"
-    if "pool" in node.op and size:
-        return f"{size} {node.type if node.kind == 'module' else node.op}{stride}"
-    return node.type
 
 
 def is_bottleneck(node: Node, branch: Branch, analysis: Analysis) -> bool:
@@ -51,7 +39,7 @@ def _node(node: Node, highlight: int | None, bottleneck: bool = False, prefix: s
     )
     label = _q(
         node.name.removeprefix(prefix),
-        describe(node) + (" (1x1 bottleneck)" if bottleneck else ""),
+        node.label + (" (1x1 bottleneck)" if bottleneck else ""),
         format_shape(node.output_shape[1:]),
     )
     font = "black" if fill in (HIGHLIGHT, BOTTLENECK) else "white"
@@ -221,31 +209,3 @@ def _bias(conv: Node) -> int:
     for d in (conv.output_shape[0], *conv.output_shape[2:]):
         positions *= d
     return conv.params - conv.macs // positions
-
-
-@dataclass(frozen=True)
-class TableRow:
-    module: str
-    paper_params: int
-    paper_macs: int
-    ours_params: int
-    ours_macs: int
-    torchvision_params: int
-    torchvision_macs: int
-
-    @property
-    def flagged(self) -> bool:
-        """Where the paper's printed number and the count from its own layer sizes differ by over 5%."""
-        return (
-            abs(self.ours_params - self.paper_params) > 0.05 * self.paper_params
-            or abs(self.ours_macs - self.paper_macs) > 0.05 * self.paper_macs
-        )
-
-
-def googlenet_table(paper: Analysis, torchvision: Analysis) -> list[TableRow]:
-    """All nine inception modules: Table 1 as printed, ``googlenet_paper`` counted, torchvision's variant."""
-    rows = []
-    for module, (params, macs) in GOOGLENET_TABLE1_COSTS.items():
-        ours, tv = paper.block(module), torchvision.block(module)
-        rows.append(TableRow(module, params, macs, ours.params, ours.macs, tv.params, tv.macs))
-    return rows

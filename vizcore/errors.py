@@ -48,3 +48,11 @@ class ChannelMismatchError(TraceError):
 
 class WeightsError(VizcoreError):
     """A weights file that is missing, corrupt, hostile or for another architecture."""
+
+
+class SpecError(VizcoreError, ValueError):
+    """A layer list (spec) that cannot be built; the message names the line."""
+
+    def __init__(self, message: str, *, line: int = 0) -> None:
+        super().__init__(message)
+        self.line = line

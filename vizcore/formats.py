@@ -27,17 +27,27 @@ def human_bytes(n: float) -> str:
     return f"{n:.0f} B"
 
 
-COLUMNS = ("Layer", "Type", "Output shape", "Params", "MACs", "Memory")
+COLUMNS = ("Layer", "Label", "Type", "Output shape", "Params", "MACs", "Memory", "RF", "Eff. stride")
+
+
+def per_dim_text(values: Sequence[float]) -> str:
+    """A receptive field or stride as text: ``195`` when square, ``7x1`` otherwise, ``-`` when none."""
+    if not values:
+        return "-"
+    return str(values[0]) if len(set(values)) == 1 else "x".join(str(v) for v in values)
 
 
 def _cells(row: SummaryRow) -> tuple[str, ...]:
     return (
         row.name,
+        row.label,
         row.type,
         format_shape(row.output_shape),
         f"{row.params:,}",
         human_count(row.macs),
         human_bytes(row.output_bytes),
+        per_dim_text(row.receptive_field),
+        per_dim_text(row.effective_stride),
     )
 
 
@@ -64,7 +74,7 @@ def table(a: Analysis, depth: int | None = None) -> str:
 
     def line(cells: Sequence[str]) -> str:
         return "  ".join(
-            c.rjust(w) if i >= 3 else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+            c.rjust(w) if i >= 4 else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
         )
 
     rule = "=" * len(line(header))
@@ -86,12 +96,28 @@ def table(a: Analysis, depth: int | None = None) -> str:
     return "\n".join(body)
 
 
+_RF_HEADER = ["receptive_field", "effective_stride"]
+
+
 def to_csv(a: Analysis, depth: int | None = None) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["name", "type", "output_shape", "params", "macs", "flops", "output_bytes"])
+    writer.writerow(["name", "label", "type", "output_shape", "params", "macs", "flops", "output_bytes", *_RF_HEADER])
     for r in a.rows(depth):
-        writer.writerow([r.name, r.type, format_shape(r.output_shape), r.params, r.macs, r.flops, r.output_bytes])
+        writer.writerow(
+            [
+                r.name,
+                r.label,
+                r.type,
+                format_shape(r.output_shape),
+                r.params,
+                r.macs,
+                r.flops,
+                r.output_bytes,
+                per_dim_text(r.receptive_field),
+                per_dim_text(r.effective_stride),
+            ]
+        )
     return buffer.getvalue()
 
 
@@ -99,13 +125,13 @@ def markdown(a: Analysis, depth: int | None = None) -> str:
     def esc(text: str) -> str:
         return text.replace("|", "\\|")
 
-    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "|".join(["---"] * 3 + ["---:"] * 3) + "|"]
+    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "|".join(["---"] * 4 + ["---:"] * 5) + "|"]
     for r in a.rows(depth):
         cells = _cells(r)
         lines.append("| " + " | ".join(esc(c.strip()) for c in cells) + " |")
     t = a.totals
     lines.append(
-        f"| **Total** | | | **{t.params:,}** | **{human_count(t.macs)}** | **{human_bytes(t.activation_bytes)}** |"
+        f"| **Total** | | | | **{t.params:,}** | **{human_count(t.macs)}** | **{human_bytes(t.activation_bytes)}** | | |"
     )
     return "\n".join(lines) + "\n"
 
@@ -128,14 +154,14 @@ def latex(a: Analysis, depth: int | None = None) -> str:
     def esc(text: str) -> str:
         return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in text)
 
-    lines = [r"\begin{tabular}{lllrrr}", r"\toprule", " & ".join(COLUMNS) + r" \\", r"\midrule"]
+    lines = [r"\begin{tabular}{llllrrrrr}", r"\toprule", " & ".join(COLUMNS) + r" \\", r"\midrule"]
     for r in a.rows(depth):
         cells = _cells(r)
         lines.append(" & ".join(esc(c.strip()) for c in cells) + r" \\")
     t = a.totals
     lines += [
         r"\midrule",
-        f"Total & & & {t.params:,} & {esc(human_count(t.macs))} & {esc(human_bytes(t.activation_bytes))} \\\\",
+        f"Total & & & & {t.params:,} & {esc(human_count(t.macs))} & {esc(human_bytes(t.activation_bytes))} & & \\\\",
         r"\bottomrule",
         r"\end{tabular}",
     ]
@@ -144,6 +170,10 @@ def latex(a: Analysis, depth: int | None = None) -> str:
 
 def to_json(a: Analysis, depth: int | None = None) -> str:
     return json.dumps(a.to_dict(), indent=2)
+
+
+def _json_dim(value: float | list[float]) -> str:
+    return per_dim_text(value if isinstance(value, list) else [value])
 
 
 def dot(a: Analysis) -> str:
@@ -160,6 +190,8 @@ def dot(a: Analysis) -> str:
         label = f"{node['name']}\\n{node['type']}\\n{format_shape(node['shape'])}"
         if node["params"] or node["macs"]:
             label += f"\\n{node['params']:,} params, {human_count(node['macs'])} MACs"
+        if node["kind"] != "input" and node.get("receptive_field") is not None:
+            label += f"\\nRF {_json_dim(node['receptive_field'])}, stride {_json_dim(node['effective_stride'])}"
         fill = {"input": "#d9f0d3", "output": "#d9f0d3", "module": "#dbe9f6", "function": "#fde0c5"}[node["kind"]]
         members.setdefault(node["parent"], []).append(f'  n{node["id"]} [label="{label}", fillcolor="{fill}"];')
     for path in sorted(members):

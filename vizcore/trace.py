@@ -20,6 +20,7 @@ from torch.overrides import TorchFunctionMode
 
 from .costs import OpCall, cost_of, function_op, module_op, tensors_in, window
 from .device import synchronize
+from .labels import layer_label
 from .shapes import Shape
 
 
@@ -45,6 +46,15 @@ class Node:
     time_ms: float | None = None
     kernel: tuple[int, ...] = ()  # convolutions and pooling: kernel size ...
     stride: tuple[int, ...] = ()  # ... and stride, for diagrams
+    dilation: tuple[int, ...] = ()  # ... and dilation, for receptive fields
+    receptive_field: tuple[int, ...] = ()  # input pixels one output pixel sees, per spatial dim (receptive.py)
+    effective_stride: tuple[float, ...] = ()  # input pixels between neighbouring output pixels
+    groups: int = 1  # convolutions: channel groups (= input channels when depthwise)
+
+    @property
+    def label(self) -> str:
+        """The short label the papers write in their boxes: ``3x3 conv, 128, /2``, ``fc 1000``."""
+        return layer_label(self)
 
 
 @dataclass
@@ -79,6 +89,13 @@ class _Failure(Exception):
 
 def _shape(t: torch.Tensor) -> Shape:
     return tuple(int(d) for d in t.shape)
+
+
+def _conv_groups(module: nn.Module | None) -> int:
+    """A convolution module's channel groups; 0 for anything else."""
+    if not isinstance(module, nn.modules.conv._ConvNd):
+        return 0
+    return module.groups if isinstance(module.groups, int) else 1
 
 
 def _storage_key(t: torch.Tensor) -> int | None:
@@ -200,6 +217,10 @@ class Tracer:
                 time_ms=elapsed,
                 kernel=window(op_call, "kernel_size", 1),
                 stride=window(op_call, "stride", 2),
+                groups=_conv_groups(pending.module) or 1,
+                dilation=window(op_call, "dilation", 4)
+                if pending.module is not None or pending.op.startswith("max_pool")
+                else (),
             )
         )
         for src in dict.fromkeys(self.producers[id(t)] for t in pending.inputs if id(t) in self.producers):

@@ -1,0 +1,42 @@
+"""The ILSVRC story: each year's winner by top-5 error, its depth on the bar, and the decks' recap table."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages import analysis_for, setup, shared_params, sync_url
+from vizcore import get_card, lectures, tour
+
+
+@st.cache_data(max_entries=1, show_spinner=False)
+def depths() -> dict[str, int]:
+    """Each zoo model's depth (conv and fc layers on its deepest path), counted from its trace."""
+    return {
+        w.model: tour.weight_depth(analysis_for(w.model, (1, *get_card(w.model).input_size), "auto"))
+        for w in tour.ILSVRC
+        if w.model
+    }
+
+
+@st.cache_data(max_entries=1, show_spinner=False)
+def recap_table() -> lectures.LectureTable:
+    return lectures.lecture_table("recap", lambda model, shape: analysis_for(model, shape, "auto"))
+
+
+setup()
+sync_url(shared_params())
+st.title("ImageNet (ILSVRC) classification winners")
+with st.spinner("Counting each network's layers…", show_time=True):
+    found = depths()
+st.plotly_chart(
+    tour.ilsvrc_figure(found, lambda model: f"./?model={model}"),
+    key="ilsvrc_chart",
+    config={"displaylogo": False},
+)
+st.caption(tour.ILSVRC_SOURCE + " Click a bar's label to open that network in the app.")
+st.subheader("The decks' recap, with our parameter counts")
+recap = recap_table()
+st.html(lectures.as_html(recap))
+st.caption(f"Deck {recap.deck}, {lectures.DECKS[recap.deck]}. {recap.convention}")
+for n, (r, f) in enumerate(recap.flagged, 1):
+    st.markdown(f"{n}. *{r.label}, {f.quantity}*: {f.reason}")

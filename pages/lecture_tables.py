@@ -1,0 +1,60 @@
+"""Lecture tables: each quantitative table of the teachers' decks, the slide's figure beside ours.
+
+One table at a time (``?table=alexnet-227``); a figure no rounding of ours explains is highlighted,
+with the reason on hover and listed below; CSV, Markdown, LaTeX and JSON downloads.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages import analysis_for, init_from_url, remember, setup, shared_params, show_url_problems, sync_url
+from vizcore import lectures
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def table_for(table_id: str) -> lectures.LectureTable:
+    """Built from the shared analysis cache, so the models traced here serve the other pages too."""
+    return lectures.lecture_table(table_id, lambda model, shape: analysis_for(model, shape, "auto"))
+
+
+def _parse(value: str) -> str:
+    return lectures.check_table_id(value)  # raises with the list of valid ids
+
+
+setup()
+ids = lectures.table_ids()
+titles = {i: f"{title} (deck {deck})" for i, title, deck in lectures.list_tables()}
+init_from_url("lecture_table", "table", ids[0], _parse)
+show_url_problems()
+st.title("Lecture tables")
+choice = st.selectbox("Table", ids, key="lecture_table", format_func=titles.__getitem__)
+remember("lecture_table")
+sync_url({**shared_params(), "table": choice})
+
+with st.spinner("Tracing the models behind this table…", show_time=True):
+    table = table_for(choice)
+st.caption(f"Deck {table.deck}, {lectures.DECKS[table.deck]}: {table.where}. {table.convention}")
+st.html(lectures.as_html(table))
+st.caption(
+    "Each cell: the slide's figure → ours, in the slide's unit (just one number where they print the same). "
+    "Highlighted: no rounding at the slide's precision gets from ours to the slide; hover for why. "
+    "Our figures are all computed from the traced models; the decks' flop is a multiply-add, KB = 1024 bytes."
+)
+if table.flagged:
+    st.markdown("**Where the slide cannot be right to its own precision**")
+    st.markdown("\n".join(f"{n}. *{r.label}, {f.quantity}*: {f.reason}" for n, (r, f) in enumerate(table.flagged, 1)))
+else:
+    st.markdown("Every figure on this slide is ours, rounded.")
+downloads = st.columns(4)
+for column, (fmt, ext, mime) in zip(
+    downloads,
+    (
+        ("csv", "csv", "text/csv"),
+        ("markdown", "md", "text/markdown"),
+        ("latex", "tex", "application/x-tex"),
+        ("json", "json", "application/json"),
+    ),
+    strict=True,
+):
+    column.download_button(f"Download {fmt}", lectures.FORMATS[fmt](table), f"{table.id}.{ext}", mime, key=f"dl_{fmt}")

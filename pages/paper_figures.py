@@ -1,0 +1,139 @@
+"""Paper figures: the architecture diagrams lectures are built around, generated for any models: ResNet's
+Figure 3 columns, LeNet-5/AlexNet feature-map volumes, GoogLeNet's long whole-network figure; each fitted
+to the screen and downloadable as SVG, PNG (at least 1920 px wide) or PDF for a slide."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import vizcore
+from pages import (
+    analysis_for,
+    current_analysis,
+    init_from_url,
+    remember,
+    setup,
+    shared_params,
+    show_url_problems,
+    sync_url,
+    use_model,
+)
+from vizcore import paper_figures
+
+KINDS = {
+    "columns": "Columns (ResNet Fig. 3)",
+    "volumes": "Feature-map volumes (LeNet-5, AlexNet Fig. 2)",
+    "network": "Whole network (GoogLeNet's figure)",
+}
+# The figure fills the page's width, but never more than the screen's height unless asked to.
+FIT_CSS = """
+<style>
+.paper-figure { overflow: auto; text-align: center; }
+.paper-figure.fit svg { width: 100%; height: auto; max-height: calc(100vh - 5rem); }
+</style>
+"""
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def figure_svg(
+    kind: str, models: tuple[str, ...], shapes: tuple[tuple[int, ...], ...], device: str, orientation: str
+) -> str:
+    analyses = [analysis_for(m, s, device) for m, s in zip(models, shapes, strict=True)]
+    return paper_figures.PAPER_FIGURES[kind](analyses, orientation)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def figure_file(svg: str, fmt: str) -> bytes:
+    return paper_figures.export(svg, fmt)
+
+
+setup()
+result = current_analysis()  # the sidebar's model and input: checked, and the first column
+names = vizcore.list_models()
+init_from_url("paper_kind", "figure", "columns", lambda v: v if v in KINDS else None)
+init_from_url(
+    "paper_models",
+    "models",
+    [],
+    lambda v: [m for m in v.split(",") if m] if all(m in names for m in v.split(",") if m) else None,
+)
+init_from_url("paper_fit", "fit", True, lambda v: v not in ("0", "false", "no"))
+init_from_url("paper_turned", "orientation", False, lambda v: v == "horizontal")
+show_url_problems()
+
+st.title("Paper figures")
+controls = st.columns([2, 3, 1])
+kind = controls[0].radio("Figure", list(KINDS), key="paper_kind", format_func=KINDS.__getitem__)
+choices = [n for n in names if n != result.model]
+st.session_state["paper_models"] = [m for m in st.session_state["paper_models"] if m in choices]
+controls[1].multiselect(
+    "Beside the sidebar's model",
+    choices,
+    key="paper_models",
+    help="Each at its own input size; the sidebar's model first, at the sidebar's input.",
+)
+
+
+def figure3() -> None:
+    """ResNet's Figure 3: VGG-19, the 34-layer plain network and ResNet-34, side by side."""
+    use_model("vgg19")
+    st.session_state.update(paper_kind="columns", paper_models=["plain34", "resnet34"])
+
+
+controls[2].button("ResNet Figure 3", on_click=figure3, help="vgg19, plain34 and resnet34, as in the paper")
+controls[2].toggle("Fit to screen", key="paper_fit")
+controls[2].toggle(
+    "Left to right",
+    key="paper_turned",
+    disabled=kind == "volumes",
+    help="Turn a tall figure a quarter left to fill a wide screen (volumes always run left to right).",
+)
+remember("paper_kind", "paper_models", "paper_fit", "paper_turned")
+orientation = "horizontal" if st.session_state["paper_turned"] and kind != "volumes" else "vertical"
+others = [m for m in st.session_state["paper_models"] if m != result.model]
+sync_url(
+    {
+        **shared_params(),
+        "figure": kind,
+        "models": ",".join(others),
+        "fit": "" if st.session_state["paper_fit"] else "0",
+        "orientation": "horizontal" if orientation == "horizontal" else "",
+    }
+)
+
+models = (result.model, *others)
+shapes = (result.input_shape, *((1, *vizcore.get_card(m).input_size) for m in others))
+device = st.session_state.get("device", "auto")
+try:
+    with st.spinner("Drawing…", show_time=True):
+        svg = figure_svg(kind, models, shapes, device, orientation)
+except vizcore.VizcoreError as exc:
+    st.error(f"{exc} Remove that model, or change its input in the sidebar.")
+    st.stop()
+
+# st.html's sanitiser keeps HTML only (no SVG); markdown's raw HTML keeps the SVG as text in the page.
+fit = " fit" if st.session_state["paper_fit"] else ""
+st.html(FIT_CSS)
+st.markdown(f'<div class="paper-figure{fit}">{svg}</div>', unsafe_allow_html=True)
+if kind == "columns":
+    st.caption(
+        "Boxes are the layers the paper draws (norms and activations fold into the box before them); "
+        "solid arcs are identity shortcuts, dotted ones projections (a 1x1 convolution where the size changes); "
+        "boxes line up by output size across models."
+    )
+elif kind == "volumes":
+    st.caption(
+        "Each box is a layer's output: height and depth by its height and width (square-root scale), "
+        "thickness by its channels (log scale). Red patches are kernels on the input they slide over. "
+        "Deep models get one box per stage."
+    )
+else:
+    st.caption("Branch modules (inception, fire, ...) are outlined clusters, their branches side by side.")
+
+stem = "_".join(models) + f"_{kind}"
+downloads = st.columns(3)
+downloads[0].download_button("Download SVG", svg, f"{stem}.svg", "image/svg+xml")
+downloads[1].download_button(
+    "Download PNG", lambda: figure_file(svg, "png"), f"{stem}.png", "image/png", help="At least 1920 px wide"
+)
+downloads[2].download_button("Download PDF", lambda: figure_file(svg, "pdf"), f"{stem}.pdf", "application/pdf")

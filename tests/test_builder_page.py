@@ -1,0 +1,79 @@
+"""The builder page (AppTest): live numbers against the starting model, errors naming the line, the
+spec in the URL, what-if comparisons, starting from a zoo model."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+from vizcore import spec
+
+
+def run(**params: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.switch_page("pages/builder.py")
+    return at.run()
+
+
+def metrics(at: AppTest) -> dict[str, tuple[str, str]]:
+    return {m.label: (m.value, m.delta) for m in at.metric}
+
+
+def url_spec(at: AppTest) -> str:
+    return spec.from_link(str(at.query_params["spec"]).strip("[]'"))
+
+
+def test_edit_reanalyses_against_the_start() -> None:
+    at = run()
+    assert not at.exception and not at.error
+    assert metrics(at)["Parameters"] == ("61,100,840", "the same params as alexnet")
+    text = at.text_area(key="builder_spec").value
+    assert text.startswith("input 3x224x224\nconv 11x11/4 64 pad 2\n")
+    # ZFNet's conv1 in AlexNet: 7x7/2 with 64 filters gives 3.52x the MACs
+    at.text_area(key="builder_spec").set_value(text.replace("conv 11x11/4 64 pad 2", "conv 7x7/2 64 pad 1")).run()
+    assert not at.exception and not at.error
+    got = metrics(at)
+    assert got["Parameters"] == ("61,087,016", "-13,824 params against alexnet")  # 64 * 3 * (121 - 49)
+    assert got["MACs"][1] == "3.52x the MACs of alexnet"
+    assert got["Receptive field of the last map"] == ("115 px, stride 32", "alexnet: 195 px, stride 32")
+    assert "conv 7x7/2 64 pad 1" in url_spec(at)
+    table = at.dataframe[0].value
+    assert list(table.columns[:3]) == ["line", "layer", "type"]
+    assert table.loc[0, "line"] == 2 and table.loc[0, "RF"] == "7" and table.loc[0, "eff. stride"] == "2"
+
+
+def test_a_mistake_names_its_line_and_keeps_the_editor() -> None:
+    at = run()
+    at.text_area(key="builder_spec").set_value("input 3x14x14\nconv 3x3 64\nconv 5x5 256\nconv 5x5/2 256\nconv 5x5 64")
+    at.run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["line 5: conv 5x5 64 needs at least 5x5 input, but line 4 leaves 256x2x2."]
+    assert at.text_area(key="builder_spec").value.startswith("input 3x14x14")
+
+
+def test_the_url_carries_the_spec() -> None:
+    text = "input 3x32x32\nconv 3x3 8 pad 1\nrelu\ngap\nflatten\nfc 10\n"
+    at = run(spec=spec.to_link(text) or "", **{"from": "blank"})
+    assert not at.exception and not at.error
+    assert at.text_area(key="builder_spec").value == text
+    assert metrics(at)["Parameters"][0] == f"{3 * 9 * 8 + 8 + 8 * 10 + 10:,}"
+    at = run(spec="not-a-spec")
+    assert not at.exception
+    assert "damaged" in at.warning[0].value
+    assert at.text_area(key="builder_spec").value.startswith("input 3x224x224\nconv 11x11/4 64")
+
+
+def test_start_from_a_zoo_model_and_compare_what_ifs() -> None:
+    at = run()
+    at.selectbox(key="builder_start").set_value("resnet18").run()
+    assert not at.exception
+    assert at.text_area(key="builder_spec").value.splitlines()[5] == "residual basic 64"
+    assert metrics(at)["Parameters"] == ("11,689,512", "the same params as resnet18")
+    at.button_group(key="builder_whatif").set_value("One 7x7 conv or three 3x3 convs?").run()
+    table = at.dataframe[1].value
+    assert list(table["params"]) == [64 * 64 * 49 + 64, 3 * (64 * 64 * 9 + 64)]
+    assert list(table["receptive field"]) == ["7 px, stride 1", "7 px, stride 1"]
+    at.button(key="builder_edit_b").click().run()
+    assert at.text_area(key="builder_spec").value.count("conv 3x3 64 pad 1") == 3
