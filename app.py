@@ -1,15 +1,29 @@
 """vizcore explorer, main page (Overview): the model's card, its totals, and the per-layer table with
-slide-ready downloads. Run with ``streamlit run app.py``; the other pages are in ``pages/``."""
+slide-ready downloads. Served by ``streamlit run serve.py`` (or ``streamlit run app.py``); the other pages are in ``pages/``."""
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
-import vizcore
-from pages import DEPTHS, current_analysis, default_depth, init_from_url, remember, setup, shared_params, sync_url
-from vizcore import formats
-from vizcore.formats import human_bytes, human_count
+# The page's frame first: on a server still warming up (serve.py), these imports wait for torch.
+st.set_page_config(page_title="vizcore", page_icon=":material/hub:", layout="wide")
+with st.spinner("Starting up: loading PyTorch and the model zoo…"):
+    import pandas as pd
+
+    import vizcore
+    from pages import (
+        DEPTHS,
+        current_analysis,
+        default_depth,
+        derived,
+        init_from_url,
+        remember,
+        setup,
+        shared_params,
+        sync_url,
+    )
+    from vizcore import formats
+    from vizcore.formats import human_bytes, human_count
 
 setup()
 result = current_analysis()
@@ -53,26 +67,31 @@ depth = None if depth_choice == "all" else int(depth_choice)
 remember("overview_depth")
 sync_url({**shared_params(), "depth": depth_choice})
 
-rows = result.rows(depth)
-table = pd.DataFrame(
-    {
-        "layer": [r.name for r in rows],
-        "label": [r.label for r in rows],  # the papers' words: 7x7 conv, 64, /2
-        "type": [r.type for r in rows],
-        "output shape": [vizcore.format_shape(r.output_shape) for r in rows],
-        "params": [r.params for r in rows],
-        "MACs": [r.macs for r in rows],
-        "FLOPs": [r.flops for r in rows],
-        "memory (KiB)": [r.output_bytes / 1024 for r in rows],
-        "RF": [formats.per_dim_text(r.receptive_field) for r in rows],
-        "eff. stride": [formats.per_dim_text(r.effective_stride) for r in rows],
-    }
-)
+
+def layer_table(analysis: vizcore.Analysis, depth: int | None) -> pd.DataFrame:
+    rows = analysis.rows(depth)
+    return pd.DataFrame(
+        {
+            "layer": [r.name for r in rows],
+            "label": [r.label for r in rows],  # the papers' words: 7x7 conv, 64, /2
+            "type": [r.type for r in rows],
+            "output shape": [vizcore.format_shape(r.output_shape) for r in rows],
+            "params": [r.params for r in rows],
+            "MACs": [r.macs for r in rows],
+            "FLOPs": [r.flops for r in rows],
+            "memory (KiB)": [r.output_bytes / 1024 for r in rows],
+            "RF": [formats.per_dim_text(r.receptive_field) for r in rows],
+            "eff. stride": [formats.per_dim_text(r.effective_stride) for r in rows],
+        }
+    )
+
+
+table = derived(layer_table, result, depth)
 st.dataframe(
     table,
     hide_index=True,
     width="stretch",
-    height=min(38 + 35 * len(rows), 640),
+    height=min(38 + 35 * len(table), 640),
     column_config={
         "params": st.column_config.NumberColumn(format="localized"),
         "MACs": st.column_config.NumberColumn(format="localized"),
@@ -82,6 +101,10 @@ st.dataframe(
 )
 stem = f"{card.name}_{vizcore.format_shape(result.input_shape)}" + (f"_depth{depth}" if depth else "")
 downloads = st.columns(3)
-downloads[0].download_button("Download CSV", formats.to_csv(result, depth), f"{stem}.csv", "text/csv")
-downloads[1].download_button("Download Markdown", formats.markdown(result, depth), f"{stem}.md", "text/markdown")
-downloads[2].download_button("Download LaTeX", formats.latex(result, depth), f"{stem}.tex", "application/x-tex")
+downloads[0].download_button("Download CSV", derived(formats.to_csv, result, depth), f"{stem}.csv", "text/csv")
+downloads[1].download_button(
+    "Download Markdown", derived(formats.markdown, result, depth), f"{stem}.md", "text/markdown"
+)
+downloads[2].download_button(
+    "Download LaTeX", derived(formats.latex, result, depth), f"{stem}.tex", "application/x-tex"
+)

@@ -9,9 +9,9 @@ survive a page switch on its own, so every choice also lives under a ``_``-prefi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import streamlit as st
 import torch
@@ -30,10 +30,29 @@ def default_depth(analysis: vizcore.Analysis) -> str:
     return "all" if len(analysis.layers) <= 60 else "2"
 
 
-@st.cache_data(max_entries=48, show_spinner=False)
+# cache_resource, not cache_data: a rerun gets the very object back instead of unpickling a copy
+# (tens of ms for a big model, and a copy per session in memory). Bounded, so memory is too.
+@st.cache_resource(max_entries=48, show_spinner=False)
 def analysis_for(model: str, shape: tuple[int, ...], device: str) -> vizcore.Analysis:
     """One analysis per (model, input, device), shared by all sessions: never mutate what it returns."""
     return vizcore.analyze(model, shape, device)
+
+
+R = TypeVar("R")
+
+
+def derived(fn: Callable[..., R], analysis: vizcore.Analysis, *args: Hashable) -> R:
+    """``fn(analysis, *args)`` computed once and shared by every session (a table, a figure, a download),
+    so a rerun with an analysed model only renders. Never mutate what it returns."""
+    return _derived(f"{fn.__module__}.{fn.__qualname__}", id(analysis), args, fn, analysis)[1]
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _derived(
+    name: str, analysis_id: int, args: tuple[Hashable, ...], _fn: Callable[..., R], _analysis: vizcore.Analysis
+) -> tuple[vizcore.Analysis, R]:
+    # The entry holds the analysis itself, so its id cannot be reused by another while the entry lives.
+    return _analysis, _fn(_analysis, *args)
 
 
 def devices() -> list[str]:

@@ -7,17 +7,22 @@ import hashlib
 import threading
 import weakref
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
+import torch
 from PIL import Image
 
 import vizcore
 from pages import ROOT, init_from_url, remember, setup, shared_params, show_url_problems, sync_url
 from vizcore import attribution, inference
+from vizcore.batching import Batcher
+
+R = TypeVar("R")
 
 SAMPLES = sorted((ROOT / "assets" / "samples").glob("*.jpg"))
 SOURCES = {
@@ -267,6 +272,40 @@ def channel_section(clf: inference.Classifier, result: inference.Result, upload:
     )
 
 
+# Under load: photos classified together share one forward pass (a Batcher per shared classifier),
+# and what a photo shows (top-5, feature maps, timings) is computed once per classifier and photo,
+# whoever asks. Entries hold their classifier, so its id stays theirs while they live.
+@st.cache_resource(max_entries=8, ttl="15m", show_spinner=False, on_release=Batcher.close)
+def batcher(clf_id: int, _clf: inference.Classifier) -> Batcher[Image.Image, inference.Result]:
+    # On a CPU a forward pass costs the same per photo at any batch size, so big batches only make the
+    # first students wait for the last (benchmarks/bench_batching.py); a GPU takes batches of 32.
+    size = 32 if _clf.device.type == "cuda" else 4
+    return Batcher(
+        lambda images: inference.classify_batch(_clf, images, top=5), max_batch=size, name=f"batch {_clf.name}"
+    )
+
+
+@st.cache_resource(max_entries=64, ttl="15m", show_spinner=False)
+def _classified(clf_id: int, digest: str, _clf: inference.Classifier, _raw: bytes) -> tuple[object, inference.Result]:
+    return _clf, batcher(clf_id, _clf).submit(inference.load_image(_raw))
+
+
+@st.cache_resource(max_entries=128, ttl="15m", show_spinner=False)
+def _seen(
+    name: str, clf_id: int, digest: str, args: tuple[Any, ...], _fn: Any, _clf: inference.Classifier, _x: torch.Tensor
+) -> tuple[object, Any]:
+    return _clf, _fn(_clf, _x, *args)
+
+
+def classified(clf: inference.Classifier, raw: bytes) -> inference.Result:
+    return _classified(id(clf), hashlib.sha256(raw).hexdigest(), clf, raw)[1]
+
+
+def seen(fn: Callable[..., R], clf: inference.Classifier, raw: bytes, result: inference.Result, *args: Any) -> R:
+    """``fn(clf, result.input, *args)``, shared by everyone looking at this photo with this classifier."""
+    return _seen(fn.__qualname__, id(clf), hashlib.sha256(raw).hexdigest(), args, fn, clf, result.input)[1]
+
+
 setup()
 model = st.session_state["model"]
 device = st.session_state.get("device", "auto")
@@ -321,8 +360,7 @@ try:
         if picture is not None
         else Path(ROOT / "assets" / "samples" / f"{st.session_state['classify_sample']}.jpg").read_bytes()
     )
-    image = inference.load_image(raw)
-    result = inference.classify(clf, image, top=5)
+    result = classified(clf, raw)
 except vizcore.VizcoreError as exc:
     st.error(str(exc))
     if source != "default":
@@ -334,7 +372,7 @@ except vizcore.VizcoreError as exc:
 
 with right:
     st.image(
-        inference.displayable(clf, result.input),
+        seen(inference.displayable, clf, raw, result),
         caption=f"What {clf.name} sees: {vizcore.format_shape(result.input.shape[1:])} ({clf.transform.describe()}; normalisation undone here)",
         width=300,
     )
@@ -371,7 +409,7 @@ attribution_section(clf, result)
 st.subheader("Feature maps")
 layers = inference.conv_layers(clf)
 layer = st.select_slider("Layer", layers, value=layers[min(3, len(layers) - 1)])
-maps = inference.feature_maps(clf, result.input, layer)
+maps = seen(inference.feature_maps, clf, raw, result, layer)
 st.image(
     inference.channel_grid(maps),
     caption=f"{layer}: {vizcore.format_shape(maps.shape)}, the first {min(32, maps.shape[0])} channels",
@@ -388,7 +426,7 @@ st.image(
 channel_section(clf, result, raw if picture is not None else None)
 
 st.subheader("Where the time goes")
-times = sorted(inference.layer_latency(clf, result.input), key=lambda t: -t[2])[:25]
+times = sorted(seen(inference.layer_latency, clf, raw, result), key=lambda t: -t[2])[:25]
 fig = go.Figure(
     go.Bar(x=[t[0] for t in times], y=[t[2] for t in times], hovertemplate="%{x}: %{y:.3f} ms<extra></extra>")
 )

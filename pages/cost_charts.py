@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import plotly.graph_objects as go
 import streamlit as st
 
-from pages import current_analysis, init_from_url, remember, setup, shared_params, sync_url
+from pages import (
+    current_analysis,
+    derived,
+    init_from_url,
+    remember,
+    setup,
+    shared_params,
+    show_url_problems,
+    sync_url,
+)
+from vizcore import Analysis
 from vizcore.charts import GROUPINGS, cost_chart, reading
 
 setup()
@@ -14,6 +25,7 @@ st.title(f"{result.model}: where the cost goes")
 init_from_url("charts_group", "group", "layer", lambda v: v if v in GROUPINGS else None)
 init_from_url("charts_scale", "scale", "linear", lambda v: v if v in ("linear", "log") else None)
 init_from_url("charts_cumulative", "cumulative", False, lambda v: v in ("1", "true"))
+show_url_problems()  # the page's own URL values, checked just above
 controls = st.columns([2, 1, 1])
 controls[0].segmented_control("Group", list(GROUPINGS), key="charts_group", format_func=GROUPINGS.__getitem__)
 controls[1].segmented_control("Scale", ["linear", "log"], key="charts_scale")
@@ -30,11 +42,16 @@ sync_url(
     }
 )
 
+
+def cost_chart_for(analysis: Analysis, metric: str, group: str, log: bool, cumulative: bool) -> go.Figure:
+    return cost_chart(analysis, metric, group, log=log, cumulative=cumulative)
+
+
 for metric, title in (("output_bytes", "Activation memory"), ("params", "Parameters"), ("flops", "FLOPs")):
     st.subheader(title)
-    st.markdown(reading(result, metric))
+    st.markdown(derived(reading, result, metric))
     st.plotly_chart(
-        cost_chart(result, metric, group, log=scale == "log", cumulative=st.session_state["charts_cumulative"]),
+        derived(cost_chart_for, result, metric, group, scale == "log", st.session_state["charts_cumulative"]),
         key=f"chart_{metric}",
         config={"displaylogo": False},
     )

@@ -10,12 +10,14 @@ from pages import (
     DEPTHS,
     current_analysis,
     default_depth,
+    derived,
     diagram_downloads,
     init_from_url,
     remember,
     setup,
     shared_params,
     show_diagram,
+    show_url_problems,
     sync_url,
 )
 from vizcore import formats
@@ -30,6 +32,13 @@ init_from_url("graph_depth", "depth", default_depth(result), lambda v: v if v in
 init_from_url("graph_color", "color", "type", lambda v: v if v in COLOR_METRICS else None)
 init_from_url("graph_orientation", "orientation", "vertical", lambda v: v if v in ORIENTATIONS else None)
 init_from_url("graph_expanded", "expand", [], lambda v: [b for b in v.split(",") if b])
+show_url_problems()  # the page's own URL values, checked just above
+
+
+def graph_source(
+    analysis: vizcore.Analysis, depth: int | None, expanded: tuple[str, ...], color: str, orientation: str
+) -> str:
+    return graph_dot(layer_graph(analysis, depth, expanded), color, orientation)
 
 
 def expand_all() -> None:
@@ -45,7 +54,7 @@ depth_choice = controls[0].selectbox(
 controls[1].selectbox("Colour by", list(COLOR_METRICS), key="graph_color", format_func=COLOR_METRICS.__getitem__)
 controls[2].selectbox("Orientation", list(ORIENTATIONS), key="graph_orientation")
 depth = None if depth_choice == "all" else int(depth_choice)
-graph = layer_graph(result, depth, st.session_state["graph_expanded"])
+graph = derived(layer_graph, result, depth, tuple(st.session_state["graph_expanded"]))
 blocks = sorted(set(graph.collapsible) | set(st.session_state["graph_expanded"]))
 controls[3].multiselect("Expand blocks", blocks, key="graph_expanded", help="Open a collapsed block one level.")
 controls[4].button("Expand all", on_click=expand_all, width="stretch")
@@ -60,7 +69,14 @@ sync_url(
     }
 )
 
-dot = graph_dot(graph, st.session_state["graph_color"], st.session_state["graph_orientation"])
+dot = derived(
+    graph_source,
+    result,
+    depth,
+    tuple(st.session_state["graph_expanded"]),
+    st.session_state["graph_color"],
+    st.session_state["graph_orientation"],
+)
 picked = show_diagram(dot, key="graph_view", title=f"layer graph of {result.model}", details=node_details(graph))
 st.caption(
     f"{len(graph.nodes)} boxes for {len(result.layers)} layers (norms, activations and reshapes are drawn inside "
@@ -101,4 +117,4 @@ if picked in by_id:
 diagram_downloads(dot, f"{result.model}_graph")
 extra = st.columns(2)
 extra[0].download_button("Download DOT", dot, f"{result.model}_graph.dot", "text/vnd.graphviz")
-extra[1].download_button("Download JSON", formats.to_json(result), f"{result.model}.json", "application/json")
+extra[1].download_button("Download JSON", derived(formats.to_json, result), f"{result.model}.json", "application/json")

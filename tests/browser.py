@@ -31,15 +31,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(timeout: float = 90.0) -> Iterator[str]:
-    """``streamlit run app.py`` on a free loopback port; yields its base URL and stops it afterwards."""
-    port = free_port()
+def streamlit_server(timeout: float = 90.0, script: str = "serve.py", port: int | None = None) -> Iterator[str]:
+    """``streamlit run serve.py`` (the README's command) on a free loopback port; yields its base URL and
+    stops it afterwards."""
+    port = port or free_port()
     command = [
         sys.executable,
         "-m",
         "streamlit",
         "run",
-        "app.py",
+        script,
         "--server.headless",
         "true",
         "--server.port",

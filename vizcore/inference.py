@@ -415,25 +415,43 @@ def _exclusive(fn: Callable[Concatenate[Classifier, P], R]) -> Callable[Concaten
     return wrapper
 
 
-@_exclusive
 def classify(clf: Classifier, image: Image.Image, top: int = 5) -> Result:
     """Top-``top`` predictions, with the time spent preprocessing and in the forward pass (synchronised)."""
+    return classify_batch(clf, [image], top)[0]
+
+
+@_exclusive
+def classify_batch(clf: Classifier, images: Sequence[Image.Image], top: int = 5) -> list[Result]:
+    """``classify`` for several photos in one forward pass (dynamic batching: see ``vizcore.batching``).
+    Each result reports its own preprocessing time and the whole batch's forward pass."""
     if top < 1:
         raise VizcoreError(f"top must be 1 or more, not {top}.")
+    if not images:
+        return []
+    inputs, preprocess_ms = [], []
+    for image in images:
+        start = time.perf_counter()
+        inputs.append(clf.transform(image).unsqueeze(0))
+        preprocess_ms.append((time.perf_counter() - start) * 1e3)
     start = time.perf_counter()
-    x = clf.transform(image).unsqueeze(0)
-    preprocessed = time.perf_counter()
     with torch.no_grad():
-        logits = clf.model(x.to(clf.device))
+        logits = clf.model(torch.cat(inputs).to(clf.device))
         synchronize(clf.device)
-    done = time.perf_counter()
-    probs = logits.float().softmax(-1)[0].cpu()
-    values, indices = probs.topk(min(top, probs.numel()))
-    predictions = tuple(
-        Prediction(clf.categories[i] if i < len(clf.categories) else f"class {i}", int(i), float(v))
-        for v, i in zip(values, indices, strict=True)
-    )
-    return Result(predictions, x, (preprocessed - start) * 1e3, (done - preprocessed) * 1e3)
+    forward_ms = (time.perf_counter() - start) * 1e3
+    probs = logits.float().softmax(-1).cpu()
+    values, indices = probs.topk(min(top, probs.shape[-1]))
+    return [
+        Result(
+            tuple(
+                Prediction(clf.categories[i] if i < len(clf.categories) else f"class {i}", int(i), float(v))
+                for v, i in zip(row_values, row_indices, strict=True)
+            ),
+            x,
+            ms,
+            forward_ms,
+        )
+        for row_values, row_indices, x, ms in zip(values, indices, inputs, preprocess_ms, strict=True)
+    ]
 
 
 def displayable(clf: Classifier, x: torch.Tensor) -> np.ndarray:

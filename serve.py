@@ -1,0 +1,39 @@
+"""The app's server: ``streamlit run serve.py`` serves app.py and pages/ exactly as ``streamlit run app.py``
+does, and warms up the moment the server starts instead of inside the first visitor's page run.
+
+Streamlit 1.67's ``st.App`` is its start hook: ``streamlit run`` finds the ``app`` below and runs it
+under uvicorn, calling ``lifespan`` once when the server starts. The warm-up runs in a thread so the
+server answers at once: a visitor who comes during warm-up gets the page's frame (title, sidebar) and a
+spinner while the same imports finish, never a blank page.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import streamlit as st
+
+
+def warm_up() -> None:
+    """Import torch and torchvision, build the zoo and analyse the default model into the app's cache."""
+    import pages  # torch, torchvision, vizcore and the zoo's registry
+
+    model = pages.DEFAULT_MODEL
+    shape = pages.vizcore.parse_shape(pages.vizcore.format_shape(pages.vizcore.get_card(model).input_size))
+    pages.analysis_for(model, shape, "auto")
+    # Everything alive now lives as long as the server: move it out of the collector's way, so the
+    # collections that still run (post-run GC is off, see .streamlit/config.toml) stay short.
+    gc.collect()
+    gc.freeze()
+
+
+@asynccontextmanager
+async def lifespan(_app: st.App) -> AsyncIterator[None]:
+    threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
+    yield
+
+
+app = st.App("app.py", lifespan=lifespan)
