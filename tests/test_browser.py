@@ -4,38 +4,20 @@ except in CI, where a missing browser is a failure."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, Page, expect
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server
+from tests.browser import require_chromium
 
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CI"):
-        raise RuntimeError(f"{CHROMIUM} is missing: the README's test command installs Debian's chromium")
-    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)", allow_module_level=True)
+require_chromium()  # skip without Chromium, fail under CI
 
-from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 TIMEOUT_MS = 60_000
 expect.set_options(timeout=TIMEOUT_MS)  # a cold server on a 2-core CI machine builds and traces slowly
-
-
-@pytest.fixture(scope="module")
-def base_url() -> Iterator[str]:
-    with streamlit_server() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

@@ -3,34 +3,28 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, Page, expect
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server
+from tests.browser import require_chromium
 
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CI"):
-        raise RuntimeError(f"{CHROMIUM} is missing: the README's test command installs Debian's chromium")
-    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)", allow_module_level=True)
+require_chromium()  # skip without Chromium, fail under CI
 
-from playwright.sync_api import Page, expect, sync_playwright
 
 TIMEOUT_MS = 90_000
 expect.set_options(timeout=TIMEOUT_MS)
 
 
 @pytest.fixture(scope="module")
-def page() -> Iterator[tuple[Page, str]]:
-    with streamlit_server() as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1920, "height": 1080}, accept_downloads=True)
-        tab = context.new_page()
-        tab.set_default_timeout(TIMEOUT_MS)
-        yield tab, url
-        browser.close()
+def page(browser: Browser, base_url: str) -> Iterator[tuple[Page, str]]:
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, accept_downloads=True)
+    tab = context.new_page()
+    tab.set_default_timeout(TIMEOUT_MS)
+    yield tab, base_url
+    context.close()
 
 
 @pytest.mark.parametrize(
