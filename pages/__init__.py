@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import streamlit as st
 import torch
@@ -19,6 +19,9 @@ import torch
 import vizcore
 import vizcore.blocks
 from vizcore.render import render
+
+if TYPE_CHECKING:
+    from vizcore import inference
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_MODEL = "alexnet"
@@ -36,6 +39,15 @@ def default_depth(analysis: vizcore.Analysis) -> str:
 def analysis_for(model: str, shape: tuple[int, ...], device: str) -> vizcore.Analysis:
     """One analysis per (model, input, device), shared by all sessions: never mutate what it returns."""
     return vizcore.analyze(model, shape, device)
+
+
+# Here, not in pages/classify.py, so that serve.py's warm-up can load it before the first student does.
+@st.cache_resource(max_entries=2, show_spinner="Loading EfficientNet-Lite0…")
+def default_classifier(device: str) -> inference.Classifier:
+    """The offline classifier, shared by all sessions (every use of it holds its lock)."""
+    from vizcore import inference  # timm loads with the first photo, not with every page
+
+    return inference.default_classifier(device)
 
 
 R = TypeVar("R")

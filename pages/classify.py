@@ -18,7 +18,7 @@ import torch
 from PIL import Image
 
 import vizcore
-from pages import ROOT, init_from_url, remember, setup, shared_params, show_url_problems, sync_url
+from pages import ROOT, default_classifier, init_from_url, remember, setup, shared_params, show_url_problems, sync_url
 from vizcore import attribution, inference
 from vizcore.batching import Batcher
 
@@ -31,11 +31,6 @@ SOURCES = {
     "file": "your weights file",
     "random": "random weights",
 }
-
-
-@st.cache_resource(max_entries=2, show_spinner="Loading EfficientNet-Lite0…")
-def default_classifier(device: str) -> inference.Classifier:
-    return inference.default_classifier(device)
 
 
 @st.cache_resource(max_entries=3, show_spinner=False)
