@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script 
 
 import torch
 
-from vizcore import attribution, inference
+from vizcore.photos import attribution, inference
 
 
 def main() -> None:

@@ -1,5 +1,5 @@
 """30 students press "classify" at the same moment: one forward pass each, queued behind the model's lock,
-against dynamic batching (``vizcore.batching.Batcher``: requests arriving together share a forward pass).
+against dynamic batching (``vizcore.photos.batching.Batcher``: requests arriving together share a forward pass).
 Prints the wall time until the last student has a result and the students' median and p95 wait.
 Run from the repository root: ``.venv/bin/python benchmarks/bench_batching.py [--device cpu]``."""
 
@@ -18,8 +18,8 @@ sys.path.insert(0, str(ROOT))  # run as a script from anywhere
 
 from PIL import Image, ImageOps  # noqa: E402
 
-from vizcore import inference  # noqa: E402
-from vizcore.batching import Batcher  # noqa: E402
+from vizcore.photos import inference  # noqa: E402
+from vizcore.photos.batching import Batcher  # noqa: E402
 
 STUDENTS = 30
 

@@ -19,9 +19,9 @@ from playwright.sync_api import expect, sync_playwright
 
 import vizcore
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server
-from vizcore import export
-from vizcore.graphview import graph_dot, layer_graph
-from vizcore.render import render_svg
+from vizcore.builder import export
+from vizcore.drawing.graphview import graph_dot, layer_graph
+from vizcore.drawing.render import render_svg
 
 TARGET_MS = 200.0
 ALEXNET = export.spec_of("alexnet")

@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script 
 import torch
 from PIL import Image
 
-from vizcore import inference
+from vizcore.photos import inference
 
 ROUNDS = 20
 

@@ -21,7 +21,7 @@ import pygraphviz
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
 import vizcore
-from vizcore.graphview import LayerGraph, graph_dot, layer_graph
+from vizcore.drawing.graphview import LayerGraph, graph_dot, layer_graph
 
 Point = tuple[float, float]
 Segment = tuple[Point, Point]

@@ -17,11 +17,11 @@ import streamlit as st
 import torch
 
 import vizcore
-import vizcore.blocks
-from vizcore.render import render
+import vizcore.engine.blocks
+from vizcore.drawing.render import render
 
 if TYPE_CHECKING:
-    from vizcore import inference
+    from vizcore.photos import inference
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_MODEL = "alexnet"
@@ -45,7 +45,7 @@ def analysis_for(model: str, shape: tuple[int, ...], device: str) -> vizcore.Ana
 @st.cache_resource(max_entries=2, show_spinner="Loading EfficientNet-Lite0…")
 def default_classifier(device: str) -> inference.Classifier:
     """The offline classifier, shared by all sessions (every use of it holds its lock)."""
-    from vizcore import inference  # timm loads with the first photo, not with every page
+    from vizcore.photos import inference  # timm loads with the first photo, not with every page
 
     return inference.default_classifier(device)
 
@@ -259,13 +259,13 @@ def use_model(name: str) -> None:
     _on_model_change()
 
 
-def block_label(block: vizcore.blocks.Block, blocks: list[vizcore.blocks.Block]) -> str:
+def block_label(block: vizcore.engine.blocks.Block, blocks: list[vizcore.engine.blocks.Block]) -> str:
     """A block's module name, with its join where several blocks share the module (nested splits)."""
     shared = sum(b.name == block.name for b in blocks) > 1
     return f"{block.name or '(model)'} [{block.join}]" if shared else block.name or "(model)"
 
 
-def choose_block(blocks: list[vizcore.blocks.Block], key: str) -> vizcore.blocks.Block:
+def choose_block(blocks: list[vizcore.engine.blocks.Block], key: str) -> vizcore.engine.blocks.Block:
     """A block picker seeded from ``?block=`` (a module or join name); an unknown name is reported."""
     joins = [b.join for b in blocks]
 
@@ -282,7 +282,7 @@ def choose_block(blocks: list[vizcore.blocks.Block], key: str) -> vizcore.blocks
     return blocks[joins.index(chosen)]
 
 
-def blocks_of_kind(result: vizcore.Analysis, kind: str, examples: tuple[str, ...]) -> list[vizcore.blocks.Block]:
+def blocks_of_kind(result: vizcore.Analysis, kind: str, examples: tuple[str, ...]) -> list[vizcore.engine.blocks.Block]:
     """The model's blocks of ``kind``; where it has none, say so, offer models that do, and stop."""
     blocks = [b for b in result.blocks if b.kind == kind]
     if blocks:

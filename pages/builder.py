@@ -11,9 +11,9 @@ import streamlit as st
 
 import vizcore
 from pages import ROOT, init_from_url, remember, setup, shared_params, show_diagram, show_url_problems, sync_url
-from vizcore import export, spec
+from vizcore.builder import export, spec
+from vizcore.drawing.graphview import graph_dot, layer_graph, node_details
 from vizcore.formats import human_bytes, human_count, per_dim_text
-from vizcore.graphview import graph_dot, layer_graph, node_details
 
 BLANK = "blank"
 PAUSE_MS = 120  # the box sends its text after this pause in typing

@@ -19,8 +19,8 @@ from PIL import Image
 
 import vizcore
 from pages import ROOT, default_classifier, init_from_url, remember, setup, shared_params, show_url_problems, sync_url
-from vizcore import attribution, inference
-from vizcore.batching import Batcher
+from vizcore.photos import attribution, inference
+from vizcore.photos.batching import Batcher
 
 R = TypeVar("R")
 
@@ -53,7 +53,7 @@ def random_classifier(name: str, device: str) -> inference.Classifier:
     return inference.random_classifier(name, device)
 
 
-# -- why this class: attribution maps (vizcore.attribution) ----------------------------------------
+# -- why this class: attribution maps (vizcore.photos.attribution) ----------------------------------------
 class MapCache:
     """The last ``size`` maps, shared by sessions: a map is keyed by the photo's pixels, the class, the
     method and its settings, and kept only while the very classifier that made it is alive (a weak

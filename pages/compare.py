@@ -7,7 +7,7 @@ import streamlit as st
 
 import vizcore
 from pages import analysis_for, init_from_url, model_label, remember, setup, shared_params, show_url_problems, sync_url
-from vizcore.charts import compare_bubbles
+from vizcore.drawing.charts import compare_bubbles
 from vizcore.formats import human_bytes
 
 setup()

@@ -16,7 +16,7 @@ from pages import (
     sync_url,
 )
 from vizcore import Analysis
-from vizcore.charts import GROUPINGS, cost_chart, reading
+from vizcore.drawing.charts import GROUPINGS, cost_chart, reading
 
 setup()
 result = current_analysis()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from pages import analysis_for, setup, shared_params, sync_url, use_model
-from vizcore import get_card, lectures, tour
+from vizcore import get_card
+from vizcore.zoo import lectures, tour
 
 
 @st.cache_data(max_entries=1, show_spinner=False)

@@ -21,8 +21,8 @@ from pages import (
     sync_url,
 )
 from vizcore import formats
+from vizcore.drawing.graphview import COLOR_METRICS, ORIENTATIONS, graph_dot, layer_graph, node_details
 from vizcore.formats import human_bytes, human_count, per_dim_text
-from vizcore.graphview import COLOR_METRICS, ORIENTATIONS, graph_dot, layer_graph, node_details
 
 setup()
 result = current_analysis()

@@ -18,7 +18,7 @@ from pages import (
     sync_url,
     use_model,
 )
-from vizcore import paper_figures
+from vizcore.drawing import paper_figures
 
 KINDS = {
     "columns": "Columns (ResNet Fig. 3)",

@@ -20,7 +20,7 @@ from pages import (
     show_diagram,
     sync_url,
 )
-from vizcore.diagrams import flow_steps, residual_dot, stage_dot
+from vizcore.drawing.diagrams import flow_steps, residual_dot, stage_dot
 from vizcore.formats import human_count
 
 setup()

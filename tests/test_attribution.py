@@ -13,8 +13,8 @@ from scipy import ndimage
 from skimage import data
 from skimage.color import rgb2hsv
 
-from vizcore import attribution, inference
-from vizcore.attribution import AttributionError
+from vizcore.photos import attribution, inference
+from vizcore.photos.attribution import AttributionError
 
 ESPRESSO = 967
 

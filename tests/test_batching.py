@@ -11,8 +11,8 @@ import pytest
 import torch
 
 from tests.conftest import ROOT
-from vizcore import inference
-from vizcore.batching import Batcher
+from vizcore.photos import inference
+from vizcore.photos.batching import Batcher
 
 
 def test_concurrent_requests_share_batches_and_each_gets_its_own_result() -> None:

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from torch import nn
 
 import vizcore
-import vizcore.blocks
+import vizcore.engine.blocks
 
 
 def kinds(result: vizcore.Analysis) -> Counter[tuple[str, str | None]]:
@@ -31,7 +31,7 @@ def test_googlenet_nine_inception_modules() -> None:
 
 def test_inception_v3_nested_splits() -> None:
     result = vizcore.analyze("inception_v3", device="cpu")
-    outer: dict[str, vizcore.blocks.Block] = {}
+    outer: dict[str, vizcore.engine.blocks.Block] = {}
     for b in result.blocks:  # the module's own split is its largest block; smaller ones are nested in it
         if b.name not in outer or len(b.layers) > len(outer[b.name].layers):
             outer[b.name] = b

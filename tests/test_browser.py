@@ -155,7 +155,7 @@ def _fits(page: Page) -> bool:
 
 @pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
 def test_tour_walked_with_the_keyboard(browser: Browser, base_url: str, size: tuple[int, int]) -> None:
-    from vizcore.tour import TOUR
+    from vizcore.zoo.tour import TOUR
 
     context = browser.new_context(viewport={"width": size[0], "height": size[1]})
     page = context.new_page()
@@ -178,7 +178,7 @@ def test_tour_walked_with_the_keyboard(browser: Browser, base_url: str, size: tu
 
 
 def test_every_lecture_table_opens(page: Page, base_url: str) -> None:
-    from vizcore.lectures import table_ids
+    from vizcore.zoo.lectures import table_ids
 
     for table_id in table_ids():
         open_page(page, f"{base_url}/lecture_tables?table={table_id}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
-from vizcore import spec
+from vizcore.builder import spec
 
 
 def run(**params: str) -> AppTest:

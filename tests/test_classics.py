@@ -6,7 +6,7 @@ import pytest
 from torch import nn
 
 import vizcore
-from vizcore.classics import GOOGLENET_TABLE1
+from vizcore.zoo.classics import GOOGLENET_TABLE1
 
 
 def conv_params(in_c: int, out_c: int, k: int, groups: int = 1) -> int:

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 import vizcore
-from vizcore.figures import FIGURE_KINDS, Figure, FigureOptions, export_figure, figure
+from vizcore.drawing.figures import FIGURE_KINDS, Figure, FigureOptions, export_figure, figure
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -7,8 +7,8 @@ import xml.etree.ElementTree as ET
 import pytest
 
 import vizcore
-from vizcore.charts import bars, compare_bubbles, cost_chart, reading
-from vizcore.graphview import graph_dot, layer_graph, layer_graph_svg
+from vizcore.drawing.charts import bars, compare_bubbles, cost_chart, reading
+from vizcore.drawing.graphview import graph_dot, layer_graph, layer_graph_svg
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from skimage import data
 from sklearn.datasets import load_sample_image
 
 import vizcore
-from vizcore import attribution, inference
+from vizcore.photos import attribution, inference
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import vizcore
-from vizcore import paper_figures as pf
+from vizcore.drawing import paper_figures as pf
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -160,7 +160,7 @@ def test_every_layer_of_a_transformer_and_a_densenet_has_a_field() -> None:
 
 
 def test_the_layer_graph_boxes_carry_the_fields() -> None:
-    from vizcore.graphview import _tooltip, layer_graph, node_details
+    from vizcore.drawing.graphview import _tooltip, layer_graph, node_details
 
     a = vizcore.analyze("alexnet", (1, 3, 227, 227), device="cpu")
     graph = layer_graph(a)

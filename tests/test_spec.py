@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 import vizcore
-from vizcore import export, spec
+from vizcore.builder import export, spec
 
 ZFNET = """
 # ZFNet (Zeiler & Fergus 2013, Fig. 3)

@@ -1,8 +1,10 @@
 """vizcore: build classic CNNs, trace them, and count exactly what each layer costs."""
 
-from .analysis import Analysis, SummaryRow, Totals, analyze, smallest_input
-from .costs import CONVENTIONS
+from .builder.spec import build
 from .device import best_device
+from .engine.analysis import Analysis, SummaryRow, Totals, analyze, smallest_input
+from .engine.costs import CONVENTIONS
+from .engine.trace import Node
 from .errors import (
     ChannelMismatchError,
     InputShapeError,
@@ -14,8 +16,6 @@ from .errors import (
     WeightsError,
 )
 from .shapes import format_shape, parse_shape
-from .spec import build
-from .trace import Node
 from .zoo import FAMILIES, ModelCard, get_card, get_model, list_models
 
 __all__ = [

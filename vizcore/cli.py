@@ -14,16 +14,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from . import formats
-from .analysis import analyze
+from .drawing.figures import FIGURE_KINDS, FigureOptions, export_figure
+from .drawing.graphview import COLOR_METRICS, ORIENTATIONS
+from .drawing.render import RENDER_FORMATS
+from .engine.analysis import analyze
 from .errors import VizcoreError
-from .figures import FIGURE_KINDS, FigureOptions, export_figure
-from .graphview import COLOR_METRICS, ORIENTATIONS
-from .render import RENDER_FORMATS
 from .shapes import parse_shape
 from .zoo import get_card, list_models
 
 if TYPE_CHECKING:
-    from . import inference
+    from .photos import inference
 
 EXIT_USAGE = 2
 
@@ -76,7 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     summary.add_argument("--timings", action="store_true", help="also time every layer on the device")
     sub.choices["graph"].add_argument("--format", choices=["dot", "json"], default="dot")
     sub.choices["blocks"].add_argument("--format", choices=["table", "json"], default="table")
-    # lecture tables: the decks' figures beside ours (vizcore/lectures.py)
+    # lecture tables: the decks' figures beside ours (vizcore/zoo/lectures.py)
     lecture = sub.add_parser("lecture", help="the lecture decks' tables, slide figure beside exact figure")
     lecture.add_argument("table", nargs="?", help="a table id (omit to list them)")
     lecture.add_argument("--format", choices=["table", "json", "csv", "markdown", "latex"], default="table")
@@ -102,7 +102,7 @@ def _add_build(sub: argparse._SubParsersAction[_Parser]) -> None:
 
 
 def _build(args: argparse.Namespace) -> str:
-    from . import export, spec  # the builder's modules load only for this command
+    from .builder import export, spec  # the builder's modules load only for this command
 
     shape = parse_shape(args.input) if args.input else None
     if args.from_model:
@@ -131,7 +131,7 @@ def _build(args: argparse.Namespace) -> str:
 
 
 def _lecture(args: argparse.Namespace) -> str:
-    from . import lectures
+    from .zoo import lectures
 
     if not args.table:
         if args.format == "json":
@@ -140,7 +140,7 @@ def _lecture(args: argparse.Namespace) -> str:
     return lectures.FORMATS[args.format](lectures.lecture_table(args.table))
 
 
-# -- figure: slide export (vizcore/figures.py) ----------------------------------------------------
+# -- figure: slide export (vizcore/drawing/figures.py) ----------------------------------------------------
 def _figure_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
     figure = sub.add_parser("figure", help="a diagram for slides: SVG, PNG (1920 px wide or more) or PDF")
     figure.add_argument("models", nargs="+", metavar="MODEL", help="one or more zoo names, drawn side by side")
@@ -174,7 +174,7 @@ def _models() -> str:
 
 def _classifier(args: argparse.Namespace) -> inference.Classifier:
     """The network ``--model``/``--weights``/``--device`` ask for (predict and explain)."""
-    from . import inference  # timm and Pillow load only for the commands that classify
+    from .photos import inference  # timm and Pillow load only for the commands that classify
 
     name = args.model or inference.DEFAULT_MODEL
     if args.weights:
@@ -191,7 +191,7 @@ def _classifier(args: argparse.Namespace) -> inference.Classifier:
 
 
 def _predict(args: argparse.Namespace) -> str:
-    from . import inference
+    from .photos import inference
 
     image = inference.load_image(args.image)
     clf = _classifier(args)
@@ -210,7 +210,7 @@ def _predict(args: argparse.Namespace) -> str:
     return "\n".join(lines) + "\n"
 
 
-# -- explain: attribution maps (vizcore.attribution) ------------------------------------------------
+# -- explain: attribution maps (vizcore.photos.attribution) ------------------------------------------------
 def _explain_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
     explain = sub.add_parser("explain", help="an attribution map: which pixels made the network decide")
     explain.add_argument("image", help="a JPEG, PNG, GIF, BMP, TIFF or WebP file")
@@ -240,7 +240,7 @@ def _explain_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
 
 
 def _explain(args: argparse.Namespace) -> str:
-    from . import attribution, inference
+    from .photos import attribution, inference
 
     output = Path(args.output)
     if output.suffix.lower() not in (".npy", ".png"):

@@ -7,7 +7,7 @@ import io
 import json
 from collections.abc import Callable, Sequence
 
-from .analysis import Analysis, SummaryRow
+from .engine.analysis import Analysis, SummaryRow
 from .shapes import format_shape
 
 

@@ -15,14 +15,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .analysis import Analysis, analyze
-from .errors import VizcoreError
+from ..engine.analysis import Analysis, analyze
+from ..errors import VizcoreError
+from ..shapes import Shape, format_shape
+from ..zoo import get_card
 from .graphview import COLOR_METRICS, ORIENTATIONS, graphs_dot, layer_graph
 from .paper_figures import columns_svg, network_svg, volumes_svg
 from .paper_figures import export as svg_export
 from .render import RENDER_FORMATS, render
-from .shapes import Shape, format_shape
-from .zoo import get_card
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ FigureKind = Callable[[Sequence[Analysis], FigureOptions], Figure]
 
 
 def _paper(draw: Callable[[Sequence[Analysis], str], str]) -> FigureKind:
-    """A paper figure (vizcore/paper_figures.py): finished SVG, in the options' orientation."""
+    """A paper figure (vizcore/drawing/paper_figures.py): finished SVG, in the options' orientation."""
 
     def kind(analyses: Sequence[Analysis], options: FigureOptions) -> Figure:
         return Figure(svg=draw(analyses, options.orientation))

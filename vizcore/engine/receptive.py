@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
-from .shapes import Shape
+from ..shapes import Shape
 from .trace import Node
 
 _RESAMPLERS = ("pool", "interpolate", "upsample")

@@ -8,7 +8,7 @@ import re
 
 import pygraphviz
 
-from .errors import VizcoreError
+from ..errors import VizcoreError
 
 RENDER_FORMATS = ("svg", "png", "pdf")
 MAX_PNG_SIDE = 30000  # pixels: cairo's surfaces stop at 32767

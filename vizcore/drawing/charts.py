@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
-from .analysis import Analysis
-from .formats import human_bytes, human_count
+from ..engine.analysis import Analysis
+from ..formats import human_bytes, human_count
+from ..zoo import ModelCard
 from .graphview import CATEGORY_COLORS, category
-from .zoo import ModelCard
 
 METRICS: Mapping[str, str] = {
     "output_bytes": "activation memory",

@@ -1,5 +1,5 @@
 """Classifying photos with real pretrained weights: loading weights safely, reading untrusted images,
-top-k predictions, feature maps and per-layer latency (attribution maps: ``vizcore.attribution``).
+top-k predictions, feature maps and per-layer latency (attribution maps: ``vizcore.photos.attribution``).
 No Streamlit here; the app caches.
 
 Weights, in order of preference: the offline default (EfficientNet-Lite0 trained on ImageNet, shipped
@@ -34,10 +34,10 @@ from torchvision.models import get_model_weights
 from torchvision.models._meta import _IMAGENET_CATEGORIES
 from torchvision.transforms import v2 as T
 
-from .device import resolve_device, synchronize
-from .errors import VizcoreError, WeightsError
-from .trace import Tracer
-from .zoo import get_card, get_model
+from ..device import resolve_device, synchronize
+from ..engine.trace import Tracer
+from ..errors import VizcoreError, WeightsError
+from ..zoo import get_card, get_model
 
 DEFAULT_MODEL = "efficientnet_lite0"
 MAX_FILE_BYTES = 50 * 2**20  # uploads and files above this are refused before decoding
@@ -422,7 +422,7 @@ def classify(clf: Classifier, image: Image.Image, top: int = 5) -> Result:
 
 @_exclusive
 def classify_batch(clf: Classifier, images: Sequence[Image.Image], top: int = 5) -> list[Result]:
-    """``classify`` for several photos in one forward pass (dynamic batching: see ``vizcore.batching``).
+    """``classify`` for several photos in one forward pass (dynamic batching: see ``vizcore.photos.batching``).
     Each result reports its own preprocessing time and the whole batch's forward pass."""
     if top < 1:
         raise VizcoreError(f"top must be 1 or more, not {top}.")

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .shapes import Shape
+from ..shapes import Shape
 from .trace import Node
 
 JOIN_KINDS = {"cat": "branch", "concat": "branch", "concatenate": "branch", "add": "residual"}

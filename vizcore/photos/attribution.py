@@ -1,5 +1,5 @@
 """Why the network decided what it decided: attribution maps computed with Captum, the field's own
-library, for a classifier from :mod:`vizcore.inference`; and what each channel looks for, as the image
+library, for a classifier from :mod:`vizcore.photos.inference`; and what each channel looks for, as the image
 patches that excite it most (Zeiler & Fergus 2014, Fig. 2).
 
 One table, ``METHODS``, maps each method to the function that computes it:
@@ -34,7 +34,7 @@ from captum.attr import GuidedBackprop, IntegratedGradients, LayerAttribution, L
 from torch import nn
 from torchvision.transforms.v2 import functional as TF
 
-from .errors import VizcoreError
+from ..errors import VizcoreError
 from .inference import Classifier
 
 Progress = Callable[[int, int], None]  # (images evaluated, images in all)
@@ -366,7 +366,7 @@ def receptive_fields(model: nn.Module, layers: Sequence[str], x: torch.Tensor) -
     hooks cannot see (``+``, ``torch.cat``) gets the largest field reached at its resolution so far,
     fixed by its first reader, so ResNet's parallel 1x1 shortcut and Inception's parallel branches
     each start from their block's input. Sizes and strides equal the engine's graph-based fields
-    (``vizcore.receptive``, which has no offsets to crop with) on VGG, ResNet, GoogLeNet, DenseNet and
+    (``vizcore.engine.receptive``, which has no offsets to crop with) on VGG, ResNet, GoogLeNet, DenseNet and
     MobileNet; a pooling done as a function (Inception-v3's ``F.avg_pool2d`` branch) is not seen, and
     there the field is an upper bound. Square kernels assumed (the height is used). The caller holds
     the model's lock if it is shared."""

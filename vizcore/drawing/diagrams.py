@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
-from .analysis import Analysis
-from .blocks import Block, Branch
+from ..engine.analysis import Analysis
+from ..engine.blocks import Block, Branch
+from ..engine.trace import Node
+from ..shapes import format_shape
 from .graphview import CATEGORY_COLORS, category, tint
-from .shapes import format_shape
-from .trace import Node
 
 HIGHLIGHT = "#ffd400"
 BOTTLENECK = "#f4a6a6"

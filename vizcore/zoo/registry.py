@@ -17,8 +17,8 @@ import torchvision
 from torch import nn
 from torchvision.models import get_model_weights
 
+from ..errors import UnknownModelError
 from . import classics
-from .errors import UnknownModelError
 
 Builder = Callable[..., nn.Module]
 

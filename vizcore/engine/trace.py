@@ -18,10 +18,10 @@ import torch.nn.functional as F
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
+from ..device import synchronize
+from ..shapes import Shape
 from .costs import OpCall, cost_of, function_op, module_op, tensors_in, window
-from .device import synchronize
 from .labels import layer_label
-from .shapes import Shape
 
 
 @dataclass(frozen=True)

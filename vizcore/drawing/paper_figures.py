@@ -24,12 +24,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from html import escape
 
-from .analysis import Analysis
-from .blocks import Block
-from .errors import VizcoreError
+from ..engine.analysis import Analysis
+from ..engine.blocks import Block
+from ..engine.trace import Node
+from ..errors import VizcoreError
+from ..shapes import Shape, format_shape
 from .graphview import category
-from .shapes import Shape, format_shape
-from .trace import Node
 
 # Every size, font and colour of these figures, as data.
 STYLE: Mapping[str, float | str] = {

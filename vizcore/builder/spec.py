@@ -34,9 +34,9 @@ from typing import Any
 import torch
 from torch import nn
 
+from ..errors import InputShapeError, SpecError
+from ..shapes import Shape, format_shape, parse_shape
 from . import layers as blocks
-from .errors import InputShapeError, SpecError
-from .shapes import Shape, format_shape, parse_shape
 
 # Limits: a spec past them is refused with the limit named (everything else is analysed on meta).
 MAX_CHARS = 200_000
@@ -54,7 +54,7 @@ MAX_LINK = 6_000  # characters of a spec packed into a URL (browsers and servers
 class Call:
     """A module constructor with its arguments: how a line is built, and how it is written as source."""
 
-    cls: str  # "nn.Conv2d", or a class of vizcore.layers such as "Residual"
+    cls: str  # "nn.Conv2d", or a class of vizcore.builder.layers such as "Residual"
     args: tuple[Any, ...] = ()
     kwargs: tuple[tuple[str, Any], ...] = ()
 

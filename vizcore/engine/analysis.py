@@ -22,15 +22,16 @@ import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
-from . import receptive, spec
+from ..builder import spec
+from ..device import resolve_device, synchronize
+from ..errors import ChannelMismatchError, InputShapeError, InputTooSmallError, TraceError, VizcoreError
+from ..shapes import Shape, format_shape, normalize_shape
+from ..zoo import ModelCard, get_card, get_model
+from . import receptive
 from .blocks import Block, find_blocks
 from .costs import CONVENTIONS
-from .device import resolve_device, synchronize
-from .errors import ChannelMismatchError, InputShapeError, InputTooSmallError, TraceError, VizcoreError
 from .labels import block_label
-from .shapes import Shape, format_shape, normalize_shape
 from .trace import Node, Tracer, TraceResult, _Failure
-from .zoo import ModelCard, get_card, get_model
 
 META = torch.device("meta")
 
@@ -266,7 +267,7 @@ def analyze(
     dtype: torch.dtype | None = None,
     **cfg: Any,
 ) -> Analysis:
-    """Trace ``model`` (a zoo name, a layer list as text, see ``vizcore.spec``, or an ``nn.Module``) on an
+    """Trace ``model`` (a zoo name, a layer list as text, see ``vizcore.builder.spec``, or an ``nn.Module``) on an
     input of ``input_shape``.
 
     ``input_shape`` is (N, C, H, W), or (C, H, W) for a batch of one; a zoo model defaults to its card's

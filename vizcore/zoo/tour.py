@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
-from .analysis import Analysis
-from .errors import VizcoreError
-from .shapes import Shape, format_shape
-from .zoo import get_card
+from ..engine.analysis import Analysis
+from ..errors import VizcoreError
+from ..shapes import Shape, format_shape
+from .registry import get_card
 
 Getter = Callable[[str, Shape], Analysis]
 

@@ -1,7 +1,7 @@
 """Taking a network away: a layer list as standalone PyTorch source, and a zoo model as a layer list.
 
 ``python_source`` writes a file that imports only ``torch`` and defines ``class Net(nn.Module)``, with
-the spec's layer names as attributes and the source of any block it uses (``vizcore/layers.py``)
+the spec's layer names as attributes and the source of any block it uses (``vizcore/builder/layers.py``)
 copied in, so it analyses to the same numbers. ``spec_of`` writes a zoo model that is a plain chain
 (LeNet-5, AlexNet, ZFNet, NiN, VGG, SqueezeNet, the paper's GoogLeNet, ResNets through their residual
 rows) as a layer list, and checks that the list analyses to the model's own parameters and MACs.
@@ -18,12 +18,12 @@ from torch import nn
 from torchvision.models.resnet import BasicBlock, Bottleneck
 from torchvision.models.squeezenet import Fire
 
-from . import classics, layers, spec
-from .analysis import Analysis, analyze
-from .errors import VizcoreError
-from .shapes import format_shape
-from .trace import Node
-from .zoo import get_model
+from ..engine.analysis import Analysis, analyze
+from ..engine.trace import Node
+from ..errors import VizcoreError
+from ..shapes import format_shape
+from ..zoo import classics, get_model
+from . import layers, spec
 
 # the zoo models that are plain chains of layer-list lines (each checked by spec_of and the tests)
 CHAIN_MODELS: tuple[str, ...] = (

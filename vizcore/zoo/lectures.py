@@ -19,11 +19,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .analysis import Analysis, analyze
-from .errors import VizcoreError
-from .shapes import Shape
-from .trace import Node
-from .zoo import get_card
+from ..engine.analysis import Analysis, analyze
+from ..engine.trace import Node
+from ..errors import VizcoreError
+from ..shapes import Shape
+from .registry import get_card
 
 KB = 1024
 MB = 1024 * 1024

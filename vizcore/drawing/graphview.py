@@ -14,11 +14,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 
-from .analysis import Analysis
-from .formats import human_bytes, human_count, per_dim_text
-from .labels import block_label
+from ..engine.analysis import Analysis
+from ..engine.labels import block_label
+from ..formats import human_bytes, human_count, per_dim_text
+from ..shapes import format_shape
 from .render import render_svg
-from .shapes import format_shape
 
 # One colour per kind of layer, as data (torchview keeps node2color the same way).
 CATEGORY_COLORS: Mapping[str, str] = {

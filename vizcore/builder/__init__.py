@@ -1,0 +1,1 @@
+"""The builder: the layer-list language, its blocks, and export to a spec or PyTorch source."""

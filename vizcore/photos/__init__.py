@@ -1,0 +1,1 @@
+"""Photos: live classification, attribution maps, and batching concurrent requests."""
