@@ -101,10 +101,12 @@ st.dataframe(
 )
 stem = f"{card.name}_{vizcore.format_shape(result.input_shape)}" + (f"_depth{depth}" if depth else "")
 downloads = st.columns(3)
-downloads[0].download_button("Download CSV", derived(formats.to_csv, result, depth), f"{stem}.csv", "text/csv")
+downloads[0].download_button(
+    "Download CSV", derived(formats.to_csv, result, depth), f"{stem}.csv", "text/csv", on_click="ignore"
+)
 downloads[1].download_button(
-    "Download Markdown", derived(formats.markdown, result, depth), f"{stem}.md", "text/markdown"
+    "Download Markdown", derived(formats.markdown, result, depth), f"{stem}.md", "text/markdown", on_click="ignore"
 )
 downloads[2].download_button(
-    "Download LaTeX", derived(formats.latex, result, depth), f"{stem}.tex", "application/x-tex"
+    "Download LaTeX", derived(formats.latex, result, depth), f"{stem}.tex", "application/x-tex", on_click="ignore"
 )

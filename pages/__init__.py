@@ -346,5 +346,6 @@ def diagram_downloads(dot: str, stem: str) -> None:
             f"{stem}.{fmt}",
             mime,
             key=f"download_{stem}_{fmt}",
+            on_click="ignore",  # a download needs no rerun, and a rerun could swallow the next click
             width="stretch",
         )

@@ -220,8 +220,10 @@ with right:
     if token is None:
         st.caption(f"This spec is too long for a link (over {spec.MAX_LINK:,} packed characters): download it.")
     downloads = st.columns(2)
-    downloads[0].download_button("Download spec", text, "net.spec.txt", "text/plain")
-    downloads[1].download_button("Download PyTorch source", source_of(text), "net.py", "text/x-python")
+    downloads[0].download_button("Download spec", text, "net.spec.txt", "text/plain", on_click="ignore")
+    downloads[1].download_button(
+        "Download PyTorch source", source_of(text), "net.py", "text/x-python", on_click="ignore"
+    )
     inside = st.toggle("Show the layers inside blocks", key="builder_inside")
     graph = layer_graph(result, None if inside else 1)
     show_diagram(graph_dot(graph), key="builder_graph", title="your net", details=node_details(graph))

@@ -116,5 +116,7 @@ if picked in by_id:
 
 diagram_downloads(dot, f"{result.model}_graph")
 extra = st.columns(2)
-extra[0].download_button("Download DOT", dot, f"{result.model}_graph.dot", "text/vnd.graphviz")
-extra[1].download_button("Download JSON", derived(formats.to_json, result), f"{result.model}.json", "application/json")
+extra[0].download_button("Download DOT", dot, f"{result.model}_graph.dot", "text/vnd.graphviz", on_click="ignore")
+extra[1].download_button(
+    "Download JSON", derived(formats.to_json, result), f"{result.model}.json", "application/json", on_click="ignore"
+)

@@ -57,4 +57,6 @@ for column, (fmt, ext, mime) in zip(
     ),
     strict=True,
 ):
-    column.download_button(f"Download {fmt}", lectures.FORMATS[fmt](table), f"{table.id}.{ext}", mime, key=f"dl_{fmt}")
+    column.download_button(
+        f"Download {fmt}", lectures.FORMATS[fmt](table), f"{table.id}.{ext}", mime, key=f"dl_{fmt}", on_click="ignore"
+    )

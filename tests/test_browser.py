@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.browser import require_chromium
 
@@ -37,6 +38,20 @@ def open_page(page: Page, url: str) -> None:
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0)
 
 
+def choose(page: Page, label: str, option: str) -> None:
+    """Pick ``option`` in the selectbox labelled ``label``. A rerun that lands between the click and the
+    pick (a busy CI machine) redraws the widget and closes its list, so open it again until it takes."""
+    item = page.get_by_role("option", name=option, exact=True)
+    for _ in range(10):
+        page.get_by_test_id("stSelectbox").filter(has_text=label).locator("input").click()
+        try:
+            item.click(timeout=5_000)
+            return
+        except PlaywrightTimeoutError:
+            page.keyboard.press("Escape")
+    raise AssertionError(f"the {label} list never offered {option!r}")
+
+
 def test_overview_from_url_and_download(page: Page, base_url: str, tmp_path: Path) -> None:
     open_page(page, f"{base_url}/?model=resnet50")
     expect(page.get_by_role("heading", name="resnet50")).to_be_visible()
@@ -57,8 +72,7 @@ def test_layer_graph_drawn_and_depth_control(page: Page, base_url: str) -> None:
     expect(boxes.first).to_be_visible()
     expect(boxes).to_have_count(10)  # input, stem conv (bn, relu inside), pool, 4 stages, pool, fc, output
     expect(page.locator(".vz-stage svg text").filter(has_text="layer2, 42 layers")).to_have_count(1)
-    page.get_by_test_id("stSelectbox").filter(has_text="Depth").click()
-    page.get_by_role("option", name="2", exact=True).click()
+    choose(page, "Depth", "2")
     expect(boxes).to_have_count(22)
     assert "depth=2" in page.url
     boxes.filter(has_text="layer1.0, 12 layers").click()  # a click shows its numbers ...
@@ -67,6 +81,7 @@ def test_layer_graph_drawn_and_depth_control(page: Page, base_url: str) -> None:
     texts = page.locator(".vz-stage svg text")
     expect(texts.filter(has_text="downsample, 2 layers")).to_have_count(1)  # opened one level
     expect(boxes).to_have_count(26)  # layer1.0 is now its 3 convolutions, the shortcut block and the add
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0)  # the expand's rerun is over
     with page.expect_download() as info:
         page.get_by_role("button", name="Download SVG").click()
     assert info.value.suggested_filename == "resnet50_graph.svg"
@@ -136,8 +151,7 @@ def test_every_attribution_map_on_a_sample_photo(page: Page, base_url: str) -> N
         ("Integrated gradients", "on the way from a grey image"),
         ("Occlusion (Zeiler & Fergus)", "square (stride 16) lowers p(espresso)"),
     ]:
-        page.get_by_test_id("stSelectbox").filter(has_text="Method").click()
-        page.get_by_role("option", name=title, exact=True).click()
+        choose(page, "Method", title)
         expect(page.get_by_text(reading, exact=False)).to_be_visible(timeout=180_000)
         chart = page.locator(".stPlotlyChart").filter(has_text="for espresso")
         expect(chart.locator(".colorbar")).to_have_count(1)
