@@ -176,8 +176,8 @@ def main() -> None:
         )
     warm_up = waves[0].before
     print(
-        f"one server: {warm_up / GIB:.2f} GiB warmed up, {baseline / GIB:.2f} GiB after the first student (the "
-        f"classifier loaded), peak {max(w.peak for w in waves[:-2]) / GIB:.2f} GiB (target < 2 GiB); "
+        f"one server: {warm_up / GIB:.2f} GiB warmed up, {baseline / GIB:.2f} GiB after the first student, "
+        f"peak {max(w.peak for w in waves[:-2]) / GIB:.2f} GiB (target < 2 GiB); "
         f"{args.rest:.0f} s after everyone left {after / GIB:.2f} GiB ({(after - warm_up) / 2**20:+.0f} MiB over "
         "warmed up, target within 300 MiB)"
     )
