@@ -84,3 +84,13 @@ def test_unwritable_output(cli, tmp_path: Path, where: str) -> None:
     assert done.returncode == 1
     assert done.stderr.startswith(f"error: cannot write {tmp_path / where}") and done.stderr.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_exported_figure_is_readable_by_others(cli, tmp_path: Path) -> None:
+    """The file is written beside its target and renamed into place (never half-written), but with the
+    usual mode, not the temporary file's private 0600."""
+    out = tmp_path / "lenet.svg"
+    done = cli("figure", "lenet5", "--output", str(out))
+    assert done.returncode == 0, done.stderr
+    assert out.stat().st_mode & 0o777 == 0o644
+    assert [p.name for p in tmp_path.iterdir()] == ["lenet.svg"]  # no temporary left behind

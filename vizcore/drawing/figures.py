@@ -130,6 +130,7 @@ def write_atomically(path: str | Path, data: bytes) -> None:
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
+        os.chmod(temporary, 0o644)  # mkstemp makes it private (0600); a figure is for sharing
         os.replace(temporary, target)
     except OSError as exc:
         with contextlib.suppress(OSError):
