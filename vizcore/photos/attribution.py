@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -261,6 +261,18 @@ def _channels_last(model: nn.Module) -> Iterator[None]:
 
 
 @contextmanager
+def _forward_hooks(hooks: Iterable[tuple[nn.Module, Callable[..., None]]]) -> Iterator[None]:
+    """Forward hooks on modules for the duration, removed also when the pass fails (the caller holds the
+    lock: the model is shared)."""
+    handles = [module.register_forward_hook(hook) for module, hook in hooks]
+    try:
+        yield
+    finally:
+        for handle in handles:
+            handle.remove()
+
+
+@contextmanager
 def _no_inplace(model: nn.Module) -> Iterator[None]:
     """Turn off ``inplace`` on every activation for the duration (the caller holds the lock)."""
     changed = [m for m in model.modules() if getattr(m, "inplace", False) is True]
@@ -285,13 +297,9 @@ def gradcam_layers(clf: Classifier, x: torch.Tensor) -> list[str]:
         return hook
 
     with clf.lock:
-        handles = [m.register_forward_hook(keep(n)) for n, m in clf.model.named_modules() if isinstance(m, nn.Conv2d)]
-        try:
-            with torch.no_grad():
-                clf.model(x.to(clf.device))
-        finally:
-            for h in handles:
-                h.remove()
+        convs = [(m, keep(n)) for n, m in clf.model.named_modules() if isinstance(m, nn.Conv2d)]
+        with _forward_hooks(convs), torch.no_grad():
+            clf.model(x.to(clf.device))
     spatial = [n for n, shape in sizes.items() if len(shape) == 4 and shape[-1] > 1 and shape[-2] > 1]
     if not spatial:
         raise AttributionError(f"{clf.name} has no convolution with a spatial output to explain: choose occlusion.")
@@ -407,17 +415,13 @@ def receptive_fields(model: nn.Module, layers: Sequence[str], x: torch.Tensor) -
 
         return record
 
-    handles = []
+    hooks = []
     for n, m in modules.items():
         leaf = not list(m.children())
         if n and (leaf or n in wanted):
-            handles.append(m.register_forward_hook(hook(n, m, leaf)))
-    try:
-        with torch.no_grad():
-            model(x)
-    finally:
-        for h in handles:
-            h.remove()
+            hooks.append((m, hook(n, m, leaf)))
+    with _forward_hooks(hooks), torch.no_grad():
+        model(x)
     missing = [n for n in layers if n not in found]
     if missing:
         raise AttributionError(f"{missing[0]!r} has no spatial (NxCxHxW) output, so no receptive field.")
@@ -510,13 +514,8 @@ def strongest_patches(
     with clf.lock:
         fields = receptive_fields(clf.model, wanted, inputs[0].to(clf.device))
         for i, x in enumerate(inputs):
-            handles = [convs[n].register_forward_hook(keep(n, i)) for n in wanted]
-            try:
-                with torch.no_grad():
-                    clf.model(x.to(clf.device))
-            finally:
-                for h in handles:
-                    h.remove()
+            with _forward_hooks((convs[n], keep(n, i)) for n in wanted), torch.no_grad():
+                clf.model(x.to(clf.device))
             if on_progress:
                 on_progress(i + 1, len(inputs))
     found = {}
