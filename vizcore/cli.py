@@ -9,7 +9,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -282,27 +282,25 @@ def _explain(args: argparse.Namespace) -> str:
     return f"{args.method}{where} for {found.label} ({target}), {height}x{width}, written to {args.output}\n{found.reading}\n"
 
 
+# commands that print what one function returns (summary, graph and blocks share an analysis below)
+_TEXT_COMMANDS: dict[str, Callable[[argparse.Namespace], str]] = {
+    "build": _build,
+    "lecture": _lecture,
+    "predict": _predict,
+    "figure": _figure,
+    "explain": _explain,
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "models":
             sys.stdout.write(_models())
             return 0
-        if args.command == "build":
-            text = _build(args)
+        if args.command in _TEXT_COMMANDS:
+            text = _TEXT_COMMANDS[args.command](args)
             sys.stdout.write(text if text.endswith("\n") else text + "\n")
-            return 0
-        if args.command == "lecture":
-            sys.stdout.write(_lecture(args))
-            return 0
-        if args.command == "predict":
-            sys.stdout.write(_predict(args))
-            return 0
-        if args.command == "figure":
-            sys.stdout.write(_figure(args))
-            return 0
-        if args.command == "explain":
-            sys.stdout.write(_explain(args))
             return 0
         shape = parse_shape(args.input) if args.input else None
         result = analyze(args.model, shape, args.device, timings=getattr(args, "timings", False))
