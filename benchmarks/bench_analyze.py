@@ -2,18 +2,14 @@
 
 Prints, for VGG-16 and ResNet-152 at 224, the seconds each takes and their ratio (target: <= 1/3);
 then VGG-16 at batch 32, 1024x1024 (target: seconds, with no activation memory allocated).
-Run from the repository root: ``.venv/bin/python benchmarks/bench_analyze.py``.
+Run from the repository root: ``.venv/bin/python -m benchmarks.bench_analyze``.
 """
 
 from __future__ import annotations
 
 import gc
 import resource
-import sys
 import time
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
 import torchinfo
 import torchvision

@@ -2,21 +2,17 @@
 15 s earlier (target: 3 s; ``serve.py``, which warms up when the server starts, beside a bare
 ``streamlit run app.py``), time to a drawn, interactive ResNet-152 layer graph after choosing it
 for the first time (target: 3 s), and a page switch for an already analysed model (target: 1 s).
-Run from the repository root: ``.venv/bin/python benchmarks/bench_app.py``."""
+Run from the repository root: ``.venv/bin/python -m benchmarks.bench_app``."""
 
 from __future__ import annotations
 
 import re
 import statistics
-import sys
 import time
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
 from playwright.sync_api import Page, expect, sync_playwright
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server
 
 IDLE = "[data-testid='stStatusWidget']"
 BOXES = ".vz-stage svg g.node"

@@ -2,17 +2,14 @@
 copies and the photo: 170 forward passes), target under 10 s on a 2-core CPU; and every other map.
 Prints the load average and the CPU time too: on a shared machine the wall time says little, and
 CPU seconds / threads is what an idle machine with that many cores would take.
-Run from the repository root: ``.venv/bin/python benchmarks/bench_attribution.py [--threads 2]``."""
+Run from the repository root: ``.venv/bin/python -m benchmarks.bench_attribution [--threads 2]``."""
 
 from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
 import torch
 

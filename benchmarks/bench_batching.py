@@ -1,20 +1,18 @@
 """30 students press "classify" at the same moment: one forward pass each, queued behind the model's lock,
 against dynamic batching (``vizcore.photos.batching.Batcher``: requests arriving together share a forward pass).
 Prints the wall time until the last student has a result and the students' median and p95 wait.
-Run from the repository root: ``.venv/bin/python benchmarks/bench_batching.py [--device cpu]``."""
+Run from the repository root: ``.venv/bin/python -m benchmarks.bench_batching [--device cpu]``."""
 
 from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # run as a script from anywhere
 
 from PIL import Image, ImageOps  # noqa: E402
 

@@ -4,21 +4,18 @@ Library: parse, build on meta, trace, receptive fields, the summary rows and the
 never seen before (each edit changes fc6's width, so no cache helps). Chromium: the builder page, from
 an edit in the layer list (the box sends it after a 120 ms pause in typing) to the new parameter count
 on screen, graph redrawn and the run over.
-Run from the repository root: ``.venv/bin/python benchmarks/bench_builder.py``."""
+Run from the repository root: ``.venv/bin/python -m benchmarks.bench_builder``."""
 
 from __future__ import annotations
 
 import statistics
-import sys
 import time
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
 from playwright.sync_api import expect, sync_playwright
 
 import vizcore
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server
 from vizcore.builder import export
 from vizcore.drawing.graphview import graph_dot, layer_graph
 from vizcore.drawing.render import render_svg

@@ -7,11 +7,6 @@ reads tensor values falls back to real tensors on that device. Run from the repo
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
-
 import torch
 
 import vizcore

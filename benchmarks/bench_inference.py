@@ -1,16 +1,13 @@
 """Upload to top-5 against the bare preprocess + forward of the same model, side by side on the CPU
 (target: at most 2x). The model is built and loaded once, as the app does, not per upload.
-Run from the repository root: ``.venv/bin/python benchmarks/bench_inference.py``."""
+Run from the repository root: ``.venv/bin/python -m benchmarks.bench_inference``."""
 
 from __future__ import annotations
 
 import io
 import statistics
-import sys
 import time
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
 import torch
 from PIL import Image

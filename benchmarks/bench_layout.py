@@ -2,7 +2,7 @@
 Sugiyama layout, on speed and on quality: edge crossings, and how straight the main column stays
 (the share of consecutive main-column boxes that sit exactly one above the other).
 
-    .venv/bin/python benchmarks/bench_layout.py [model ...]
+    .venv/bin/python -m benchmarks.bench_layout [model ...]
 
 Both get the same graph: the folded layer graph the app draws (boxes, not every bn and relu).
 """
@@ -13,12 +13,9 @@ import re
 import sys
 import time
 from itertools import combinations
-from pathlib import Path
 
 import igraph
 import pygraphviz
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
 import vizcore
 from vizcore.drawing.graphview import LayerGraph, graph_dot, layer_graph

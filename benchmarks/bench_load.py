@@ -7,7 +7,7 @@ servers the README's way (``streamlit run serve.py``; ``deploy/replicas.sh`` for
 samples their memory during each wave, and prints one table (targets: median <= 1 s, p95 <= 3 s,
 memory under 2 GiB and back within 300 MiB of the warm baseline once everyone has left).
 
-Run from the repository root: ``.venv/bin/python benchmarks/bench_load.py [--replicas 2] [--rest 120]``.
+Run from the repository root: ``.venv/bin/python -m benchmarks.bench_load [--replicas 2] [--rest 120]``.
 """
 
 from __future__ import annotations
@@ -30,10 +30,9 @@ from pathlib import Path
 import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # run as a script from anywhere
 
-from tests.browser import free_port, streamlit_server  # noqa: E402
-from tests.sessions import gather  # noqa: E402
+from tests.support.browser import free_port, streamlit_server  # noqa: E402
+from tests.support.sessions import gather  # noqa: E402
 
 LOAD = ROOT.parent / "shared" / "tools" / "load_sessions.py"
 LINE = re.compile(r"N=\s*(\d+): (\d+)/(\d+) page runs .*?median ([\d.]+)s p95 ([\d.]+)s max ([\d.]+)s; errors (\d+)")

@@ -2,17 +2,13 @@
 
 Prints the slowest five and how many exceed the target (every model under 2 s on this 2-core machine).
 Each model is timed once after one untimed warm-up analysis (imports, kernels); nothing is cached
-between models. Run from the repository root: ``.venv/bin/python benchmarks/bench_zoo.py``.
+between models. Run from the repository root: ``.venv/bin/python -m benchmarks.bench_zoo``.
 """
 
 from __future__ import annotations
 
 import gc
-import sys
 import time
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
 import vizcore
 

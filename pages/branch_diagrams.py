@@ -23,7 +23,7 @@ from pages import (
 )
 from vizcore.drawing.diagrams import branch_dot, reduction_savings
 from vizcore.formats import human_count
-from vizcore.zoo.lectures import googlenet_table
+from vizcore.course.lectures import googlenet_table
 
 setup()
 result = current_analysis()

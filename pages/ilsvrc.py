@@ -6,7 +6,7 @@ import streamlit as st
 
 from pages import analysis_for, setup, shared_params, sync_url, use_model
 from vizcore import get_card
-from vizcore.zoo import lectures, tour
+from vizcore.course import lectures, tour
 
 
 @st.cache_data(max_entries=1, show_spinner=False)

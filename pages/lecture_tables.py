@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pages import analysis_for, init_from_url, remember, setup, shared_params, show_url_problems, sync_url
-from vizcore.zoo import lectures
+from vizcore.course import lectures
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

@@ -23,11 +23,11 @@ def cli():
     return run
 
 
-# The browser tests' server and browser, one of each per test module (tests/browser.py starts them;
+# The browser tests' server and browser, one of each per test module (tests/support/browser.py starts them;
 # each browser module first calls require_chromium()).
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
-    from tests.browser import streamlit_server
+    from tests.support.browser import streamlit_server
 
     with streamlit_server() as url:
         yield url
@@ -37,9 +37,17 @@ def base_url() -> Iterator[str]:
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
-    from tests.browser import CHROMIUM, CHROMIUM_ARGS
+    from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Everything under tests/browser/ drives Chromium: marked ``browser`` (``-m "not browser"`` skips it)."""
+    browser_dir = ROOT / "tests" / "browser"
+    for item in items:
+        if browser_dir in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.browser)

@@ -1,10 +1,12 @@
 """vizcore: build classic CNNs, trace them, and count exactly what each layer costs."""
 
+from .api import analyze
 from .builder.spec import build
 from .device import best_device
-from .engine.analysis import Analysis, SummaryRow, Totals, analyze, smallest_input
+from .engine.analysis import Analysis, SummaryRow, Totals
 from .engine.costs import CONVENTIONS
-from .engine.trace import Node
+from .engine.measure import smallest_input
+from .engine.node import Node
 from .errors import (
     ChannelMismatchError,
     InputShapeError,

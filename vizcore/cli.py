@@ -8,16 +8,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from . import formats
+from .api import analyze
 from .drawing.figures import FIGURE_KINDS, FigureOptions, export_figure
 from .drawing.graphview import COLOR_METRICS, ORIENTATIONS
 from .drawing.render import RENDER_FORMATS
-from .engine.analysis import analyze
 from .errors import VizcoreError
 from .shapes import parse_shape
 from .zoo import get_card, list_models
@@ -33,14 +34,21 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
 
 
-def _depth(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"depth {text!r} must be a whole number of 1 or more")
-    return value
+def _at_least_one(what: str) -> Callable[[str], int]:
+    """An argparse type for a count of 1 or more, whose error names the option it checks."""
+
+    def parse(text: str) -> int:
+        value = int(text) if re.fullmatch(r"\d{1,9}", text.strip()) else 0
+        if value < 1:
+            shown = text if len(text) <= 20 else text[:17] + "..."
+            raise argparse.ArgumentTypeError(f"{what} {shown!r} must be a whole number of 1 or more")
+        return value
+
+    return parse
+
+
+_depth = _at_least_one("depth")
+_top = _at_least_one("--top")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -65,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     predict.add_argument(
         "--weights", metavar="FILE", help="your own state_dict for --model (.pth, .pt or .safetensors)"
     )
-    predict.add_argument("--top", type=_depth, default=5, help="how many predictions (default 5)")
+    predict.add_argument("--top", type=_top, default=5, help="how many predictions (default 5)")
     predict.add_argument("--format", choices=["table", "json"], default="table")
     predict.add_argument("--device", default=None, help="auto, cpu, cuda or mps (default: the best available)")
     _add_build(sub)
@@ -76,7 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     summary.add_argument("--timings", action="store_true", help="also time every layer on the device")
     sub.choices["graph"].add_argument("--format", choices=["dot", "json"], default="dot")
     sub.choices["blocks"].add_argument("--format", choices=["table", "json"], default="table")
-    # lecture tables: the decks' figures beside ours (vizcore/zoo/lectures.py)
+    # lecture tables: the decks' figures beside ours (vizcore/course/lectures.py)
     lecture = sub.add_parser("lecture", help="the lecture decks' tables, slide figure beside exact figure")
     lecture.add_argument("table", nargs="?", help="a table id (omit to list them)")
     lecture.add_argument("--format", choices=["table", "json", "csv", "markdown", "latex"], default="table")
@@ -131,7 +139,7 @@ def _build(args: argparse.Namespace) -> str:
 
 
 def _lecture(args: argparse.Namespace) -> str:
-    from .zoo import lectures
+    from .course import lectures
 
     if not args.table:
         if args.format == "json":

@@ -18,11 +18,12 @@ from torch import nn
 from torchvision.models.resnet import BasicBlock, Bottleneck
 from torchvision.models.squeezenet import Fire
 
-from ..engine.analysis import Analysis, analyze
-from ..engine.trace import Node
+from ..engine.analysis import Analysis
+from ..engine.measure import measure, module_source
+from ..engine.node import Node
 from ..errors import VizcoreError
 from ..shapes import format_shape
-from ..zoo import classics, get_model
+from ..zoo import classics, get_card, get_model
 from . import layers, spec
 
 # the zoo models that are plain chains of layer-list lines (each checked by spec_of and the tests)
@@ -100,12 +101,14 @@ def spec_text(parsed: spec.Spec) -> str:
 def spec_of(model: str, input_shape: Sequence[int] | None = None) -> str:
     """A zoo model as a layer list, if it is a plain chain of lines; else a VizcoreError saying which
     layer is not. The list is checked: it analyses to the model's parameters and MACs."""
-    original = analyze(model, input_shape, device="cpu")
+    card = get_card(model)
     try:
         with torch.device("meta"):
             module = get_model(model)
     except (RuntimeError, NotImplementedError) as exc:
         raise VizcoreError(f"{model} cannot be written as a layer list: it does not build on meta.") from exc
+    shape = card.input_size if input_shape is None else input_shape
+    original = measure(module_source(module), shape, "cpu", name=model, card=card)
     modules = dict(module.named_modules())
     preds: dict[int, set[int]] = {}
     for src, dst in original.edges:
@@ -138,7 +141,8 @@ def _not_a_chain(model: str, node: Node, why: str) -> VizcoreError:
 
 
 def _check(model: str, original: Analysis, text: str) -> None:
-    rebuilt = analyze(text, device="cpu")
+    parsed = spec.parse(text)
+    rebuilt = measure(spec.source(parsed), parsed.input_shape, "cpu", name="spec")
     a, b = original.totals, rebuilt.totals
     if (a.params, a.macs, original.output_shapes) != (b.params, b.macs, rebuilt.output_shapes):
         raise VizcoreError(

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import difflib
 import math
 import re
@@ -34,8 +35,9 @@ from typing import Any
 import torch
 from torch import nn
 
+from ..engine.measure import META, SkipInit, Source
 from ..errors import InputShapeError, SpecError
-from ..shapes import Shape, format_shape, parse_shape
+from ..shapes import MAX_ELEMENTS, Shape, format_shape, parse_shape
 from . import layers as blocks
 
 # Limits: a spec past them is refused with the limit named (everything else is analysed on meta).
@@ -45,7 +47,6 @@ MAX_TRACED = 4_000  # layers once blocks are counted inside (about 3 s to trace 
 MAX_CHANNELS = 1_000_000
 MAX_SIDE = 100_000
 MAX_BATCH = 1_024
-MAX_ELEMENTS = 10**17  # per tensor (an activation or a weight), even on meta: sizes must fit int64
 MAX_BUILD_PARAMS = 2_000_000_000  # a real (non-meta) build allocates 4 bytes per parameter
 MAX_LINK = 6_000  # characters of a spec packed into a URL (browsers and servers cut long URLs)
 
@@ -179,6 +180,16 @@ def parse(text: str, input_shape: Shape | None = None) -> Spec:
     if not state.layers:
         raise SpecError("the spec has no layers yet: add one under the input line, e.g. conv 3x3/1 64 pad 1.")
     return Spec(state.batch_shape, tuple(state.layers), text)
+
+
+def source(parsed: Spec) -> Source:
+    """The spec's network as the engine's model source: built on each device it is asked for."""
+
+    def build_on(device: torch.device) -> tuple[nn.Module, str]:
+        with SkipInit() if device == META else contextlib.nullcontext():
+            return build(parsed, device=device), device.type
+
+    return build_on
 
 
 def build(spec: str | Spec, *, device: str | torch.device = "cpu") -> nn.Sequential:

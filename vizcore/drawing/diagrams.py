@@ -8,7 +8,7 @@ from html import escape
 
 from ..engine.analysis import Analysis
 from ..engine.blocks import Block, Branch
-from ..engine.trace import Node
+from ..engine.node import Node
 from ..shapes import format_shape
 from .graphview import CATEGORY_COLORS, category, tint
 

@@ -15,7 +15,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..engine.analysis import Analysis, analyze
+from ..api import analyze
+from ..engine.analysis import Analysis
 from ..errors import VizcoreError
 from ..shapes import Shape, format_shape
 from ..zoo import get_card

@@ -26,7 +26,7 @@ from html import escape
 
 from ..engine.analysis import Analysis
 from ..engine.blocks import Block
-from ..engine.trace import Node
+from ..engine.node import Node
 from ..errors import VizcoreError
 from ..shapes import Shape, format_shape
 from .graphview import category

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..shapes import Shape
-from .trace import Node
+from .node import Node
 
 JOIN_KINDS = {"cat": "branch", "concat": "branch", "concatenate": "branch", "add": "residual"}
 

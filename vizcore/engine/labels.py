@@ -19,10 +19,7 @@ A pure function of a traced node: nothing is looked up, so the label is the same
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from .trace import Node
+from .node import Node
 
 _NAMES = {
     "batch_norm": "bn",

@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from ..shapes import Shape
-from .trace import Node
+from .node import Node
 
 _RESAMPLERS = ("pool", "interpolate", "upsample")
 

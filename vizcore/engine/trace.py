@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import torch
@@ -22,39 +22,7 @@ from ..device import synchronize
 from ..shapes import Shape
 from .costs import OpCall, cost_of, function_op, module_op, tensors_in, window
 from .labels import layer_label
-
-
-@dataclass(frozen=True)
-class Node:
-    """One call in execution order: a leaf module or a functional op."""
-
-    id: int
-    name: str
-    kind: str  # "module" or "function"
-    op: str
-    type: str
-    parent: str
-    input_shapes: tuple[Shape, ...]
-    output_shape: Shape
-    params: int
-    macs: int
-    flops: int
-    output_bytes: int
-    new_memory: bool  # False when the output reuses an input's storage (in-place op, view)
-    call: int  # 1 for a module's first call, 2 for its second, ...
-    counted: bool  # False when no cost rule covers the op
-    time_ms: float | None = None
-    kernel: tuple[int, ...] = ()  # convolutions and pooling: kernel size ...
-    stride: tuple[int, ...] = ()  # ... and stride, for diagrams
-    dilation: tuple[int, ...] = ()  # ... and dilation, for receptive fields
-    receptive_field: tuple[int, ...] = ()  # input pixels one output pixel sees, per spatial dim (receptive.py)
-    effective_stride: tuple[float, ...] = ()  # input pixels between neighbouring output pixels
-    groups: int = 1  # convolutions: channel groups (= input channels when depthwise)
-
-    @property
-    def label(self) -> str:
-        """The short label the papers write in their boxes: ``3x3 conv, 128, /2``, ``fc 1000``."""
-        return layer_label(self)
+from .node import Node
 
 
 @dataclass
@@ -197,32 +165,31 @@ class Tracer:
         if pending.module is not None:
             self.calls[id(pending.module)] += 1
             call = self.calls[id(pending.module)]
-        self.nodes.append(
-            Node(
-                id=node_id,
-                name=pending.name,
-                kind="module" if pending.module is not None else "function",
-                op=pending.op,
-                type=pending.type,
-                parent=pending.parent,
-                input_shapes=tuple(_shape(t) for t in pending.inputs),
-                output_shape=_shape(first),
-                params=sum(p.numel() for p in fresh),
-                macs=cost.macs if cost else 0,
-                flops=cost.flops if cost else 0,
-                output_bytes=sum(t.numel() * t.element_size() for t in outputs),
-                new_memory=key is None or key not in in_storages,
-                call=call,
-                counted=cost is not None,
-                time_ms=elapsed,
-                kernel=window(op_call, "kernel_size", 1),
-                stride=window(op_call, "stride", 2),
-                groups=_conv_groups(pending.module) or 1,
-                dilation=window(op_call, "dilation", 4)
-                if pending.module is not None or pending.op.startswith("max_pool")
-                else (),
-            )
+        node = Node(
+            id=node_id,
+            name=pending.name,
+            kind="module" if pending.module is not None else "function",
+            op=pending.op,
+            type=pending.type,
+            parent=pending.parent,
+            input_shapes=tuple(_shape(t) for t in pending.inputs),
+            output_shape=_shape(first),
+            params=sum(p.numel() for p in fresh),
+            macs=cost.macs if cost else 0,
+            flops=cost.flops if cost else 0,
+            output_bytes=sum(t.numel() * t.element_size() for t in outputs),
+            new_memory=key is None or key not in in_storages,
+            call=call,
+            counted=cost is not None,
+            time_ms=elapsed,
+            kernel=window(op_call, "kernel_size", 1),
+            stride=window(op_call, "stride", 2),
+            groups=_conv_groups(pending.module) or 1,
+            dilation=window(op_call, "dilation", 4)
+            if pending.module is not None or pending.op.startswith("max_pool")
+            else (),
         )
+        self.nodes.append(replace(node, label=layer_label(node)))
         for src in dict.fromkeys(self.producers[id(t)] for t in pending.inputs if id(t) in self.producers):
             self.edges.append((src, node_id))
         for t in outputs:

@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 
 import vizcore
-from tests.fixtures.toys import FunctionalNet, SharedNet, ValueDependent
+from tests.support.toys import FunctionalNet, SharedNet, ValueDependent
 
 
 def in_degrees(graph: dict) -> Counter[int]:

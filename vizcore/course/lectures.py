@@ -19,11 +19,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..engine.analysis import Analysis, analyze
-from ..engine.trace import Node
+from ..api import analyze
+from ..engine.analysis import Analysis
+from ..engine.node import Node
 from ..errors import VizcoreError
 from ..shapes import Shape
-from .registry import get_card
+from ..zoo import get_card
 
 KB = 1024
 MB = 1024 * 1024

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from tests.browser import require_chromium
+from tests.support.browser import require_chromium
 
 require_chromium()  # skip without Chromium, fail under CI
 
@@ -169,7 +169,7 @@ def _fits(page: Page) -> bool:
 
 @pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
 def test_tour_walked_with_the_keyboard(browser: Browser, base_url: str, size: tuple[int, int]) -> None:
-    from vizcore.zoo.tour import TOUR
+    from vizcore.course.tour import TOUR
 
     context = browser.new_context(viewport={"width": size[0], "height": size[1]})
     page = context.new_page()
@@ -192,7 +192,7 @@ def test_tour_walked_with_the_keyboard(browser: Browser, base_url: str, size: tu
 
 
 def test_every_lecture_table_opens(page: Page, base_url: str) -> None:
-    from vizcore.zoo.lectures import table_ids
+    from vizcore.course.lectures import table_ids
 
     for table_id in table_ids():
         open_page(page, f"{base_url}/lecture_tables?table={table_id}")

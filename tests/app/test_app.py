@@ -145,7 +145,7 @@ def test_classify_page_offline_torchvision_weights(tmp_path, monkeypatch: pytest
 
 
 def test_lecture_tables_page_each_table_and_bad_id() -> None:
-    from vizcore.zoo.lectures import table_ids
+    from vizcore.course.lectures import table_ids
 
     for table_id in table_ids():
         at = run("pages/lecture_tables.py", table=table_id)

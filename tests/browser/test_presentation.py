@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser import require_chromium
+from tests.support.browser import require_chromium
 
 require_chromium()  # skip without Chromium, fail under CI
 

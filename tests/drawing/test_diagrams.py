@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import vizcore
+from vizcore.course.lectures import googlenet_table
 from vizcore.drawing.diagrams import branch_dot, flow_steps, reduction_savings, residual_dot, stage_dot
-from vizcore.zoo.lectures import googlenet_table
 
 
 def test_branch_diagram_marks_bottlenecks() -> None:

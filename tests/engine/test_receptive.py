@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from torch import nn
 
 import vizcore
-from tests.fixtures.toys import FunctionalNet
+from tests.support.toys import FunctionalNet
 from vizcore import formats
 
 

@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from ..engine.analysis import Analysis
 from ..errors import VizcoreError
 from ..shapes import Shape, format_shape
-from .registry import get_card
+from ..zoo import get_card
 
 Getter = Callable[[str, Shape], Analysis]
 

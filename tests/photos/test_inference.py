@@ -214,7 +214,7 @@ def test_predict_cli(cli, tmp_path: Path) -> None:
 
 def test_shared_classifier_is_safe_across_threads(lite0: inference.Classifier) -> None:
     """The app shares one cached classifier between sessions: hooks for Grad-CAM and feature maps must
-    never leak into another thread's forward pass (tests/test_attribution.py: two sessions' maps)."""
+    never leak into another thread's forward pass (tests/photos/test_attribution.py: two sessions' maps)."""
     from concurrent.futures import ThreadPoolExecutor
 
     x = lite0.transform(Image.fromarray(data.coffee())).unsqueeze(0)

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server
 from tests.conftest import ROOT
-from tests.sessions import Run, gather
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server
+from tests.support.sessions import Run, gather
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +48,8 @@ HOSTILE = [
     ("layer_graph", "model=vgg16&depth=banana", "?depth=banana is not valid here"),
     ("", "model=alexnet&input=3x8x8", "too small for alexnet"),
     ("", "model=alexnet&input=banana", "malformed"),
-    ("cost_charts", "model=resnet18&input=99999999x3x224x224&group=%3Cscript%3E", "?group=<script> is not valid"),
+    ("cost_charts", "model=resnet18&input=64x3x224x224&group=%3Cscript%3E", "?group=<script> is not valid"),
+    ("", "model=alexnet&input=3x1000000000x1000000000", "has a size past 1,000,000"),
     ("classify", "model=resnet18&weights=../../etc/passwd&sample=..%2F..%2Fetc%2Fpasswd", "is not valid here"),
     ("residual_flows", "model=resnet50&block=__import__('os')", "is not valid here"),
 ]

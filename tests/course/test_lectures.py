@@ -8,8 +8,8 @@ import pytest
 
 import vizcore
 from vizcore import cli
-from vizcore.zoo import lectures
-from vizcore.zoo.lectures import LectureTable
+from vizcore.course import lectures
+from vizcore.course.lectures import LectureTable
 
 FLOAT32 = 4
 
@@ -184,7 +184,7 @@ def test_unknown_table_is_one_sentence(capsys: pytest.CaptureFixture[str]) -> No
 
 
 def test_ilsvrc_depths_are_counted_from_the_models() -> None:
-    from vizcore.zoo import tour
+    from vizcore.course import tour
 
     get = lectures._getter(None)
     depths = {
@@ -201,7 +201,7 @@ def test_ilsvrc_depths_are_counted_from_the_models() -> None:
 
 
 def test_tour_slides_compute_what_changed() -> None:
-    from vizcore.zoo import tour
+    from vizcore.course import tour
 
     get = lectures._getter(None)
     assert tour.slide_keys() == ["lenet5", "alexnet", "zfnet", "vgg", "nin", "googlenet", "resnet"]

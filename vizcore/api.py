@@ -1,0 +1,69 @@
+"""``analyze``, the front door: it decides whether it was given a zoo name, a layer list or a module,
+and hands the engine a source that builds it."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+from torch import nn
+
+from .builder import spec
+from .engine.analysis import Analysis
+from .engine.measure import META, SkipInit, Source, copy_to, measure, module_source
+from .errors import InputShapeError, VizcoreError
+from .shapes import normalize_shape
+from .zoo import get_card, get_model
+
+
+def analyze(
+    model: str | nn.Module,
+    input_shape: Sequence[int] | None = None,
+    device: str | torch.device | None = None,
+    *,
+    timings: bool = False,
+    dtype: torch.dtype | None = None,
+    **cfg: Any,
+) -> Analysis:
+    """Trace ``model`` (a zoo name, a layer list as text, see ``vizcore.builder.spec``, or an ``nn.Module``) on an
+    input of ``input_shape``.
+
+    ``input_shape`` is (N, C, H, W), or (C, H, W) for a batch of one; a zoo model defaults to its card's
+    size, a layer list to its ``input`` line. ``device`` defaults to the best available (CUDA, MPS, CPU).
+    ``timings=True`` also runs the model for real on that device and times every layer (synchronised).
+    ``cfg`` goes to the zoo builder.
+    """
+    if isinstance(model, nn.Module):
+        if input_shape is None:
+            raise InputShapeError("input_shape is required for a custom module, e.g. input_shape=(1, 3, 224, 224).")
+        return measure(
+            module_source(model), input_shape, device, name=type(model).__name__, timings=timings, dtype=dtype
+        )
+    if not isinstance(model, str):
+        raise VizcoreError(f"model must be a zoo name or a torch.nn.Module, not {type(model).__name__}.")
+    if spec.is_spec(model):  # a layer list, not a zoo name
+        parsed = spec.parse(model, normalize_shape(input_shape) if input_shape is not None else None)
+        return measure(spec.source(parsed), parsed.input_shape, device, name="spec", timings=timings, dtype=dtype)
+    card = get_card(model)
+    shape = card.input_size if input_shape is None else input_shape
+    return measure(_zoo_source(model, cfg), shape, device, name=model, card=card, timings=timings, dtype=dtype)
+
+
+def _zoo_source(model: str, cfg: dict[str, Any]) -> Source:
+    def build(device: torch.device) -> tuple[nn.Module, str]:
+        try:
+            with device, SkipInit() if device == META else contextlib.nullcontext():
+                return get_model(model, **cfg), device.type
+        except TypeError as exc:
+            raise VizcoreError(f"{model} does not take those options ({exc}).") from exc
+        except (RuntimeError, NotImplementedError):
+            if device != META:
+                raise
+        # A few constructors read tensor values (RegNet's widths): build on the CPU, allocated but
+        # never filled (initialising regnet_y_128gf's 644 M weights took ~10 s), then copy to meta.
+        with SkipInit():
+            return copy_to(get_model(model, **cfg), META), "meta"
+
+    return build

@@ -1,0 +1,1 @@
+"""Course material: the lecture decks ' tables checked against the models, and the guided tour."""
