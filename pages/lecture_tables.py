@@ -34,7 +34,7 @@ sync_url({**shared_params(), "table": choice})
 
 with st.spinner("Tracing the models behind this table…", show_time=True):
     table = table_for(choice)
-st.caption(f"Deck {table.deck}, {lectures.DECKS[table.deck]}: {table.where}. {table.convention}")
+st.caption(f"Deck {table.deck}, {lectures.deck_titles()[table.deck]}: {table.where}. {table.convention}")
 st.html(lectures.as_html(table))
 st.caption(
     "Each cell: the slide's figure → ours, in the slide's unit (just one number where they print the same). "

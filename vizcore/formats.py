@@ -122,13 +122,13 @@ def to_csv(a: Analysis, depth: int | None = None) -> str:
 
 
 def markdown(a: Analysis, depth: int | None = None) -> str:
-    def esc(text: str) -> str:
+    def latex_escape(text: str) -> str:
         return text.replace("|", "\\|")
 
     lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "|".join(["---"] * 4 + ["---:"] * 5) + "|"]
     for r in a.rows(depth):
         cells = _cells(r)
-        lines.append("| " + " | ".join(esc(c.strip()) for c in cells) + " |")
+        lines.append("| " + " | ".join(latex_escape(c.strip()) for c in cells) + " |")
     t = a.totals
     lines.append(
         f"| **Total** | | | | **{t.params:,}** | **{human_count(t.macs)}** | **{human_bytes(t.activation_bytes)}** | | |"
@@ -147,21 +147,24 @@ _LATEX_SPECIAL = {
     "}": r"\}",
     "~": r"\textasciitilde{}",
     "^": r"\textasciicircum{}",
+    "→": r"$\to$",
 }
 
 
-def latex(a: Analysis, depth: int | None = None) -> str:
-    def esc(text: str) -> str:
-        return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in text)
+def latex_escape(text: str) -> str:
+    """Text safe inside a LaTeX table: each special character spelled out."""
+    return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in text)
 
+
+def latex(a: Analysis, depth: int | None = None) -> str:
     lines = [r"\begin{tabular}{llllrrrrr}", r"\toprule", " & ".join(COLUMNS) + r" \\", r"\midrule"]
     for r in a.rows(depth):
         cells = _cells(r)
-        lines.append(" & ".join(esc(c.strip()) for c in cells) + r" \\")
+        lines.append(" & ".join(latex_escape(c.strip()) for c in cells) + r" \\")
     t = a.totals
     lines += [
         r"\midrule",
-        f"Total & & & & {t.params:,} & {esc(human_count(t.macs))} & {esc(human_bytes(t.activation_bytes))} & & \\\\",
+        f"Total & & & & {t.params:,} & {latex_escape(human_count(t.macs))} & {latex_escape(human_bytes(t.activation_bytes))} & & \\\\",
         r"\bottomrule",
         r"\end{tabular}",
     ]

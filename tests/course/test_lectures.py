@@ -7,16 +7,29 @@ import json
 import pytest
 
 import vizcore
-from vizcore import cli
-from vizcore.course import lectures
+from vizcore import api, cli
+from vizcore.course import (
+    alexnet_tables,
+    checker,
+    googlenet_tables,
+    lectures,
+    overview_tables,
+    render,
+    resnet_tables,
+    rows,
+)
 from vizcore.course.lectures import LectureTable
 
 FLOAT32 = 4
 
 
 @pytest.fixture(scope="module")
-def tables() -> dict[str, LectureTable]:
-    get = lectures._getter(None)  # one analysis per model for the whole module
+def get() -> lectures.Getter:
+    return lectures.memo_getter()  # one analysis per model for the whole module
+
+
+@pytest.fixture(scope="module")
+def tables(get: lectures.Getter) -> dict[str, LectureTable]:
     return {i: lectures.lecture_table(i, get) for i in lectures.table_ids()}
 
 
@@ -31,7 +44,7 @@ def flagged(t: LectureTable) -> set[tuple[str, str]]:
 def test_every_table_is_listed_with_its_deck() -> None:
     ids = lectures.table_ids()
     assert len(ids) == len(set(ids)) >= 12
-    assert {d for _, _, d in lectures.list_tables()} == set(lectures.DECKS)
+    assert {d for _, _, d in lectures.list_tables()} == set(lectures.deck_titles())
 
 
 def test_alexnet_227(tables: dict[str, LectureTable]) -> None:
@@ -186,7 +199,7 @@ def test_unknown_table_is_one_sentence(capsys: pytest.CaptureFixture[str]) -> No
 def test_ilsvrc_depths_are_counted_from_the_models() -> None:
     from vizcore.course import tour
 
-    get = lectures._getter(None)
+    get = lectures.memo_getter()
     depths = {
         w.model: tour.weight_depth(get(w.model, (1, *vizcore.get_card(w.model).input_size)))
         for w in tour.ILSVRC
@@ -203,7 +216,7 @@ def test_ilsvrc_depths_are_counted_from_the_models() -> None:
 def test_tour_slides_compute_what_changed() -> None:
     from vizcore.course import tour
 
-    get = lectures._getter(None)
+    get = lectures.memo_getter()
     assert tour.slide_keys() == ["lenet5", "alexnet", "zfnet", "vgg", "nin", "googlenet", "resnet"]
     zf = tour.slide(2, get)
     # conv1 11x11/4 -> 7x7/2 at 96 filters: 55x55 -> 110x110, and its multiply-adds
@@ -261,3 +274,38 @@ def test_cifar_resnets(tables: dict[str, LectureTable]) -> None:
     assert counts(t, "# params (M)") == {f"ResNet-{6 * n + 2}": params(n) for n in (3, 5, 7, 9, 18, 200)}
     assert counts(t, "# layers")["ResNet-1202"] == 1202
     assert not flagged(t)  # the paper's 0.27M ... 19.4M all round from these
+
+
+def test_each_title_is_stated_once(tables: dict[str, LectureTable]) -> None:
+    listed = {i: title for i, title, _ in lectures.list_tables()}
+    assert listed == {i: t.title for i, t in tables.items()}
+    assert listed["resnet-table1"] == "ResNet, Table 1 of the paper: output sizes and FLOPs, 18 to 152 layers"
+
+
+def test_every_table_analyses_only_through_get(get: lectures.Getter) -> None:
+    calls: dict[str, list[str]] = {}
+    for table_id in lectures.table_ids():
+        seen = calls.setdefault(table_id, [])
+
+        def recording(model: str, shape: tuple[int, ...], seen: list[str] = seen) -> vizcore.Analysis:
+            seen.append(model)
+            return get(model, shape)
+
+        lectures.lecture_table(table_id, recording)
+    assert all(calls.values())
+    # these two built and traced their own models, past the app's cache; they are zoo models now
+    assert set(calls["fc-sizes"]) == {"vgg16", "vgg11", "alexnet_d2l", "googlenet_paper"}
+    assert calls["cifar-resnets"] == [f"resnet{d}_cifar" for d in (20, 32, 44, 56, 110, 1202)]
+    builders = (alexnet_tables, googlenet_tables, overview_tables, resnet_tables, rows, checker, render)
+    assert not [m.__name__ for m in builders if any(v is api.analyze for v in vars(m).values())]
+
+
+def test_course_models_are_zoo_models() -> None:
+    assert vizcore.get_card("alexnet_d2l").input_size == (1, 224, 224)
+    assert {f"resnet{6 * n + 2}_cifar" for n in (3, 5, 7, 9, 18, 200)} <= set(vizcore.list_models("ResNet"))
+    assert vizcore.get_card("resnet110_cifar").input_size == (3, 32, 32)
+
+
+def test_latex_escapes_like_the_other_exports(tables: dict[str, LectureTable]) -> None:
+    latex = lectures.as_latex(tables["fc-sizes"])
+    assert r"MB (10\textasciicircum{}6 bytes)" in latex and "10^6" not in latex

@@ -270,3 +270,51 @@ def plain34(*, num_classes: int = 1000) -> nn.Module:
     """The 34-layer plain network of He et al., Fig. 3 (middle): ResNet-34 with no shortcuts."""
     model: nn.Module = resnet.ResNet(PlainBlock, [3, 4, 6, 3], num_classes=num_classes)
     return model
+
+
+def alexnet_d2l(*, num_classes: int = 10) -> nn.Module:
+    """The AlexNet of Dive into Deep Learning (taught in the DSCI 565 deck): one input channel at 224
+    (Fashion-MNIST upscaled), so 256 x 5 x 5 = 6400 features reach the first fc layer."""
+    return nn.Sequential(
+        nn.Conv2d(1, 96, 11, 4, 1), nn.ReLU(), nn.MaxPool2d(3, 2),
+        nn.Conv2d(96, 256, 5, padding=2), nn.ReLU(), nn.MaxPool2d(3, 2),
+        nn.Conv2d(256, 384, 3, padding=1), nn.ReLU(),
+        nn.Conv2d(384, 384, 3, padding=1), nn.ReLU(),
+        nn.Conv2d(384, 256, 3, padding=1), nn.ReLU(), nn.MaxPool2d(3, 2),
+        nn.Flatten(),
+        nn.Linear(6400, 4096), nn.ReLU(), nn.Dropout(0.5),
+        nn.Linear(4096, 4096), nn.ReLU(), nn.Dropout(0.5),
+        nn.Linear(4096, num_classes),
+    )  # fmt: skip
+
+
+class CifarBlock(nn.Module):
+    """He et al.'s CIFAR-10 basic block with a parameter-free shortcut (option A: subsample, and
+    zero-pad the new channels)."""
+
+    def __init__(self, c_in: int, c_out: int, stride: int) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(c_in, c_out, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(c_out)
+        self.conv2 = nn.Conv2d(c_out, c_out, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(c_out)
+        self.pad = c_out - c_in
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.bn2(self.conv2(nn.functional.relu(self.bn1(self.conv1(x)))))
+        if self.pad:
+            x = nn.functional.pad(x[:, :, ::2, ::2], (0, 0, 0, 0, self.pad // 2, self.pad // 2))
+        result: torch.Tensor = nn.functional.relu(out + x)
+        return result
+
+
+def resnet_cifar(n: int, *, num_classes: int = 10) -> nn.Module:
+    """He et al.'s CIFAR-10 ResNet with 6n + 2 layers: 16, 32, 64 channels, parameter-free shortcuts."""
+    layers: list[nn.Module] = [nn.Conv2d(3, 16, 3, 1, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU()]
+    c_in = 16
+    for c_out in (16, 32, 64):
+        for i in range(n):
+            layers.append(CifarBlock(c_in, c_out, 2 if (i == 0 and c_out != c_in) else 1))
+            c_in = c_out
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, num_classes)]
+    return nn.Sequential(*layers)

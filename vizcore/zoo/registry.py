@@ -7,6 +7,7 @@ never after), with a metadata card each; ``list_models()`` and ``get_model()`` a
 from __future__ import annotations
 
 import difflib
+import functools
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -22,6 +23,9 @@ from ..errors import UnknownModelError
 from . import classics
 
 Builder = Callable[..., nn.Module]
+
+# He et al.'s CIFAR-10 ResNets, by n (6n + 2 layers): ResNet-20, 32, 44, 56, 110 and 1202
+CIFAR_RESNET_N = (3, 5, 7, 9, 18, 200)
 
 
 _NO_ILSVRC = "not an ILSVRC entry"
@@ -312,6 +316,13 @@ def _build_registry() -> Mapping[str, _Entry]:
                 (3, 227, 227),
                 "The paper's two-GPU split is kept as groups=2 in conv2, conv4 and conv5.",
             ),
+            _classic(
+                "alexnet_d2l",
+                "AlexNet",
+                classics.alexnet_d2l,
+                (1, 224, 224),
+                "Dive into Deep Learning's AlexNet: one input channel, 10 classes, 6400 features into fc6.",
+            ),
             _classic("zfnet", "ZFNet", classics.zfnet, (3, 224, 224)),
             _classic("nin", "NiN", classics.nin, (3, 224, 224)),
             _classic(
@@ -351,6 +362,17 @@ def _build_registry() -> Mapping[str, _Entry]:
                 "ResNet v1: stride 2 in the first 1x1 conv of the bottleneck; the paper gives 11.3 GFLOPs.",
             ),
         )
+    )
+    classic.update(
+        _classic(
+            f"resnet{6 * n + 2}_cifar",
+            "ResNet",
+            functools.partial(classics.resnet_cifar, n),
+            (3, 32, 32),
+            f"He et al.'s CIFAR-10 ResNet (Table 6) with n = {n}: 6n + 2 layers of 16, 32 and 64 channels; "
+            "parameter-free shortcuts (subsample and zero-pad).",
+        )
+        for n in CIFAR_RESNET_N
     )
     clash = entries.keys() & classic.keys()
     if clash:
