@@ -26,6 +26,7 @@ def test_every_figure_has_its_deck_file_and_slide() -> None:
         for row in t.rows:
             assert row.label and row.slide and row.deck in checker.DECK_IDS
             assert row.file.startswith(f"{row.deck}_") and row.file.endswith(".txt")
+            assert all(isinstance(v, str) for v in row.info.values())
             for quantity, printed in row.printed.items():
                 assert quantity and printed.strip()
                 figures += 1

@@ -48,13 +48,14 @@ class Figure:
 
 @dataclass(frozen=True)
 class SlideRow:
-    """One row of a slide's table as printed: its label and each quantity's text, with where it is."""
+    """One row of a slide's table as printed: its label, each quantity's text and its context, and where it is."""
 
     label: str
     printed: Mapping[str, str]  # quantity -> the slide's text
     deck: str  # e.g. "001"
     file: str  # the deck's file in ../shared/lectures
     slide: str  # which slide(s)
+    info: Mapping[str, str]  # context the row prints (year, authors, ...), never checked
 
     def __getitem__(self, quantity: str) -> str:
         return self.printed[quantity]
@@ -99,6 +100,7 @@ def slide_tables() -> dict[str, SlideTable]:
                     r.get("deck", deck),
                     files[r.get("deck", deck)]["file"],
                     r.get("slide", t["slide"]),
+                    dict(r.get("info", {})),
                 )
                 for r in t["rows"]
             )

@@ -178,7 +178,7 @@ def googlenet_table1(get: Getter, slide: SlideTable) -> tuple[Row, ...]:
         Row(
             p_conv1.label,
             g.model,
-            (("output", "112x112x64"),),
+            tuple(p_conv1.info.items()),
             (
                 figure(
                     "params (K)",
@@ -202,7 +202,7 @@ def googlenet_table1(get: Getter, slide: SlideTable) -> tuple[Row, ...]:
         Row(
             p_conv2.label,
             g.model,
-            (("output", "56x56x192"),),
+            tuple(p_conv2.info.items()),
             (
                 figure(
                     "params (K)",

@@ -3,27 +3,28 @@
 from __future__ import annotations
 
 from ..zoo import get_card
-from .checker import K, M, SlideTable, figure
+from .checker import Figure, K, M, SlideTable, figure
 from .rows import IN224, Getter, Row, conv_and_linear_counts
 
-# each recap row's model, year and authors as printed, error rate as printed, the params' unit and precision
+# each recap row's model, and the precision its params are written to ("60 Thousand" is one significant figure)
 _RECAP = {
-    "LeNet": ("lenet5", "1998", "Yann LeCun", "", K, 10),
-    "AlexNet": ("alexnet2012", "2012", "Alex Krizhevsky, Geoffrey Hinton and Ilya Sutskever", "15.3 %", M, 10),
-    "ZFNet": ("zfnet", "2013", "Matthew Zeiler, Rob Fergus", "14.8 %", M, 1),
-    "GoogleNet": ("googlenet_paper", "2014", "Google", "6.67 %", M, 1),
-    "VGGNet": ("vgg16", "2014", "Simonyan, Zisserman", "7.3 %", M, 1),
-    "ResNet": ("resnet152_v1", "2015", "Kaiming He", "3.6 %", M, 1),
+    "LeNet": ("lenet5", 10),
+    "AlexNet": ("alexnet2012", 10),
+    "ZFNet": ("zfnet", 1),
+    "GoogleNet": ("googlenet_paper", 1),
+    "VGGNet": ("vgg16", 1),
+    "ResNet": ("resnet152_v1", 1),
 }
+_WORDS = {"Thousand": K, "Million": M}
 
 
 def recap(get: Getter, slide: SlideTable) -> tuple[Row, ...]:
     rows = []
     for printed in slide.rows:
         label = printed.label
-        model, year, authors, error, unit, step = _RECAP[label]
+        model, step = _RECAP[label]
         a = get(model, (1, *get_card(model).input_size))
-        info = (("year", year), ("developed by", authors), ("error rate (slide)", error), ("model", model))
+        info = (*printed.info.items(), ("model", model))
         why = ""
         if label == "GoogleNet":
             fc = a.layer("fc").params
@@ -34,7 +35,10 @@ def recap(get: Getter, slide: SlideTable) -> tuple[Row, ...]:
         if label in ("LeNet", "AlexNet"):
             why = "read at one significant figure, as the round number is written"
         params = printed.get("params")
-        figs = (figure("params", params, a.totals.params, unit, step=step, why=why),) if params else ()
+        figs: tuple[Figure, ...] = ()
+        if params:
+            number, unit = params.split()  # "60 Thousand"
+            figs = (figure("params", number, a.totals.params, _WORDS[unit], step=step, why=why),)
         rows.append(Row(label, model, info, figs))
     return tuple(rows)
 

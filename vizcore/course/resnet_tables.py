@@ -50,22 +50,11 @@ def resnet_table1(get: Getter, slide: SlideTable) -> tuple[Row, ...]:
     return tuple(rows)
 
 
-# block type and torchvision's published top-5 error: context the slide prints, not computed here
-_STAGE_INFO = {
-    "ResNet-18": ("Basic", "10.92"),
-    "ResNet-34": ("Basic", "8.58"),
-    "ResNet-50": ("Bottle", "7.13"),
-    "ResNet-101": ("Bottle", "6.44"),
-    "ResNet-152": ("Bottle", "5.94"),
-}
-
-
 def resnet_stages(get: Getter, slide: SlideTable) -> tuple[Row, ...]:
     rows = []
     for printed in slide.rows:
         v1 = RESNETS[printed.label][0]
         a = get(v1, IN224)
-        kind, top5 = _STAGE_INFO[printed.label]
         convs = [n for n in a.layers if n.type == "Conv2d"]
         blocks = [b for b in a.blocks if b.kind == "residual"]
         stem = [n for n in convs if not n.name.startswith("layer")]
@@ -77,8 +66,7 @@ def resnet_stages(get: Getter, slide: SlideTable) -> tuple[Row, ...]:
             figs.append(figure(f"stage {i} layers", printed[f"stage {i} layers"], main))
         figs.append(figure("FC layers", printed["FC layers"], sum(n.type == "Linear" for n in a.layers)))
         figs.append(figure("GFLOP", printed["GFLOP"], a.totals.macs, G))
-        info = (("block type", kind), ("ImageNet top-5 error (torchvision)", top5))
-        rows.append(Row(printed.label, v1, info, tuple(figs)))
+        rows.append(Row(printed.label, v1, tuple(printed.info.items()), tuple(figs)))
     return tuple(rows)
 
 
