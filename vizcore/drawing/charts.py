@@ -10,7 +10,8 @@ import plotly.graph_objects as go
 from ..engine.analysis import Analysis
 from ..formats import human_bytes, human_count
 from ..zoo import ModelCard
-from .graphview import CATEGORY_COLORS, category
+from .graphview import category
+from .style import CATEGORY_COLORS
 
 METRICS: Mapping[str, str] = {
     "output_bytes": "activation memory",
