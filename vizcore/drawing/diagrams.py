@@ -7,11 +7,11 @@ import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from .. import dot_writer as dot
 from ..engine.analysis import Analysis
 from ..engine.blocks import Block, Branch
 from ..engine.node import Node
 from ..shapes import format_shape
-from . import dot
 from .graphview import category
 from .style import (
     BOTTLENECK,
@@ -26,7 +26,6 @@ from .style import (
     EDGE_MUTED,
     FONT,
     HIGHLIGHT,
-    KIND_FILLS,
     SHORTCUT,
     TEXT_ON_DARK,
     fill_for,
@@ -221,7 +220,7 @@ def chain_dot(analysis: Analysis) -> str:
             columns.append([])
     columns = [c for c in columns if c]
     entry = f"input\n{format_shape(analysis.input_shape[1:])}"
-    lines = [dot.node("input", {"label": entry, "fillcolor": KIND_FILLS["input"]})]
+    lines = [dot.node("input", {"label": entry, "fillcolor": CHAIN_FILLS["input"]})]
     for i, column in enumerate(columns):
         fill = [CHAIN_FILLS.get(n.type, CHAIN_FILLS["other"]) for n in column]
         boxes = [

@@ -13,11 +13,11 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from .. import dot_writer as dot
 from ..engine.analysis import Analysis
 from ..engine.labels import block_label
 from ..formats import human_bytes, human_count, per_dim_text
 from ..shapes import format_shape
-from . import dot
 from .render import render_svg
 from .style import (
     CATEGORY_COLORS,

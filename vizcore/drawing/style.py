@@ -85,9 +85,8 @@ BOTTLENECK = "#f4a6a6"  # a 1x1 reduction in a branch diagram
 SHORTCUT = CATEGORY_COLORS["add"]
 VIRIDIS = ("#440154", "#3b528b", "#21918c", "#5ec962", "#fde725")  # colouring by cost
 
-# The data-flow dump and the tour's chains: fills by node kind and by layer type.
-KIND_FILLS: Mapping[str, str] = {"input": "#d9f0d3", "output": "#d9f0d3", "module": "#dbe9f6", "function": "#fde0c5"}
-CHAIN_FILLS: Mapping[str, str] = {"Conv2d": "#9ecae1", "Linear": "#fdae6b", "other": "#e0e0e0"}
+# The tour's chains of a plain CNN: fills by layer type.
+CHAIN_FILLS: Mapping[str, str] = {"input": "#d9f0d3", "Conv2d": "#9ecae1", "Linear": "#fdae6b", "other": "#e0e0e0"}
 CHAIN_FRAME = "#cccccc"
 
 

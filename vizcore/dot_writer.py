@@ -1,7 +1,8 @@
-"""The one Graphviz DOT writer: every drawing vizcore lays out with Graphviz (the layer graph, block
-diagrams, the tour's chains, the data-flow dump) is written through these functions, so quoting is
-done in one place and a layer named ``a"b\\c`` or ``<script>`` cannot break out of its string or its
-HTML-like label.
+"""The one Graphviz DOT writer: everything vizcore writes as DOT (the layer graph, block diagrams, the
+tour's chains in vizcore/drawing, the data-flow dump in formats.py) goes through these functions, so
+quoting is done in one place and a layer named ``a"b\\c`` or ``<script>`` cannot break out of its
+string or its HTML-like label. It sits at the bottom of the package (it needs nothing of vizcore) so
+that formats.py, below drawing/, can use it too.
 
 Values: a ``str`` is always written as a quoted DOT string (backslashes and quotes escaped, a newline
 becomes DOT's ``\\n`` line break); an ``int`` or ``float`` bare; an :class:`Html` label between ``<`` and
