@@ -11,7 +11,7 @@ from ..engine.analysis import Analysis
 from ..formats import human_bytes, human_count
 from ..zoo import ModelCard
 from .graphview import category
-from .style import CATEGORY_COLORS
+from .style import CATEGORY_COLORS, CUMULATIVE
 
 METRICS: Mapping[str, str] = {
     "output_bytes": "activation memory",
@@ -106,7 +106,7 @@ def cost_chart(
                 yaxis="y2",
                 mode="lines",
                 name="cumulative %",
-                line={"color": "#d62728"},
+                line={"color": CUMULATIVE},
                 hovertemplate="%{y:.1f}% up to %{x}<extra></extra>",
             )
         )

@@ -83,6 +83,7 @@ FRAME = "#dddddd"  # the frame around one model when several are drawn side by s
 HIGHLIGHT = "#ffd400"  # the layer being stepped through
 BOTTLENECK = "#f4a6a6"  # a 1x1 reduction in a branch diagram
 SHORTCUT = CATEGORY_COLORS["add"]
+CUMULATIVE = "#d62728"  # a cost chart's running-share line
 VIRIDIS = ("#440154", "#3b528b", "#21918c", "#5ec962", "#fde725")  # colouring by cost
 
 # The tour's chains of a plain CNN: fills by layer type.
