@@ -18,13 +18,8 @@ from pages import (
     sync_url,
     use_model,
 )
-from vizcore.drawing import paper_figures
+from vizcore.drawing.figures import FIGURE_KINDS, PAPER_KINDS, DrawnFigure, FigureOptions
 
-KINDS = {
-    "columns": "Columns (ResNet Fig. 3)",
-    "volumes": "Feature-map volumes (LeNet-5, AlexNet Fig. 2)",
-    "network": "Whole network (GoogLeNet's figure)",
-}
 # The figure fills the page's width, but never more than the screen's height unless asked to.
 FIT_CSS = """
 <style>
@@ -39,18 +34,18 @@ def figure_svg(
     kind: str, models: tuple[str, ...], shapes: tuple[tuple[int, ...], ...], device: str, orientation: str
 ) -> str:
     analyses = [analysis_for(m, s, device) for m, s in zip(models, shapes, strict=True)]
-    return paper_figures.PAPER_FIGURES[kind](analyses, orientation)
+    return FIGURE_KINDS[kind].draw(analyses, FigureOptions(orientation=orientation)).svg
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def figure_file(svg: str, fmt: str) -> bytes:
-    return paper_figures.export(svg, fmt)
+    return DrawnFigure(svg=svg).to_bytes(fmt)
 
 
 setup()
 result = current_analysis()  # the sidebar's model and input: checked, and the first column
 names = vizcore.list_models()
-init_from_url("paper_kind", "figure", "columns", lambda v: v if v in KINDS else None)
+init_from_url("paper_kind", "figure", "columns", lambda v: v if v in PAPER_KINDS else None)
 init_from_url(
     "paper_models",
     "models",
@@ -63,7 +58,7 @@ show_url_problems()
 
 st.title("Paper figures")
 controls = st.columns([2, 3, 1])
-kind = controls[0].radio("Figure", list(KINDS), key="paper_kind", format_func=KINDS.__getitem__)
+kind = controls[0].radio("Figure", PAPER_KINDS, key="paper_kind", format_func=lambda k: FIGURE_KINDS[k].title)
 choices = [n for n in names if n != result.model]
 st.session_state["paper_models"] = [m for m in st.session_state["paper_models"] if m in choices]
 controls[1].multiselect(
@@ -115,20 +110,7 @@ except vizcore.VizcoreError as exc:
 fit = " fit" if st.session_state["paper_fit"] else ""
 st.html(FIT_CSS)
 st.markdown(f'<div class="paper-figure{fit}">{svg}</div>', unsafe_allow_html=True)
-if kind == "columns":
-    st.caption(
-        "Boxes are the layers the paper draws (norms and activations fold into the box before them); "
-        "solid arcs are identity shortcuts, dotted ones projections (a 1x1 convolution where the size changes); "
-        "boxes line up by output size across models."
-    )
-elif kind == "volumes":
-    st.caption(
-        "Each box is a layer's output: height and depth by its height and width (square-root scale), "
-        "thickness by its channels (log scale). Red patches are kernels on the input they slide over. "
-        "Deep models get one box per stage."
-    )
-else:
-    st.caption("Branch modules (inception, fire, ...) are outlined clusters, their branches side by side.")
+st.caption(FIGURE_KINDS[kind].caption)
 
 stem = "_".join(models) + f"_{kind}"
 downloads = st.columns(3)

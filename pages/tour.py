@@ -7,14 +7,12 @@ slides; presentation mode is on when the tour opens.
 
 from __future__ import annotations
 
-import itertools
-
 import streamlit as st
 
 from pages import analysis_for, init_from_url, remember, setup, shared_params, show_url_problems, sync_url
-from vizcore import Analysis, Node, formats, get_card
-from vizcore.drawing.diagrams import branch_dot, residual_dot
+from vizcore import Analysis, get_card
 from vizcore.course import tour
+from vizcore.drawing.diagrams import branch_dot, chain_dot, residual_dot
 
 KEYS = tour.slide_keys()
 # Sized by the window's height, so a slide fits 1280x720 and 1920x1080 alike without scrolling.
@@ -37,54 +35,6 @@ def _get(model: str, shape: tuple[int, ...]) -> Analysis:
 @st.cache_data(max_entries=8, show_spinner=False)
 def slide_for(index: int) -> tour.Slide:
     return tour.slide(index, _get)
-
-
-FILL = {"Conv2d": "#9ecae1", "Linear": "#fdae6b"}
-
-
-def _chain_label(n: Node) -> str:
-    c, *hw = n.output_shape[1:]
-    size = f"{c}x{hw[0]}x{hw[1]}" if hw else str(c)
-    if n.type == "Conv2d":
-        return f"conv {n.kernel[0]}x{n.kernel[1]}/{n.stride[0]}\\n{size}"
-    if n.type == "Linear":
-        return f"fc {c}"
-    pool = "avg" if "Avg" in n.type else "max"
-    window = (
-        f" {n.kernel[0]}x{n.kernel[1]}/{n.stride[0]}" if n.kernel else (" (global)" if hw == [1, 1] else " (adaptive)")
-    )
-    return f"{pool} pool{window}\\n{size}"
-
-
-def chain_dot(analysis: Analysis) -> str:
-    """A plain CNN as columns: its conv/fc layers, a new column after each pooling layer."""
-    keep = [
-        n
-        for n in analysis.layers
-        if n.type in ("Conv2d", "Linear") or ("Pool" in n.type and n.output_shape != n.input_shapes[0])
-    ]
-    columns: list[list[Node]] = [[]]
-    for n in keep:
-        columns[-1].append(n)
-        if "Pool" in n.type:
-            columns.append([])
-    columns = [c for c in columns if c]
-    lines = [
-        "digraph chain {",
-        "  rankdir=TB; nodesep=0.25; ranksep=0.3;",
-        '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=12, fillcolor="#e0e0e0"];',
-        f'  input [label="input\\n{formats.format_shape(analysis.input_shape[1:])}", fillcolor="#d9f0d3"];',
-    ]
-    for i, column in enumerate(columns):
-        lines.append(f'  subgraph cluster_{i} {{ label=""; color="#cccccc";')
-        lines += [
-            f'    n{n.id} [label="{_chain_label(n)}", fillcolor="{FILL.get(n.type, "#e0e0e0")}"];' for n in column
-        ]
-        lines.append("  }")
-        lines += [f"  n{a.id} -> n{b.id};" for a, b in itertools.pairwise(column)]
-    lines.append(f"  input -> n{columns[0][0].id};")
-    lines += [f"  n{a[-1].id} -> n{b[0].id} [constraint=false];" for a, b in itertools.pairwise(columns)]
-    return "\n".join([*lines, "}"])
 
 
 def figure(slide: tour.Slide, analysis: Analysis) -> str:

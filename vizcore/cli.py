@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, NoReturn
 from . import formats
 from .api import analyze
 from .drawing.figures import FIGURE_KINDS, FigureOptions, export_figure
-from .drawing.graphview import COLOR_METRICS, ORIENTATIONS
+from .drawing.graphview import COLOR_METRICS
 from .drawing.render import RENDER_FORMATS
+from .drawing.style import ORIENTATIONS
 from .errors import VizcoreError
 from .shapes import parse_shape
 from .zoo import get_card, list_models
@@ -152,7 +153,7 @@ def _lecture(args: argparse.Namespace) -> str:
 def _figure_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
     figure = sub.add_parser("figure", help="a diagram for slides: SVG, PNG (1920 px wide or more) or PDF")
     figure.add_argument("models", nargs="+", metavar="MODEL", help="one or more zoo names, drawn side by side")
-    figure.add_argument("--kind", default="graph", help=f"what to draw: {', '.join(FIGURE_KINDS)} (default graph)")
+    figure.add_argument("--kind", choices=list(FIGURE_KINDS), default="graph", help="what to draw (default graph)")
     figure.add_argument("--format", choices=RENDER_FORMATS, default=None, help="default: --output's suffix, else svg")
     figure.add_argument("--output", "-o", required=True, metavar="FILE", help="where to write it")
     figure.add_argument("--input", metavar="SHAPE", help="CxHxW or NxCxHxW (default: each model's own)")

@@ -1,4 +1,10 @@
-"""Rendering an analysis for people: a torchinfo-like table, CSV, Markdown, LaTeX, JSON and DOT."""
+"""Rendering an analysis for people: a torchinfo-like table, CSV, Markdown, LaTeX, JSON and DOT.
+
+``dot`` is a plain data-flow dump for other tools (every traced node inside its module's cluster),
+written with the shared DOT writer (dot_writer.py). Its few colours are kept here rather than in
+drawing/style.py because drawing/ reads this module's number formats: importing back would make the
+two import each other.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ import io
 import json
 from collections.abc import Callable, Sequence
 
+from . import dot_writer
 from .engine.analysis import Analysis, SummaryRow
 from .shapes import format_shape
 
@@ -179,24 +186,22 @@ def _json_dim(value: float | list[float]) -> str:
     return per_dim_text(value if isinstance(value, list) else [value])
 
 
+_DUMP_FILLS = {"input": "#d9f0d3", "output": "#d9f0d3", "module": "#dbe9f6", "function": "#fde0c5"}
+
+
 def dot(a: Analysis) -> str:
     """Graphviz DOT of the data-flow graph, each module's layers inside nested clusters."""
     graph = a.graph()
-    lines = [
-        "digraph vizcore {",
-        "  rankdir=TB;",
-        '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=10];',
-    ]
     children: dict[str, list[str]] = {}
     members: dict[str, list[str]] = {}
     for node in graph["nodes"]:
-        label = f"{node['name']}\\n{node['type']}\\n{format_shape(node['shape'])}"
+        label = [node["name"], node["type"], format_shape(node["shape"])]
         if node["params"] or node["macs"]:
-            label += f"\\n{node['params']:,} params, {human_count(node['macs'])} MACs"
+            label.append(f"{node['params']:,} params, {human_count(node['macs'])} MACs")
         if node["kind"] != "input" and node.get("receptive_field") is not None:
-            label += f"\\nRF {_json_dim(node['receptive_field'])}, stride {_json_dim(node['effective_stride'])}"
-        fill = {"input": "#d9f0d3", "output": "#d9f0d3", "module": "#dbe9f6", "function": "#fde0c5"}[node["kind"]]
-        members.setdefault(node["parent"], []).append(f'  n{node["id"]} [label="{label}", fillcolor="{fill}"];')
+            label.append(f"RF {_json_dim(node['receptive_field'])}, stride {_json_dim(node['effective_stride'])}")
+        attrs = {"label": "\n".join(label), "fillcolor": _DUMP_FILLS[node["kind"]]}
+        members.setdefault(node["parent"], []).append(dot_writer.node(f"n{node['id']}", attrs))
     for path in sorted(members):
         parts = path.split(".") if path else []
         for depth in range(len(parts)):
@@ -204,20 +209,16 @@ def dot(a: Analysis) -> str:
             if child not in children.setdefault(parent, []):
                 children[parent].append(child)
 
-    def emit(path: str, indent: str) -> None:
+    def emit(path: str) -> list[str]:
+        lines: list[str] = []
         for child in children.get(path, []):
-            lines.append(f'{indent}subgraph "cluster_{child}" {{')
-            lines.append(
-                f'{indent}  label="{child} ({a.module_types.get(child, "")})"; style=rounded; color="#999999";'
-            )
-            emit(child, indent + "  ")
-            lines.append(f"{indent}}}")
-        lines.extend(indent + m.strip() for m in members.get(path, []))
+            outline = {"label": f"{child} ({a.module_types.get(child, '')})", "style": "rounded", "color": "#999999"}
+            lines += dot_writer.cluster(child, outline, emit(child))
+        return lines + members.get(path, [])
 
-    emit("", "  ")
-    lines += [f"  n{src} -> n{dst};" for src, dst in graph["edges"]]
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+    edges = [dot_writer.edge(f"n{src}", f"n{dst}") for src, dst in graph["edges"]]
+    node_attrs: dot_writer.Attrs = {"shape": "box", "style": "rounded,filled", "fontname": "Helvetica", "fontsize": 10}
+    return dot_writer.digraph("vizcore", {"rankdir": "TB"}, [*emit(""), *edges], node_attrs=node_attrs)
 
 
 def blocks_table(a: Analysis) -> str:

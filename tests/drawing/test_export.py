@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 import vizcore
-from vizcore.drawing.figures import FIGURE_KINDS, Figure, FigureOptions, export_figure, figure
+from vizcore.drawing.figures import FIGURE_KINDS, DrawnFigure, FigureOptions, draw_figure, export_figure
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -50,18 +50,19 @@ def test_several_models_side_by_side(tmp_path: Path) -> None:
 
 def test_registry_and_figure_object() -> None:
     assert "graph" in FIGURE_KINDS
-    drawn = figure([vizcore.analyze("lenet5", device="cpu")], "graph")
+    drawn = draw_figure([vizcore.analyze("lenet5", device="cpu")], "graph")
     assert drawn.dot.startswith("digraph") and drawn.to_bytes("svg").lstrip().startswith(b"<?xml")
-    assert Figure(svg="<svg/>").to_bytes("svg") == b"<svg/>"
+    assert DrawnFigure(svg="<svg/>").to_bytes("svg") == b"<svg/>"
     assert (
-        Figure(svg='<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>').to_bytes("png")[:4] == b"\x89PNG"
+        DrawnFigure(svg='<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>').to_bytes("png")[:4]
+        == b"\x89PNG"
     )
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["alexnet", "--kind", "sketch"], "error: unknown figure kind 'sketch': choose one of graph"),
+        (["alexnet", "--kind", "sketch"], "argument --kind: invalid choice: 'sketch'"),
         (["alexnet", "resnt34"], "error: unknown model 'resnt34': did you mean resnet34"),
         (["alexnet", "--format", "gif"], "invalid choice: 'gif'"),
         (["alexnet", "--input", "3x8x8"], "error: input 3x8x8 is too small for alexnet"),

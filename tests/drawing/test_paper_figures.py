@@ -10,7 +10,10 @@ from pathlib import Path
 import pytest
 
 import vizcore
+from vizcore.drawing import paper_boxes, volumes
 from vizcore.drawing import paper_figures as pf
+from vizcore.drawing.figures import FIGURE_KINDS, PAPER_KINDS, FigureOptions
+from vizcore.drawing.render import MAX_PNG_SIDE, export_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -108,7 +111,7 @@ def test_columns_turned_for_a_wide_screen(fig3: list[vizcore.Analysis]) -> None:
 
 def test_volumes_alexnet_and_lenet() -> None:
     alexnet = vizcore.analyze("alexnet", device="cpu")
-    root = parse(pf.volumes_svg([alexnet]))
+    root = parse(volumes.volumes_svg([alexnet]))
     row = group(root, "volumes", "alexnet")
     assert texts(row, "size") == [
         "224x224x3",
@@ -133,24 +136,24 @@ def test_volumes_alexnet_and_lenet() -> None:
         t: float(r.get("width", 0)) for t, r in zip(texts(row, "size"), classes(row, "rect", "volume"), strict=False)
     }
     assert widths["55x55x64"] < widths["13x13x384"] < 2 * widths["55x55x64"]
-    lenet = parse(pf.volumes_svg([vizcore.analyze("lenet5", device="cpu")]))
+    lenet = parse(volumes.volumes_svg([vizcore.analyze("lenet5", device="cpu")]))
     assert texts(lenet, "size") == ["32x32x1", "28x28x6", "14x14x6", "10x10x16", "5x5x16", "1x1x120", "84", "10"]
 
 
 def test_volumes_of_deep_models_go_by_stage() -> None:
     resnet = vizcore.analyze("resnet50", device="cpu")
-    sizes = [pf.size_text(v.shape) for v in pf.volumes(resnet)]
+    sizes = [paper_boxes.size_text(v.shape) for v in volumes.volumes(resnet)]
     assert sizes == ["224x224x3", "112x112x64", "56x56x256", "28x28x512", "14x14x1024", "7x7x2048", "1x1x2048", "1000"]
-    assert pf.volumes(resnet)[3].lines == ("1x1-3x3-1x1 block, 512, /2", "3 × 1x1-3x3-1x1 block, 512")
-    assert pf.volumes(resnet)[1].kernel == (7, 7)  # the stem convolution, alone at 112, keeps its kernel
-    mobile = pf.volumes(vizcore.analyze("mobilenet_v2", device="cpu"))
+    assert volumes.volumes(resnet)[3].lines == ("1x1-3x3-1x1 block, 512, /2", "3 × 1x1-3x3-1x1 block, 512")
+    assert volumes.volumes(resnet)[1].kernel == (7, 7)  # the stem convolution, alone at 112, keeps its kernel
+    mobile = volumes.volumes(vizcore.analyze("mobilenet_v2", device="cpu"))
     assert mobile[2].lines == ("1x1-3x3 dw-1x1 block, 24, /2", "1x1-3x3 dw-1x1 block, 24")  # no-shortcut blocks too
-    efficient = [v.lines for v in pf.volumes(vizcore.analyze("efficientnet_b0", device="cpu"))]
+    efficient = [v.lines for v in volumes.volumes(vizcore.analyze("efficientnet_b0", device="cpu"))]
     assert efficient[3] == ("1x1-5x5 dw-SE-1x1 block, 40, /2", "1x1-5x5 dw-SE-1x1 block, 40")
     assert efficient[-2:] == [("avg pool",), ("fc 1000",)]  # squeeze-and-excitation pools stay inside their blocks
-    basic = [v.lines for v in pf.volumes(vizcore.analyze("resnet18", device="cpu"))]
+    basic = [v.lines for v in volumes.volumes(vizcore.analyze("resnet18", device="cpu"))]
     assert basic[5:7] == [("3x3-3x3 block, 128, /2",), ("3x3-3x3 block, 128",)]  # 12 volumes: one each
-    vgg = [v.lines for v in pf.volumes(vizcore.analyze("vgg19", device="cpu"))]
+    vgg = [v.lines for v in volumes.volumes(vizcore.analyze("vgg19", device="cpu"))]
     assert vgg[2] == ("2x2 max pool, /2", "2 × 3x3 conv, 128")
 
 
@@ -176,8 +179,8 @@ def test_googlenet_long_figure() -> None:
 @pytest.mark.parametrize("model", ["mobilenet_v2", "densenet121", "inception_v3", "squeezenet1_0", "vit_b_16"])
 def test_any_model_draws(model: str) -> None:
     result = vizcore.analyze(model, device="cpu")
-    for kind, build in pf.PAPER_FIGURES.items():
-        root = parse(build([result], "vertical"))
+    for kind in PAPER_KINDS:
+        root = parse(FIGURE_KINDS[kind].draw([result], FigureOptions()).svg)
         assert texts(root, "label") or texts(root, "layer"), kind
     if model == "densenet121":  # dense blocks reuse every earlier layer in each branch: one box, not a cluster
         root = parse(pf.network_svg([result]))
@@ -187,22 +190,22 @@ def test_any_model_draws(model: str) -> None:
 
 
 def test_export_formats(tmp_path: Path) -> None:
-    svg = pf.volumes_svg([vizcore.analyze("lenet5", device="cpu")])
-    png = pf.export(svg, "png")
+    svg = volumes.volumes_svg([vizcore.analyze("lenet5", device="cpu")])
+    png = export_svg(svg, "png")
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = struct.unpack(">II", png[16:24])
     assert width >= 1920 and height > 0
-    assert pf.export(svg, "pdf")[:5] == b"%PDF-"
-    parse(pf.export(svg, "svg").decode())
+    assert export_svg(svg, "pdf")[:5] == b"%PDF-"
+    parse(export_svg(svg, "svg").decode())
     # a very tall figure stays inside cairo's limits (32767 px a side)
     tall = pf.columns_svg([vizcore.analyze("resnet152", device="cpu")])
-    width, height = struct.unpack(">II", pf.export(tall, "png")[16:24])
-    assert height <= pf.MAX_PNG_SIDE and width > 0
+    width, height = struct.unpack(">II", export_svg(tall, "png")[16:24])
+    assert height <= MAX_PNG_SIDE and width > 0
 
 
 def test_export_bad_input() -> None:
     with pytest.raises(vizcore.VizcoreError, match="unknown format"):
-        pf.export("<svg/>", "gif")
+        export_svg("<svg/>", "gif")
 
 
 def test_page_runs_from_url_and_draws_figure3() -> None:
@@ -257,8 +260,7 @@ def test_own_module_without_images() -> None:
 
     model = nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 10))
     result = vizcore.analyze(model, (1, 64), device="cpu")
-    assert texts(parse(pf.volumes_svg([result])), "size") == ["64", "32", "10"]
-    for build in pf.PAPER_FIGURES.values():
-        assert "fc 10" in texts(parse(build([result], "vertical")), "label") + texts(
-            parse(build([result], "vertical")), "layer"
-        )
+    assert texts(parse(volumes.volumes_svg([result])), "size") == ["64", "32", "10"]
+    for kind in PAPER_KINDS:
+        root = parse(FIGURE_KINDS[kind].draw([result], FigureOptions()).svg)
+        assert "fc 10" in texts(root, "label") + texts(root, "layer"), kind

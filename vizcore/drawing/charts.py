@@ -10,7 +10,8 @@ import plotly.graph_objects as go
 from ..engine.analysis import Analysis
 from ..formats import human_bytes, human_count
 from ..zoo import ModelCard
-from .graphview import CATEGORY_COLORS, category
+from .graphview import category
+from .style import CATEGORY_COLORS, CUMULATIVE
 
 METRICS: Mapping[str, str] = {
     "output_bytes": "activation memory",
@@ -105,7 +106,7 @@ def cost_chart(
                 yaxis="y2",
                 mode="lines",
                 name="cumulative %",
-                line={"color": "#d62728"},
+                line={"color": CUMULATIVE},
                 hovertemplate="%{y:.1f}% up to %{x}<extra></extra>",
             )
         )

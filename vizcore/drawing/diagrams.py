@@ -3,22 +3,52 @@ by ``dot`` anywhere), plus the numbers that go beside them. Pure functions from 
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Mapping
 from dataclasses import dataclass
-from html import escape
 
+from .. import dot_writer as dot
 from ..engine.analysis import Analysis
 from ..engine.blocks import Block, Branch
 from ..engine.node import Node
 from ..shapes import format_shape
-from .graphview import CATEGORY_COLORS, category, tint
+from .graphview import category
+from .style import (
+    BOTTLENECK,
+    CATEGORY_COLORS,
+    CHAIN_FILLS,
+    CHAIN_FRAME,
+    CLUSTER,
+    DIAGRAM_LABEL_PT,
+    DIAGRAM_PT,
+    DIAGRAM_SMALL_PT,
+    EDGE,
+    EDGE_MUTED,
+    FONT,
+    HIGHLIGHT,
+    SHORTCUT,
+    TEXT_ON_DARK,
+    fill_for,
+)
 
-HIGHLIGHT = "#ffd400"
-BOTTLENECK = "#f4a6a6"
+FOLDED = frozenset({"norm", "activation", "reshape"})
+_NODE: dot.Attrs = {
+    "shape": "box",
+    "style": "rounded,filled",
+    "fontname": FONT,
+    "fontsize": DIAGRAM_PT,
+    "margin": "0.1,0.03",
+    "penwidth": 1.4,
+}
 
 
-def _q(*lines: str) -> str:
-    """A quoted DOT string; several lines are joined with DOT's own line break."""
-    return '"' + "\\n".join(line.replace("\\", "\\\\").replace('"', '\\"') for line in lines) + '"'
+def _digraph(body: list[str], rankdir: str = "TB", edge: Mapping[str, dot.Value] | None = None) -> str:
+    """A block diagram: boxes of the diagrams' style, top to bottom unless told."""
+    graph: dict[str, dot.Value] = {"rankdir": rankdir, "nodesep": 0.25, "ranksep": 0.25}
+    if edge is None:
+        graph.update(fontname=FONT, fontsize=DIAGRAM_PT)
+        edge = {"color": EDGE, "fontname": FONT, "fontsize": DIAGRAM_PT}
+    return dot.digraph("block", graph, body, node_attrs=_NODE, edge_attrs=edge)
 
 
 def is_bottleneck(node: Node, branch: Branch, analysis: Analysis) -> bool:
@@ -34,14 +64,14 @@ def _box(members: list[Node], highlight: int | None, bottleneck: bool = False, p
     """One box for a layer and the norms and activations folded into it (as the papers draw them):
     its label large, then its name, what is folded in and its output shape small."""
     head = members[0]
-    base = CATEGORY_COLORS.get(category(head.op, head.type), "#dddddd")
+    cat = category(head.op, head.type)
     picked = any(n.id == highlight for n in members)
-    fill = HIGHLIGHT if picked else BOTTLENECK if bottleneck else tint(base, 0.78)
+    fill = HIGHLIGHT if picked else BOTTLENECK if bottleneck else fill_for(cat)
     folded = " + " + ", ".join(n.label for n in members[1:]) if len(members) > 1 else ""
     title = head.label + (" (1x1 bottleneck)" if bottleneck else "")
     small = f"{head.name.removeprefix(prefix)}{folded} · {format_shape(head.output_shape[1:])}"
-    label = f'<<font point-size="{LABEL_PT}">{escape(title)}</font><br/><font point-size="{SMALL_PT}">{escape(small)}</font>>'
-    return f"n{head.id} [label={label}, color={_q(base)}, fillcolor={_q(fill)}];"
+    label = dot.html_label((title, DIAGRAM_LABEL_PT), (small, DIAGRAM_SMALL_PT))
+    return dot.node(f"n{head.id}", {"label": label, "color": CATEGORY_COLORS[cat], "fillcolor": fill})
 
 
 def _boxes(analysis: Analysis, ids: tuple[int, ...]) -> list[list[Node]]:
@@ -54,18 +84,6 @@ def _boxes(analysis: Analysis, ids: tuple[int, ...]) -> list[list[Node]]:
         else:
             boxes.append([node])
     return boxes
-
-
-LABEL_PT = 14
-SMALL_PT = 10
-FOLDED = frozenset({"norm", "activation", "reshape"})
-
-_HEADER = [
-    "digraph block {",
-    "  rankdir=TB; nodesep=0.25; ranksep=0.25;",
-    '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=12, margin="0.1,0.03", penwidth=1.4];',
-    '  edge [color="#555555", fontname="Helvetica", fontsize=12]; fontname="Helvetica"; fontsize=12;',
-]
 
 
 def _chain(
@@ -83,72 +101,74 @@ def _chain(
     previous = start
     for members in _boxes(analysis, ids):
         head = members[0].id
-        nodes.append("    " + _box(members, highlight, head in bottlenecks, prefix))
-        edges.append(f"  {previous} -> n{head};")
+        nodes.append(_box(members, highlight, head in bottlenecks, prefix))
+        edges.append(dot.edge(previous, f"n{head}"))
         previous = f"n{head}"
     return previous
 
 
 def _entry(block: Block) -> str:
     text = f"{block.fork}: {format_shape(block.input_shape[1:])}"
-    return f'  "in" [label={_q(text)}, fontsize={LABEL_PT}, color="#2ca02c", fillcolor={_q(tint("#2ca02c", 0.78))}];'
+    color = CATEGORY_COLORS["input"]
+    return dot.node("in", {"label": text, "fontsize": DIAGRAM_LABEL_PT, "color": color, "fillcolor": fill_for("input")})
+
+
+def _join(node_id: int, text: str, cat: str, fill: str, **extra: dot.Value) -> str:
+    """The box where paths meet: the concatenation or the add."""
+    color = CATEGORY_COLORS[cat]
+    return dot.node(
+        f"n{node_id}", {"label": text, "fontsize": DIAGRAM_LABEL_PT, **extra, "color": color, "fillcolor": fill}
+    )
 
 
 def branch_dot(analysis: Analysis, block: Block, highlight: int | None = None) -> str:
     """The input, each branch's layers side by side (1x1 bottlenecks marked), and the concatenation
     with the channels each branch contributes."""
     prefix = f"{block.name}." if block.name else ""
-    lines, edges = [*_HEADER, _entry(block)], list[str]()
+    lines, edges = [_entry(block)], list[str]()
     join = analysis.node(block.join_id)
     for i, branch in enumerate(block.branches, 1):
         marked = frozenset(n for n in branch.ids if is_bottleneck(analysis.node(n), branch, analysis))
-        lines.append(
-            f'  subgraph "cluster_{i}" {{ label={_q(f"branch {i}: {branch.out_channels} ch")}; style=rounded; color="#999999";'
-        )
+        members: list[str] = []
         if branch.ids:
-            last = _chain(analysis, branch.ids, '"in"', highlight, prefix, lines, edges, marked)
+            last = _chain(analysis, branch.ids, "in", highlight, prefix, members, edges, marked)
         else:
-            lines.append(f'    "identity_{i}" [label="identity", shape=plaintext, style=""];')
-            edges.append(f'  "in" -> "identity_{i}";')
-            last = f'"identity_{i}"'
-        lines.append("  }")
-        edges.append(f"  {last} -> n{join.id} [label={_q(f' +{branch.out_channels}')}];")
+            last = f"identity_{i}"
+            members.append(dot.node(last, {"label": "identity", "shape": "plaintext", "style": ""}))
+            edges.append(dot.edge("in", last))
+        outline = {"label": f"branch {i}: {branch.out_channels} ch", "style": "rounded", "color": CLUSTER}
+        lines += dot.cluster(str(i), outline, members)
+        edges.append(dot.edge(last, f"n{join.id}", {"label": f" +{branch.out_channels}"}))
     concat = f"concatenate: {format_shape(join.output_shape[1:])}"
-    color = CATEGORY_COLORS["concat"]
-    lines.append(
-        f"  n{join.id} [label={_q(concat)}, fontsize={LABEL_PT}, color={_q(color)}, fillcolor={_q(tint(color, 0.78))}];"
-    )
-    return "\n".join([*lines, *edges, "}"]) + "\n"
+    lines.append(_join(join.id, concat, "concat", fill_for("concat")))
+    return _digraph([*lines, *edges])
 
 
 def residual_dot(analysis: Analysis, block: Block, highlight: int | None = None) -> str:
     """The main path and the shortcut (identity or projection) meeting at the add, then the
     activation after it; ``highlight`` colours one layer, for stepping through in a lecture."""
     prefix = f"{block.name}." if block.name else ""
-    lines, edges = [*_HEADER, _entry(block)], list[str]()
+    lines, edges = [_entry(block)], list[str]()
     join = analysis.node(block.join_id)
-    lines.append('  subgraph "cluster_main" { label="main path"; style=rounded; color="#999999";')
-    last = _chain(analysis, block.main.ids, '"in"', highlight, prefix, lines, edges)
-    lines.append("  }")
-    edges.append(f"  {last} -> n{join.id};")
+    members: list[str] = []
+    last = _chain(analysis, block.main.ids, "in", highlight, prefix, members, edges)
+    lines += dot.cluster("main", {"label": "main path", "style": "rounded", "color": CLUSTER}, members)
+    edges.append(dot.edge(last, f"n{join.id}"))
     skip = block.skip
     if skip.ids:
-        lines.append(
-            '  subgraph "cluster_skip" { label="shortcut: projection"; style="rounded,dashed"; color="#d62728";'
-        )
-        last = _chain(analysis, skip.ids, '"in"', highlight, prefix, lines, edges)
-        lines.append("  }")
+        members = []
+        last = _chain(analysis, skip.ids, "in", highlight, prefix, members, edges)
+        outline = {"label": "shortcut: projection", "style": "rounded,dashed", "color": SHORTCUT}
+        lines += dot.cluster("skip", outline, members)
         change = f" {format_shape(block.input_shape[1:])} -> {format_shape(skip.output_shape[1:])}"
-        edges.append(f'  {last} -> n{join.id} [label={_q(change)}, color="#d62728"];')
+        edges.append(dot.edge(last, f"n{join.id}", {"label": change, "color": SHORTCUT}))
     else:
-        edges.append(f'  "in" -> n{join.id} [label=" identity", style=dashed, color="#d62728"];')
-    fill = HIGHLIGHT if highlight in (join.id, block.after_id) else tint(CATEGORY_COLORS["add"], 0.78)
+        edges.append(dot.edge("in", f"n{join.id}", {"label": " identity", "style": "dashed", "color": SHORTCUT}))
+    fill = HIGHLIGHT if highlight in (join.id, block.after_id) else fill_for("add")
     after = f", then {analysis.node(block.after_id).label}" if block.after_id is not None else ""
     add = f"add{after}: {format_shape(join.output_shape[1:])}"
-    lines.append(
-        f'  n{join.id} [label={_q(add)}, fontsize={LABEL_PT}, shape=ellipse, color="{CATEGORY_COLORS["add"]}", fillcolor={_q(fill)}];'
-    )
-    return "\n".join([*lines, *edges, "}"]) + "\n"
+    lines.append(_join(join.id, add, "add", fill, shape="ellipse"))
+    return _digraph([*lines, *edges])
 
 
 def flow_steps(block: Block) -> list[int]:
@@ -159,19 +179,65 @@ def flow_steps(block: Block) -> list[int]:
 
 def stage_dot(blocks: list[Block]) -> str:
     """A stage's blocks in order, with the shape each one hands on and where the projections sit."""
-    lines = [*_HEADER[:-1], "  rankdir=LR;", '  edge [color="#777777"];']
+    lines = []
     previous = None
     for b in blocks:
         color = CATEGORY_COLORS["add"] if b.shortcut == "projection" else CATEGORY_COLORS["block"]
-        label = _q(
-            b.name, f"{b.shortcut} shortcut", f"{format_shape(b.input_shape[1:])} -> {format_shape(b.output_shape[1:])}"
-        )
-        lines.append(f"  {_q(b.name)} [label={label}, fillcolor={_q(color)}, fontcolor=white];")
+        change = f"{format_shape(b.input_shape[1:])} -> {format_shape(b.output_shape[1:])}"
+        label = "\n".join((b.name, f"{b.shortcut} shortcut", change))
+        lines.append(dot.node(b.name, {"label": label, "fillcolor": color, "fontcolor": TEXT_ON_DARK}))
         if previous:
-            lines.append(f"  {_q(previous)} -> {_q(b.name)};")
+            lines.append(dot.edge(previous, b.name))
         previous = b.name
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+    return _digraph(lines, "LR", {"color": EDGE_MUTED})
+
+
+def _chain_label(n: Node) -> str:
+    c, *hw = n.output_shape[1:]
+    size = f"{c}x{hw[0]}x{hw[1]}" if hw else str(c)
+    if n.type == "Conv2d":
+        return f"conv {n.kernel[0]}x{n.kernel[1]}/{n.stride[0]}\n{size}"
+    if n.type == "Linear":
+        return f"fc {c}"
+    pool = "avg" if "Avg" in n.type else "max"
+    window = (
+        f" {n.kernel[0]}x{n.kernel[1]}/{n.stride[0]}" if n.kernel else (" (global)" if hw == [1, 1] else " (adaptive)")
+    )
+    return f"{pool} pool{window}\n{size}"
+
+
+def chain_dot(analysis: Analysis) -> str:
+    """A plain CNN as columns: its conv/fc layers, a new column after each pooling layer."""
+    keep = [
+        n
+        for n in analysis.layers
+        if n.type in ("Conv2d", "Linear") or ("Pool" in n.type and n.output_shape != n.input_shapes[0])
+    ]
+    columns: list[list[Node]] = [[]]
+    for n in keep:
+        columns[-1].append(n)
+        if "Pool" in n.type:
+            columns.append([])
+    columns = [c for c in columns if c]
+    entry = f"input\n{format_shape(analysis.input_shape[1:])}"
+    lines = [dot.node("input", {"label": entry, "fillcolor": CHAIN_FILLS["input"]})]
+    for i, column in enumerate(columns):
+        fill = [CHAIN_FILLS.get(n.type, CHAIN_FILLS["other"]) for n in column]
+        boxes = [
+            dot.node(f"n{n.id}", {"label": _chain_label(n), "fillcolor": f}) for n, f in zip(column, fill, strict=True)
+        ]
+        lines += dot.cluster(str(i), {"label": "", "color": CHAIN_FRAME}, boxes)
+        lines += [dot.edge(f"n{a.id}", f"n{b.id}") for a, b in itertools.pairwise(column)]
+    lines.append(dot.edge("input", f"n{columns[0][0].id}"))
+    lines += [dot.edge(f"n{a[-1].id}", f"n{b[0].id}", {"constraint": "false"}) for a, b in itertools.pairwise(columns)]
+    node: dot.Attrs = {
+        "shape": "box",
+        "style": "rounded,filled",
+        "fontname": FONT,
+        "fontsize": DIAGRAM_PT,
+        "fillcolor": CHAIN_FILLS["other"],
+    }
+    return dot.digraph("chain", {"rankdir": "TB", "nodesep": 0.25, "ranksep": 0.3}, lines, node_attrs=node)
 
 
 @dataclass(frozen=True)

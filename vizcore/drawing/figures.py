@@ -1,9 +1,10 @@
-"""Slide export: every diagram kind by name, drawn for one or more models and written as SVG, PNG (at
-least 1920 px wide) or PDF by a real exporter (Graphviz), never a screenshot.
+"""Slide export: every figure kind by name, drawn for one or more models and written as SVG, PNG (at
+least 1920 px wide) or PDF by a real exporter (Graphviz or CairoSVG, render.py), never a screenshot.
 
-``FIGURE_KINDS`` maps a kind's name to a function from analyses and options to a :class:`Figure`; add a
-kind by adding an entry. ``export_figure`` writes a figure atomically (a temporary file renamed into
-place), so a failure leaves nothing half-written.
+``FIGURE_KINDS`` is the one registry of figure kinds: the CLI's ``--kind`` choices and the Paper
+figures page's menu are read from it; add a kind by adding an entry. ``draw_figure`` draws one as a
+:class:`DrawnFigure`; ``export_figure`` writes it atomically (a temporary file renamed into place), so
+a failure leaves nothing half-written.
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ from ..engine.analysis import Analysis
 from ..errors import VizcoreError
 from ..shapes import Shape, format_shape
 from ..zoo import get_card
-from .graphview import COLOR_METRICS, ORIENTATIONS, graphs_dot, layer_graph
-from .paper_figures import columns_svg, network_svg, volumes_svg
-from .paper_figures import export as svg_export
-from .render import RENDER_FORMATS, render
+from .graphview import COLOR_METRICS, graphs_dot, layer_graph
+from .paper_figures import columns_svg, network_svg
+from .render import check_format, export_svg, render
+from .style import ORIENTATIONS
+from .volumes import volumes_svg
 
 
 @dataclass(frozen=True)
@@ -34,60 +36,88 @@ class FigureOptions:
 
 
 @dataclass(frozen=True)
-class Figure:
+class DrawnFigure:
     """A drawn figure: Graphviz DOT (laid out and drawn by Graphviz), or finished SVG text."""
 
     dot: str = ""
     svg: str = ""
 
     def to_bytes(self, fmt: str) -> bytes:
-        if fmt not in RENDER_FORMATS:
-            raise VizcoreError(f"unknown format {fmt!r}: choose one of {', '.join(RENDER_FORMATS)}.")
+        check_format(fmt)
         if self.dot:
             return render(self.dot, fmt)
-        return svg_export(self.svg, fmt)  # PNG and PDF drawn from the SVG by CairoSVG
+        return export_svg(self.svg, fmt)
+
+
+@dataclass(frozen=True)
+class FigureKind:
+    """One kind of figure: how a menu names it, how it is drawn, and what a caption says about it."""
+
+    title: str
+    draw: Callable[[Sequence[Analysis], FigureOptions], DrawnFigure]
+    paper: bool = False  # one of the papers' own figures (fixed-layout SVG): on the Paper figures page
+    caption: str = ""
 
 
 def _title(result: Analysis) -> str:
     return f"{result.model}, {format_shape(result.input_shape[1:])}"
 
 
-def graph_figure(analyses: Sequence[Analysis], options: FigureOptions) -> Figure:
+def graph_figure(analyses: Sequence[Analysis], options: FigureOptions) -> DrawnFigure:
     """The layer graph of each model, side by side when there are several."""
     graphs = [(_title(a), layer_graph(a, options.depth)) for a in analyses]
-    return Figure(dot=graphs_dot(graphs, options.color_by, options.orientation))
+    return DrawnFigure(dot=graphs_dot(graphs, options.color_by, options.orientation))
 
 
-FigureKind = Callable[[Sequence[Analysis], FigureOptions], Figure]
+def _paper(
+    draw: Callable[[Sequence[Analysis], str], str],
+) -> Callable[[Sequence[Analysis], FigureOptions], DrawnFigure]:
+    """A paper figure: finished SVG, in the options' orientation."""
 
-
-def _paper(draw: Callable[[Sequence[Analysis], str], str]) -> FigureKind:
-    """A paper figure (vizcore/drawing/paper_figures.py): finished SVG, in the options' orientation."""
-
-    def kind(analyses: Sequence[Analysis], options: FigureOptions) -> Figure:
-        return Figure(svg=draw(analyses, options.orientation))
+    def kind(analyses: Sequence[Analysis], options: FigureOptions) -> DrawnFigure:
+        return DrawnFigure(svg=draw(analyses, options.orientation))
 
     return kind
 
 
 FIGURE_KINDS: Mapping[str, FigureKind] = {
-    "graph": graph_figure,
-    "columns": _paper(columns_svg),  # ResNet's Figure 3
-    "volumes": _paper(volumes_svg),  # LeNet-5's and AlexNet's feature-map volumes
-    "network": _paper(network_svg),  # GoogLeNet's long figure
+    "graph": FigureKind("Layer graph", graph_figure),
+    "columns": FigureKind(
+        "Columns (ResNet Fig. 3)",
+        _paper(columns_svg),
+        paper=True,
+        caption="Boxes are the layers the paper draws (norms and activations fold into the box before them); "
+        "solid arcs are identity shortcuts, dotted ones projections (a 1x1 convolution where the size changes); "
+        "boxes line up by output size across models.",
+    ),
+    "volumes": FigureKind(
+        "Feature-map volumes (LeNet-5, AlexNet Fig. 2)",
+        _paper(volumes_svg),
+        paper=True,
+        caption="Each box is a layer's output: height and depth by its height and width (square-root scale), "
+        "thickness by its channels (log scale). Red patches are kernels on the input they slide over. "
+        "Deep models get one box per stage.",
+    ),
+    "network": FigureKind(
+        "Whole network (GoogLeNet's figure)",
+        _paper(network_svg),
+        paper=True,
+        caption="Branch modules (inception, fire, ...) are outlined clusters, their branches side by side.",
+    ),
 }
+PAPER_KINDS = tuple(name for name, kind in FIGURE_KINDS.items() if kind.paper)
 
 
-def figure(
+def draw_figure(
     models: Sequence[str | Analysis],
     kind: str = "graph",
     *,
     input_shape: Shape | None = None,
     options: FigureOptions | None = None,
-) -> Figure:
+) -> DrawnFigure:
     """Draw ``kind`` for ``models`` (zoo names, or analyses already made)."""
-    builder = FIGURE_KINDS.get(kind)
-    if builder is None:
+    chosen = FIGURE_KINDS.get(kind)
+    if chosen is None:
         raise VizcoreError(f"unknown figure kind {kind!r}: choose one of {', '.join(FIGURE_KINDS)}.")
     options = options or FigureOptions()
     if options.orientation not in ORIENTATIONS:
@@ -100,15 +130,12 @@ def figure(
         if isinstance(m, str):
             get_card(m)  # every name checked before any model is built: one clear line for a typo
     analyses = [m if isinstance(m, Analysis) else analyze(m, input_shape, "cpu") for m in models]
-    return builder(analyses, options)
+    return chosen.draw(analyses, options)
 
 
 def format_for(path: str | Path, fmt: str | None = None) -> str:
     """``fmt``, or the output file's suffix when it is one of the formats."""
-    chosen = fmt or Path(path).suffix.lstrip(".").lower() or "svg"
-    if chosen not in RENDER_FORMATS:
-        raise VizcoreError(f"unknown format {chosen!r}: choose one of {', '.join(RENDER_FORMATS)}.")
-    return chosen
+    return check_format(fmt or Path(path).suffix.lstrip(".").lower() or "svg")
 
 
 def check_writable(path: str | Path) -> Path:
@@ -151,6 +178,6 @@ def export_figure(
     """Draw ``kind`` for ``models`` and write it to ``output`` as ``fmt`` (default: from the suffix)."""
     chosen = format_for(output, fmt)
     target = check_writable(output)
-    data = figure(models, kind, input_shape=input_shape, options=options).to_bytes(chosen)
+    data = draw_figure(models, kind, input_shape=input_shape, options=options).to_bytes(chosen)
     write_atomically(target, data)
     return target

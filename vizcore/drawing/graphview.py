@@ -12,30 +12,28 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from html import escape
 
+from .. import dot_writer as dot
 from ..engine.analysis import Analysis
 from ..engine.labels import block_label
 from ..formats import human_bytes, human_count, per_dim_text
 from ..shapes import format_shape
 from .render import render_svg
-
-# One colour per kind of layer, as data (torchview keeps node2color the same way).
-CATEGORY_COLORS: Mapping[str, str] = {
-    "input": "#2ca02c",
-    "output": "#2ca02c",
-    "conv": "#1f77b4",
-    "linear": "#9467bd",
-    "norm": "#17becf",
-    "activation": "#ff7f0e",
-    "pool": "#8c564b",
-    "add": "#d62728",
-    "concat": "#e377c2",
-    "attention": "#bcbd22",
-    "reshape": "#7f7f7f",
-    "block": "#4c566a",
-    "other": "#aaaaaa",
-}
+from .style import (
+    CATEGORY_COLORS,
+    EDGE,
+    FONT,
+    FRAME,
+    GRAPH_CLUSTER,
+    GRAPH_LABEL_PT,
+    GRAPH_SHAPE_PT,
+    ORIENTATIONS,
+    OUTLINE,
+    TEXT,
+    TEXT_ON_DARK,
+    VIRIDIS,
+    fill_for,
+)
 
 _ACTIVATIONS = {
     "relu",
@@ -100,8 +98,6 @@ COLOR_METRICS: Mapping[str, str] = {
     "params": "parameters",
     "output_bytes": "memory",
 }
-
-ORIENTATIONS: Mapping[str, str] = {"vertical": "TB", "horizontal": "LR"}
 
 
 @dataclass(frozen=True)
@@ -267,30 +263,13 @@ def _fold(
 
 
 # -- drawing ------------------------------------------------------------------------------------
-LABEL_PT = 18  # a box's label, in points: 16 px or more on a 1080p projector when fitted
-SHAPE_PT = 13
-
-
-def tint(color: str, amount: float) -> str:
-    """``color`` mixed with white: light fills keep dark text readable on a projector."""
-    r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
-    return "#" + "".join(f"{round(c + (255 - c) * amount):02x}" for c in (r, g, b))
-
-
-_VIRIDIS = ("#440154", "#3b528b", "#21918c", "#5ec962", "#fde725")
-
-
 def _ramp(t: float) -> str:
     """A viridis colour for ``t`` in [0, 1], interpolated between five stops."""
-    t = min(max(t, 0.0), 1.0) * (len(_VIRIDIS) - 1)
-    i = min(int(t), len(_VIRIDIS) - 2)
-    a, b = _VIRIDIS[i], _VIRIDIS[i + 1]
+    t = min(max(t, 0.0), 1.0) * (len(VIRIDIS) - 1)
+    i = min(int(t), len(VIRIDIS) - 2)
+    a, b = VIRIDIS[i], VIRIDIS[i + 1]
     mix = [round(int(a[k : k + 2], 16) * (1 - (t - i)) + int(b[k : k + 2], 16) * (t - i)) for k in (1, 3, 5)]
     return "#" + "".join(f"{c:02x}" for c in mix)
-
-
-def _q(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _tooltip(n: GraphNode) -> str:
@@ -317,10 +296,8 @@ def graphs_dot(graphs: Sequence[tuple[str, LayerGraph]], color_by: str = "type",
         return graph_dot(graphs[0][1], color_by, orientation, graphs[0][0])
     lines = []
     for i, (name, graph) in enumerate(graphs):
-        lines.append(f'  subgraph "cluster_model{i}" {{')
-        lines.append(f'    label={_q(name)}; fontsize={LABEL_PT}; style=solid; color="#dddddd";')
-        lines += ["  " + line for line in _body(graph, color_by, f"m{i}_")]
-        lines.append("  }")
+        frame: dot.Attrs = {"label": name, "fontsize": GRAPH_LABEL_PT, "style": "solid", "color": FRAME}
+        lines += dot.cluster(f"model{i}", frame, _body(graph, color_by, f"m{i}_"))
     return _document(lines, orientation, "")
 
 
@@ -328,17 +305,26 @@ def _document(body: list[str], orientation: str, title: str) -> str:
     rankdir = ORIENTATIONS.get(orientation)
     if rankdir is None:
         raise ValueError(f"orientation must be one of {', '.join(ORIENTATIONS)}")
-    lines = [
-        "digraph layers {",
-        f"  rankdir={rankdir}; nodesep=0.25; ranksep=0.18; newrank=true; outputorder=edgesfirst;",
-        '  bgcolor="white"; pad=0.2;',
-        f'  fontname="Helvetica"; fontsize={LABEL_PT}; labelloc=t; label={_q(title)};' if title else "",
-        '  node [shape=box, style="rounded,filled", fontname="Helvetica", margin="0.12,0.02", penwidth=1.4];',
-        '  edge [color="#555555", arrowsize=0.7, penwidth=1.3];',
-        *body,
-        "}",
-    ]
-    return "\n".join(line for line in lines if line) + "\n"
+    attrs: dict[str, dot.Value] = {
+        "rankdir": rankdir,
+        "nodesep": 0.25,
+        "ranksep": 0.18,
+        "newrank": "true",
+        "outputorder": "edgesfirst",
+        "bgcolor": "white",
+        "pad": 0.2,
+    }
+    if title:
+        attrs.update(fontname=FONT, fontsize=GRAPH_LABEL_PT, labelloc="t", label=title)
+    node: dot.Attrs = {
+        "shape": "box",
+        "style": "rounded,filled",
+        "fontname": FONT,
+        "margin": "0.12,0.02",
+        "penwidth": 1.4,
+    }
+    edge: dot.Attrs = {"color": EDGE, "arrowsize": 0.7, "penwidth": 1.3}
+    return dot.digraph("layers", attrs, body, node_attrs=node, edge_attrs=edge)
 
 
 def _body(graph: LayerGraph, color_by: str, prefix: str) -> list[str]:
@@ -351,40 +337,45 @@ def _body(graph: LayerGraph, color_by: str, prefix: str) -> list[str]:
     for n in graph.nodes:
         if color_by == "type":
             stroke = CATEGORY_COLORS.get(n.category, CATEGORY_COLORS["other"])
-            fill, font = tint(stroke, 0.78), "#111111"
+            fill, font = fill_for(n.category), TEXT
         else:
             level = math.log10(getattr(n, color_by) + 1) / top
-            fill, stroke, font = _ramp(level), "#333333", "#111111" if level > 0.55 else "#ffffff"
-        attrs = (
-            f'id="{prefix}node{n.id}", class="layer {n.category}", tooltip={_q(_tooltip(n))}, '
-            f'color="{stroke}", fillcolor="{fill}", fontcolor="{font}"'
-        )
+            fill, stroke, font = _ramp(level), OUTLINE, TEXT if level > 0.55 else TEXT_ON_DARK
+        attrs: dict[str, dot.Value] = {
+            "id": f"{prefix}node{n.id}",
+            "class": f"layer {n.category}",
+            "tooltip": _tooltip(n),
+            "color": stroke,
+            "fillcolor": fill,
+            "fontcolor": font,
+        }
         if n.category == "add" and not n.collapsed:
-            text = f'<<font point-size="{LABEL_PT}">+</font>>'  # the papers' circled plus
-            attrs += ", shape=circle, width=0.42, fixedsize=true, style=filled"
+            label = dot.html_label(("+", GRAPH_LABEL_PT))  # the papers' circled plus
+            attrs.update(shape="circle", width=0.42, fixedsize="true", style="filled")
         else:
             shape_text = format_shape(n.shape[1:]) if len(n.shape) > 1 else format_shape(n.shape)
-            text = (
-                f'<<font point-size="{LABEL_PT}">{escape(n.label)}</font>'
-                f'<br/><font point-size="{SHAPE_PT}">{escape(shape_text)}</font>>'
-            )
+            label = dot.html_label((n.label, GRAPH_LABEL_PT), (shape_text, GRAPH_SHAPE_PT))
             if n.collapsed:
-                attrs += ', style="rounded,filled,bold", penwidth=2.5, peripheries=2'
-        group = f', group="{prefix}main"' if n.main else ""
+                attrs.update(style="rounded,filled,bold", penwidth=2.5, peripheries=2)
+        if n.main:
+            attrs["group"] = f"{prefix}main"
         cluster = next((c for c in reversed(graph.clusters) if n.name.startswith(c + ".")), "")
-        statements.setdefault(cluster, []).append(f"  {prefix}n{n.id} [label={text}, {attrs}{group}];")
+        statements.setdefault(cluster, []).append(dot.node(f"{prefix}n{n.id}", {"label": label, **attrs}))
     lines = statements.pop("", [])
     for c in graph.clusters:
         if c not in statements:
             continue
-        lines.append(f'  subgraph "cluster_{prefix}{c}" {{')
-        lines.append(
-            f'    label={_q(c)}; fontname="Helvetica"; fontsize={SHAPE_PT}; style="rounded,dashed"; color="#888888"; labeljust=l;'
-        )
-        lines += ["  " + m for m in statements[c]]
-        lines.append("  }")
+        outline: dot.Attrs = {
+            "label": c,
+            "fontname": FONT,
+            "fontsize": GRAPH_SHAPE_PT,
+            "style": "rounded,dashed",
+            "color": GRAPH_CLUSTER,
+            "labeljust": "l",
+        }
+        lines += dot.cluster(f"{prefix}{c}", outline, statements[c])
     for s, d in graph.edges:
-        lines.append(f"  {prefix}n{s} -> {prefix}n{d}" + (" [weight=0];" if (s, d) in graph.skips else " [weight=4];"))
+        lines.append(dot.edge(f"{prefix}n{s}", f"{prefix}n{d}", {"weight": 0 if (s, d) in graph.skips else 4}))
     return lines
 
 
