@@ -8,36 +8,11 @@ import torch
 import torchvision
 from torch import nn
 
+from tests.support.saved import autograd_saved_bytes
 from tests.support.toys import SharedNet, ValueDependent
 from vizcore.api import training_cost
 from vizcore.engine.training import CARD_GIB, MAX_BATCH
 from vizcore.errors import VizcoreError
-
-
-def autograd_saved_bytes(model: nn.Module, x: torch.Tensor) -> int:
-    """Bytes of the activations a real CPU forward pass in train mode leaves in its autograd graph, read
-    from every graph node's ``_saved_*`` attributes (PyTorch's own record, no hooks), each storage once,
-    parameters and buffers left out."""
-    weights = {t.untyped_storage().data_ptr() for t in [*model.parameters(), *model.buffers()]}
-    model.train()
-    out = model(x)
-    outputs = out if isinstance(out, tuple) else (out,)
-    storages: dict[int, int] = {}
-    todo = [o.grad_fn for o in outputs]
-    visited = set()
-    while todo:
-        fn = todo.pop()
-        if fn is None or fn in visited:
-            continue
-        visited.add(fn)
-        for attr in dir(fn):
-            if attr.startswith("_saved_"):
-                value = getattr(fn, attr)
-                for t in value if isinstance(value, (tuple, list)) else [value]:
-                    if isinstance(t, torch.Tensor) and t.untyped_storage().data_ptr() not in weights:
-                        storages[t.untyped_storage().data_ptr()] = t.untyped_storage().nbytes()
-        todo += [f for f, _ in fn.next_functions]
-    return sum(storages.values())
 
 
 @pytest.mark.parametrize(
@@ -103,6 +78,14 @@ def test_gradients_and_optimizer_state_are_exact() -> None:
 def test_shared_parameters_get_one_gradient() -> None:
     cost = training_cost(SharedNet(), 3, "sgd", (3, 10))
     assert cost.gradient_bytes == (10 * 10 + 10) * 4
+
+
+def test_auxiliary_heads_train() -> None:
+    cost = training_cost("googlenet", 4, "sgd")
+    assert cost.gradient_bytes == 13_004_888 * 4  # aux1 and aux2 run in train mode (6,379,984 params)
+    assert cost.analysis.totals.params == 13_004_888 - 6_379_984
+    assert any(n.startswith("The 6,379,984 parameters that do not run in eval mode") for n in cost.notes)
+    assert cost.layer("aux1.fc2").saved_bytes == 4 * 1024 * 4  # its input, a float per sample and feature
 
 
 def test_largest_batch_that_fits() -> None:

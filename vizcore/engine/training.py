@@ -102,12 +102,24 @@ class TrainingCost:
             ),
             f"The largest batch that fits counts weights + gradients + optimizer state + saved activations; {NOT_COUNTED}.",
         ]
+        unused = self.analysis.totals.unused_params
+        if unused:
+            notes.append(
+                f"The {unused:,} parameters that do not run in eval mode (auxiliary heads) run in train mode: "
+                "their activations, gradients and optimizer state are counted here."
+            )
         if self.has_dropout:
             notes.append(
                 "Dropout masks are counted as the CPU and meta kernels keep them, a float per element; "
                 "CUDA's fused dropout keeps one byte per element."
             )
         return tuple(notes)
+
+    def layer(self, name: str) -> LayerTraining:
+        for row in self.layers:
+            if row.name == name:
+                return row
+        raise KeyError(name)
 
     def totals(self) -> dict[str, int]:
         return {
