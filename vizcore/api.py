@@ -11,8 +11,10 @@ import torch
 from torch import nn
 
 from .builder import spec
+from .cards import ModelCard
 from .engine.analysis import Analysis
 from .engine.measure import META, SkipInit, Source, copy_to, measure, module_source
+from .engine.training import TrainingCost, check_batch, check_optimizer, measure_training
 from .errors import InputShapeError, VizcoreError
 from .shapes import normalize_shape
 from .zoo import get_card, get_model
@@ -35,20 +37,40 @@ def analyze(
     ``timings=True`` also runs the model for real on that device and times every layer (synchronised).
     ``cfg`` goes to the zoo builder.
     """
+    source, shape, name, card = _resolve(model, input_shape, cfg)
+    return measure(source, shape, device, name=name, card=card, timings=timings, dtype=dtype)
+
+
+def training_cost(
+    model: str | nn.Module,
+    batch: int,
+    optimizer: str = "sgd",
+    input_shape: Sequence[int] | None = None,
+    **cfg: Any,
+) -> TrainingCost:
+    """What one training step of ``model`` (as for ``analyze``) keeps in memory at ``batch`` samples, per
+    layer: activations saved for backward, gradients, and ``optimizer``'s state ("sgd" with momentum, or
+    "adam"); and the largest batch that fits 16, 24, 40 and 80 GB. ``input_shape``'s batch is replaced."""
+    batch, optimizer = check_batch(batch), check_optimizer(optimizer)
+    source, shape, name, card = _resolve(model, input_shape, cfg)
+    return measure_training(source, measure(source, shape, "cpu", name=name, card=card), batch, optimizer)
+
+
+def _resolve(
+    model: str | nn.Module, input_shape: Sequence[int] | None, cfg: dict[str, Any]
+) -> tuple[Source, Sequence[int], str, ModelCard | None]:
+    """What ``model`` names: a source that builds it, the input shape, its name and its card."""
     if isinstance(model, nn.Module):
         if input_shape is None:
             raise InputShapeError("input_shape is required for a custom module, e.g. input_shape=(1, 3, 224, 224).")
-        return measure(
-            module_source(model), input_shape, device, name=type(model).__name__, timings=timings, dtype=dtype
-        )
+        return module_source(model), input_shape, type(model).__name__, None
     if not isinstance(model, str):
         raise VizcoreError(f"model must be a zoo name or a torch.nn.Module, not {type(model).__name__}.")
     if spec.is_spec(model):  # a layer list, not a zoo name
         parsed = spec.parse(model, normalize_shape(input_shape) if input_shape is not None else None)
-        return measure(spec.source(parsed), parsed.input_shape, device, name="spec", timings=timings, dtype=dtype)
+        return spec.source(parsed), parsed.input_shape, "spec", None
     card = get_card(model)
-    shape = card.input_size if input_shape is None else input_shape
-    return measure(_zoo_source(model, cfg), shape, device, name=model, card=card, timings=timings, dtype=dtype)
+    return _zoo_source(model, cfg), card.input_size if input_shape is None else input_shape, model, card
 
 
 def _zoo_source(model: str, cfg: dict[str, Any]) -> Source:

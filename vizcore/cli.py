@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from . import formats
-from .api import analyze
+from .api import analyze, training_cost
 from .drawing.figures import FIGURE_KINDS, FigureOptions, export_figure
 from .drawing.graphview import COLOR_METRICS
 from .drawing.render import RENDER_FORMATS
 from .drawing.style import ORIENTATIONS
+from .engine.training import OPTIMIZER_STATE
 from .errors import VizcoreError
 from .shapes import parse_shape
 from .zoo import get_card, list_models
@@ -83,6 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     summary.add_argument("--format", choices=sorted(formats.SUMMARY_FORMATS), default="table")
     summary.add_argument("--depth", type=_depth, default=None, help="merge layers below this depth into their block")
     summary.add_argument("--timings", action="store_true", help="also time every layer on the device")
+    _add_training(summary)
     sub.choices["graph"].add_argument("--format", choices=["dot", "json"], default="dot")
     sub.choices["blocks"].add_argument("--format", choices=["table", "json"], default="table")
     # lecture tables: the decks' figures beside ours (vizcore/course/lectures.py)
@@ -147,6 +149,29 @@ def _lecture(args: argparse.Namespace) -> str:
             return json.dumps([{"id": i, "title": t, "deck": d} for i, t, d in lectures.list_tables()], indent=2) + "\n"
         return lectures.tables_index()
     return lectures.FORMATS[args.format](lectures.lecture_table(args.table))
+
+
+# -- summary --training: what a training step keeps (vizcore/engine/training.py) ---------------------
+def _add_training(summary: argparse.ArgumentParser) -> None:
+    summary.add_argument(
+        "--training", action="store_true", help="saved activations, gradients and optimizer state per layer"
+    )
+    summary.add_argument("--batch", type=int, default=None, help="samples per step (default: --input's N, else 1)")
+    summary.add_argument("--optimizer", choices=sorted(OPTIMIZER_STATE), default=None, help="sgd (momentum) or adam")
+
+
+def _training(args: argparse.Namespace) -> str:
+    shape = parse_shape(args.input) if args.input else None
+    batch = args.batch if args.batch is not None else shape[0] if shape and len(shape) == 4 else 1
+    cost = training_cost(args.model, batch, args.optimizer or "sgd", shape)
+    return formats.TRAINING_FORMATS[args.format](cost)
+
+
+def _command(args: argparse.Namespace) -> str:
+    """``summary`` with --training (or --batch or --optimizer) prints the training step instead."""
+    if args.command == "summary" and (args.training or args.batch is not None or args.optimizer is not None):
+        return "training"
+    return str(args.command)
 
 
 # -- figure: slide export (vizcore/drawing/figures.py) ----------------------------------------------------
@@ -298,6 +323,7 @@ _TEXT_COMMANDS: dict[str, Callable[[argparse.Namespace], str]] = {
     "predict": _predict,
     "figure": _figure,
     "explain": _explain,
+    "training": _training,
 }
 
 
@@ -307,8 +333,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "models":
             sys.stdout.write(_models())
             return 0
-        if args.command in _TEXT_COMMANDS:
-            text = _TEXT_COMMANDS[args.command](args)
+        if _command(args) in _TEXT_COMMANDS:
+            text = _TEXT_COMMANDS[_command(args)](args)
             sys.stdout.write(text if text.endswith("\n") else text + "\n")
             return 0
         shape = parse_shape(args.input) if args.input else None

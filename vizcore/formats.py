@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 
 from . import dot_writer
 from .engine.analysis import Analysis, SummaryRow
+from .engine.training import LayerTraining, TrainingCost
 from .shapes import format_shape
 
 
@@ -72,35 +73,30 @@ def _totals_lines(a: Analysis) -> list[str]:
     return lines
 
 
+def _boxed(
+    title: str, header: Sequence[str], rows: Sequence[Sequence[str]], right_from: int, footer: Sequence[str]
+) -> str:
+    """A torchinfo-like text table: columns from ``right_from`` on are numbers, aligned right."""
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(
+            c.rjust(w) if i >= right_from else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        )
+
+    rule = "=" * len(line(header))
+    return "\n".join([rule, title, rule, line(header), "-" * len(rule), *(line(r) for r in rows), rule, *footer, rule])
+
+
 def table(a: Analysis, depth: int | None = None) -> str:
     summary = a.rows(depth)
     timed = any(r.time_ms is not None for r in summary)
     header = (*COLUMNS, "Time") if timed else COLUMNS
     rows = [(*_cells(r), f"{r.time_ms or 0:.3f} ms") if timed else _cells(r) for r in summary]
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
-
-    def line(cells: Sequence[str]) -> str:
-        return "  ".join(
-            c.rjust(w) if i >= 4 else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
-        )
-
-    rule = "=" * len(line(header))
     footer = _totals_lines(a)
     if a.forward_ms is not None:
         footer.append(f"Forward pass on {a.device}: {a.forward_ms:.3f} ms (layer times are synchronised one by one)")
-    body = [
-        rule,
-        f"{a.model} summary",
-        rule,
-        line(header),
-        "-" * len(rule),
-        *(line(r) for r in rows),
-        rule,
-        *footer,
-        *(f"Note: {n}" for n in a.notes),
-        rule,
-    ]
-    return "\n".join(body)
+    return _boxed(f"{a.model} summary", header, rows, 4, [*footer, *(f"Note: {n}" for n in a.notes)])
 
 
 _RF_HEADER = ["receptive_field", "effective_stride"]
@@ -128,14 +124,15 @@ def to_csv(a: Analysis, depth: int | None = None) -> str:
     return buffer.getvalue()
 
 
-def markdown(a: Analysis, depth: int | None = None) -> str:
-    def latex_escape(text: str) -> str:
-        return text.replace("|", "\\|")
+def _md_escape(text: str) -> str:
+    return text.replace("|", "\\|")
 
+
+def markdown(a: Analysis, depth: int | None = None) -> str:
     lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "|".join(["---"] * 4 + ["---:"] * 5) + "|"]
     for r in a.rows(depth):
         cells = _cells(r)
-        lines.append("| " + " | ".join(latex_escape(c.strip()) for c in cells) + " |")
+        lines.append("| " + " | ".join(_md_escape(c.strip()) for c in cells) + " |")
     t = a.totals
     lines.append(
         f"| **Total** | | | | **{t.params:,}** | **{human_count(t.macs)}** | **{human_bytes(t.activation_bytes)}** | | |"
@@ -238,6 +235,94 @@ def blocks_table(a: Analysis) -> str:
             lines.append(f"  {i}. {br.out_channels} ch, {br.params:,} params, {human_count(br.macs)} MACs: {path}")
     return "\n".join(lines) + "\n"
 
+
+# -- training: what one step keeps (vizcore.engine.training) ------------------------------------------
+TRAINING_COLUMNS = ("Layer", "Type", "Params", "Saved for backward", "Per sample", "Gradients", "Optimizer", "Total")
+_TRAINING_KEYS = (
+    "name",
+    "type",
+    "params",
+    "saved_bytes",
+    "saved_per_sample",
+    "gradient_bytes",
+    "optimizer_bytes",
+    "total_bytes",
+)
+
+
+def _training_cells(r: LayerTraining) -> tuple[str, ...]:
+    sizes = (r.saved_bytes, r.saved_per_sample, r.gradient_bytes, r.optimizer_bytes, r.total_bytes)
+    return (r.name or "(forward)", r.type, f"{r.params:,}", *(human_bytes(n) for n in sizes))
+
+
+def _training_total(c: TrainingCost) -> tuple[str, ...]:
+    kept = c.saved_activation_bytes + c.gradient_bytes + c.optimizer_bytes
+    sizes = (c.saved_activation_bytes, c.saved_per_sample, c.gradient_bytes, c.optimizer_bytes, kept)
+    return ("Total", "", f"{sum(r.params for r in c.layers):,}", *(human_bytes(n) for n in sizes))
+
+
+def _training_lines(c: TrainingCost) -> list[str]:
+    fits = ", ".join(f"{f.gib} GB: {f.max_batch:,}" for f in c.fits)
+    return [
+        f"Batch {c.batch}, {c.optimizer}, {c.analysis.dtype}, input {format_shape((c.batch, *c.analysis.input_shape[1:]))}",
+        f"Saved activations: {human_bytes(c.saved_activation_bytes)} ({c.saved_activation_bytes:,} bytes)",
+        f"Gradients: {human_bytes(c.gradient_bytes)} ({c.gradient_bytes:,} bytes)",
+        f"Optimizer state: {human_bytes(c.optimizer_bytes)} ({c.optimizer_bytes:,} bytes)",
+        f"Weights and buffers: {human_bytes(c.weight_bytes)} ({c.weight_bytes:,} bytes)",
+        f"One training step keeps: {human_bytes(c.step_bytes)} ({c.step_bytes:,} bytes)",
+        f"Largest batch that fits ({fits})",
+    ]
+
+
+def training_table(c: TrainingCost) -> str:
+    rows = [*(_training_cells(r) for r in c.layers), _training_total(c)]
+    footer = [*_training_lines(c), *(f"Note: {n}" for n in c.notes)]
+    return _boxed(f"{c.analysis.model}: what a training step keeps", TRAINING_COLUMNS, rows, 2, footer)
+
+
+def training_csv(c: TrainingCost) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(_TRAINING_KEYS)
+    for r in c.layers:
+        writer.writerow([getattr(r, key) for key in _TRAINING_KEYS])
+    return buffer.getvalue()
+
+
+def training_markdown(c: TrainingCost) -> str:
+    lines = ["| " + " | ".join(TRAINING_COLUMNS) + " |", "|---|---|" + "---:|" * 6]
+    lines += ["| " + " | ".join(_md_escape(x) for x in _training_cells(r)) + " |" for r in c.layers]
+    lines.append("| " + " | ".join(f"**{x}**" if x else "" for x in _training_total(c)) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def training_latex(c: TrainingCost) -> str:
+    lines = [r"\begin{tabular}{llrrrrrr}", r"\toprule", " & ".join(TRAINING_COLUMNS) + r" \\", r"\midrule"]
+    lines += [" & ".join(latex_escape(x) for x in _training_cells(r)) + r" \\" for r in c.layers]
+    lines += [
+        r"\midrule",
+        " & ".join(latex_escape(x) for x in _training_total(c)) + r" \\",
+        r"\bottomrule",
+        r"\end{tabular}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def training_json(c: TrainingCost) -> str:
+    """The summary's JSON with ``totals.training`` and, per layer, ``training``."""
+    data = c.analysis.to_dict()
+    data["totals"]["training"] = c.totals()
+    data["training"] = c.to_dict()
+    return json.dumps(data, indent=2)
+
+
+TRAINING_FORMATS: dict[str, Callable[[TrainingCost], str]] = {
+    "table": training_table,
+    "json": training_json,
+    "csv": training_csv,
+    "markdown": training_markdown,
+    "latex": training_latex,
+}
 
 SUMMARY_FORMATS: dict[str, Callable[[Analysis, int | None], str]] = {
     "table": table,
