@@ -21,6 +21,7 @@ from torch.overrides import TorchFunctionMode
 from ..device import synchronize
 from ..shapes import Shape
 from .costs import OpCall, cost_of, function_op, module_op, tensors_in, window
+from .hooks import forward_hooks
 from .labels import layer_label
 from .node import Node
 
@@ -105,21 +106,19 @@ class Tracer:
 
     def run(self, inputs: torch.Tensor) -> TraceResult:
         names = {id(m): name for name, m in self.model.named_modules()}
-        handles: list[torch.utils.hooks.RemovableHandle] = []
         was_training = {m: m.training for m in self.model.modules()}
+        leaves = {m: next(iter(m.children()), None) is None for m in self.model.modules()}
         self._mark(inputs, 0)
         try:
-            for module in self.model.modules():
-                name = names[id(module)]
-                leaf = next(iter(module.children()), None) is None
-                handles.append(module.register_forward_pre_hook(self._pre_hook(name, module, leaf), with_kwargs=True))
-                handles.append(module.register_forward_hook(self._post_hook(module, leaf), with_kwargs=True))
-            self.model.eval()
-            with torch.no_grad(), _FunctionMode(self):
-                output = self.model(inputs)
+            with forward_hooks(
+                [(m, self._post_hook(m, leaf)) for m, leaf in leaves.items()],
+                before=[(m, self._pre_hook(names[id(m)], m, leaf)) for m, leaf in leaves.items()],
+                with_kwargs=True,
+            ):
+                self.model.eval()
+                with torch.no_grad(), _FunctionMode(self):
+                    output = self.model(inputs)
         finally:
-            for handle in handles:
-                handle.remove()
             for module, training in was_training.items():
                 module.train(training)
         outs = tensors_in([output])

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +34,7 @@ from captum.attr import GuidedBackprop, IntegratedGradients, LayerAttribution, L
 from torch import nn
 from torchvision.transforms.v2 import functional as TF
 
+from ..engine.hooks import forward_hooks
 from ..errors import VizcoreError
 from .inference import Classifier
 
@@ -261,18 +262,6 @@ def _channels_last(model: nn.Module) -> Iterator[None]:
 
 
 @contextmanager
-def _forward_hooks(hooks: Iterable[tuple[nn.Module, Callable[..., None]]]) -> Iterator[None]:
-    """Forward hooks on modules for the duration, removed also when the pass fails (the caller holds the
-    lock: the model is shared)."""
-    handles = [module.register_forward_hook(hook) for module, hook in hooks]
-    try:
-        yield
-    finally:
-        for handle in handles:
-            handle.remove()
-
-
-@contextmanager
 def _no_inplace(model: nn.Module) -> Iterator[None]:
     """Turn off ``inplace`` on every activation for the duration (the caller holds the lock)."""
     changed = [m for m in model.modules() if getattr(m, "inplace", False) is True]
@@ -298,7 +287,7 @@ def gradcam_layers(clf: Classifier, x: torch.Tensor) -> list[str]:
 
     with clf.lock:
         convs = [(m, keep(n)) for n, m in clf.model.named_modules() if isinstance(m, nn.Conv2d)]
-        with _forward_hooks(convs), torch.no_grad():
+        with forward_hooks(convs), torch.no_grad():
             clf.model(x.to(clf.device))
     spatial = [n for n, shape in sizes.items() if len(shape) == 4 and shape[-1] > 1 and shape[-2] > 1]
     if not spatial:
@@ -420,7 +409,7 @@ def receptive_fields(model: nn.Module, layers: Sequence[str], x: torch.Tensor) -
         leaf = not list(m.children())
         if n and (leaf or n in wanted):
             hooks.append((m, hook(n, m, leaf)))
-    with _forward_hooks(hooks), torch.no_grad():
+    with forward_hooks(hooks), torch.no_grad():
         model(x)
     missing = [n for n in layers if n not in found]
     if missing:
@@ -514,7 +503,7 @@ def strongest_patches(
     with clf.lock:
         fields = receptive_fields(clf.model, wanted, inputs[0].to(clf.device))
         for i, x in enumerate(inputs):
-            with _forward_hooks((convs[n], keep(n, i)) for n in wanted), torch.no_grad():
+            with forward_hooks((convs[n], keep(n, i)) for n in wanted), torch.no_grad():
                 clf.model(x.to(clf.device))
             if on_progress:
                 on_progress(i + 1, len(inputs))

@@ -35,6 +35,7 @@ from torchvision.models._meta import _IMAGENET_CATEGORIES
 from torchvision.transforms import v2 as T
 
 from ..device import resolve_device, synchronize
+from ..engine.hooks import forward_hooks
 from ..engine.trace import Tracer
 from ..errors import VizcoreError, WeightsError
 from ..zoo import get_card, get_model
@@ -471,12 +472,8 @@ def feature_maps(clf: Classifier, x: torch.Tensor, layer: str) -> torch.Tensor:
     if module is None:
         raise VizcoreError(f"{clf.name} has no layer {layer!r}.")
     captured: list[torch.Tensor] = []
-    handle = module.register_forward_hook(lambda _m, _i, out: captured.append(out.detach()))
-    try:
-        with torch.no_grad():
-            clf.model(x.to(clf.device))
-    finally:
-        handle.remove()
+    with forward_hooks([(module, lambda _m, _i, out: captured.append(out.detach()))]), torch.no_grad():
+        clf.model(x.to(clf.device))
     return captured[0][0].float().cpu()
 
 
