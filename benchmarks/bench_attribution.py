@@ -13,7 +13,7 @@ from pathlib import Path
 
 import torch
 
-from vizcore.photos import attribution, inference
+from vizcore.photos import attribution, channels, inference
 
 
 def main() -> None:
@@ -46,7 +46,7 @@ def main() -> None:
     images = [inference.load_image(p) for p in sorted(photo.parent.glob("*.jpg"))]
     inputs = [clf.transform(image).unsqueeze(0) for image in images]
     start = time.perf_counter()
-    attribution.strongest_patches(clf, inputs)
+    channels.strongest_patches(clf, inputs)
     print(f"strongest patches, every conv layer, {len(inputs)} photos: {time.perf_counter() - start:.2f} s")
     print(f"load afterwards {os.getloadavg()[0]:.1f}")
 

@@ -19,7 +19,7 @@ from PIL import Image
 
 import vizcore
 from pages import ROOT, default_classifier, init_from_url, remember, setup, shared_params, show_url_problems, sync_url
-from vizcore.photos import attribution, inference
+from vizcore.photos import attribution, channels, inference
 from vizcore.photos.batching import Batcher
 
 R = TypeVar("R")
@@ -205,7 +205,7 @@ def channel_section(clf: inference.Classifier, result: inference.Result, upload:
         return
     names = ("offline", *sorted(uploads), tuple(result.input.shape))
 
-    def compute() -> tuple[list[np.ndarray], dict[str, attribution.LayerPatches]]:
+    def compute() -> tuple[list[np.ndarray], dict[str, channels.LayerPatches]]:
         photos = [*collection_photos().values(), *uploads.values()]
         bar = st.progress(0.0, text="Looking for each channel's strongest patches…")
         try:
@@ -215,7 +215,7 @@ def channel_section(clf: inference.Classifier, result: inference.Result, upload:
                     inference.load_image(photo) if isinstance(photo, bytes) else Image.fromarray(photo).convert("RGB")
                 )
                 inputs.append(clf.transform(image).unsqueeze(0))
-            found = attribution.strongest_patches(
+            found = channels.strongest_patches(
                 clf, inputs, on_progress=lambda d, t: bar.progress(d / t, text=f"{d} of {t} photos")
             )
             return [inference.displayable(clf, x) for x in inputs], found
@@ -234,7 +234,7 @@ def channel_section(clf: inference.Classifier, result: inference.Result, upload:
     channel = right.number_input(
         "Channel", 0, len(patches.patches) - 1, 0, key="classify_patch_channel", help=f"0 to {len(patches.patches) - 1}"
     )
-    grid = attribution.patch_grid(pictures, patches.patches[channel])
+    grid = channels.patch_grid(pictures, patches.patches[channel])
     side = 300
     scale = max(1, side // grid.shape[0])
     picture = Image.fromarray((grid * 255).round().astype(np.uint8))

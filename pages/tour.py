@@ -13,8 +13,8 @@ import streamlit as st
 
 from pages import analysis_for, init_from_url, remember, setup, shared_params, show_url_problems, sync_url
 from vizcore import Analysis, Node, formats, get_card
-from vizcore.drawing.diagrams import branch_dot, residual_dot
 from vizcore.course import tour
+from vizcore.drawing.diagrams import branch_dot, residual_dot
 
 KEYS = tour.slide_keys()
 # Sized by the window's height, so a slide fits 1280x720 and 1920x1080 alike without scrolling.
