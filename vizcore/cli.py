@@ -248,7 +248,7 @@ def _explain_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
 
 
 def _explain(args: argparse.Namespace) -> str:
-    from .photos import attribution, inference
+    from .photos import attribution, inference, pictures
 
     output = Path(args.output)
     if output.suffix.lower() not in (".npy", ".png"):
@@ -281,7 +281,7 @@ def _explain(args: argparse.Namespace) -> str:
         else:
             from PIL import Image
 
-            picture = inference.overlay(inference.displayable(clf, result.input), found.normalised())
+            picture = pictures.overlay(inference.displayable(clf, result.input), found.normalised())
             Image.fromarray((picture * 255).round().astype("uint8")).save(output)
     except OSError as exc:
         raise VizcoreError(f"cannot write {args.output} ({exc.strerror or exc}).") from exc
