@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 from PIL import Image
 
-from vizcore.photos import inference
+from vizcore.photos import images, inference
 
 ROUNDS = 20
 
@@ -32,7 +32,7 @@ def main() -> None:
             clf.model(clf.transform(decoded).unsqueeze(0)).softmax(-1)
 
     def ours() -> None:
-        inference.classify(clf, inference.load_image(upload), top=5)
+        inference.classify(clf, images.load_image(upload), top=5)
 
     for fn in (bare, ours):  # warm-up
         fn()

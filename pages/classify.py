@@ -24,7 +24,7 @@ from pages import (
     sync_url,
 )
 from vizcore.drawing import photo_charts
-from vizcore.photos import attribution, channels, inference, pictures
+from vizcore.photos import attribution, channels, images, inference, pictures
 from vizcore.photos.batching import Batcher, batch_size_for
 
 SAMPLES = sorted((ROOT / "assets" / "samples").glob("*.jpg"))
@@ -163,9 +163,7 @@ def channel_section(clf: inference.Classifier, result: inference.Result, photo: 
         try:
             inputs = []
             for photo in photos:
-                image = (
-                    inference.load_image(photo) if isinstance(photo, bytes) else Image.fromarray(photo).convert("RGB")
-                )
+                image = images.load_image(photo) if isinstance(photo, bytes) else Image.fromarray(photo).convert("RGB")
                 inputs.append(clf.transform(image).unsqueeze(0))
             found = channels.strongest_patches(
                 clf, inputs, on_progress=lambda d, t: bar.progress(d / t, text=f"{d} of {t} photos")
@@ -224,7 +222,7 @@ def channel_section(clf: inference.Classifier, result: inference.Result, photo: 
 @st.cache_resource(max_entries=8, ttl="15m", show_spinner=False, on_release=Batcher.close)
 def batcher(clf_id: int, _clf: inference.Classifier) -> Batcher[Image.Image, inference.Result]:
     return Batcher(
-        lambda images: inference.classify_batch(_clf, images, top=5),
+        lambda batch: inference.classify_batch(_clf, batch, top=5),
         max_batch=batch_size_for(_clf.device.type),
         name=f"batch {_clf.name}",
     )
@@ -285,7 +283,7 @@ try:
         else Path(ROOT / "assets" / "samples" / f"{st.session_state['classify_sample']}.jpg").read_bytes()
     )
     photo = hashlib.sha256(raw).hexdigest()
-    result = shared().get(clf, ("classified", photo), lambda: batcher(id(clf), clf).submit(inference.load_image(raw)))
+    result = shared().get(clf, ("classified", photo), lambda: batcher(id(clf), clf).submit(images.load_image(raw)))
 except vizcore.VizcoreError as exc:
     st.error(str(exc))
     if source != "default":
