@@ -13,7 +13,7 @@ from pathlib import Path
 
 import torch
 
-from vizcore.photos import attribution, inference
+from vizcore.photos import attribution, channels, images, inference
 
 
 def main() -> None:
@@ -25,7 +25,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     clf = inference.default_classifier(args.device)
     photo = Path(__file__).resolve().parents[1] / "assets" / "samples" / "coffee.jpg"
-    x = inference.classify(clf, inference.load_image(photo)).input
+    x = inference.classify(clf, images.load_image(photo)).input
     target = 967  # espresso
     print(
         f"{clf.name} on {clf.device}, {torch.get_num_threads()} threads, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}"
@@ -43,10 +43,10 @@ def main() -> None:
         start = time.perf_counter()
         attribution.explain(clf, x, method, target)
         print(f"{method}: {time.perf_counter() - start:.2f} s")
-    images = [inference.load_image(p) for p in sorted(photo.parent.glob("*.jpg"))]
-    inputs = [clf.transform(image).unsqueeze(0) for image in images]
+    decoded = [images.load_image(p) for p in sorted(photo.parent.glob("*.jpg"))]
+    inputs = [clf.transform(image).unsqueeze(0) for image in decoded]
     start = time.perf_counter()
-    attribution.strongest_patches(clf, inputs)
+    channels.strongest_patches(clf, inputs)
     print(f"strongest patches, every conv layer, {len(inputs)} photos: {time.perf_counter() - start:.2f} s")
     print(f"load afterwards {os.getloadavg()[0]:.1f}")
 

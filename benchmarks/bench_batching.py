@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 from PIL import Image, ImageOps  # noqa: E402
 
-from vizcore.photos import inference  # noqa: E402
+from vizcore.photos import images, inference  # noqa: E402
 from vizcore.photos.batching import Batcher  # noqa: E402
 
 STUDENTS = 30
@@ -24,7 +24,7 @@ STUDENTS = 30
 
 def photos(n: int) -> list[Image.Image]:
     """``n`` different photos: the samples, mirrored and cropped a little differently for each student."""
-    samples = [inference.load_image(p) for p in sorted((ROOT / "assets" / "samples").glob("*.jpg"))]
+    samples = [images.load_image(p) for p in sorted((ROOT / "assets" / "samples").glob("*.jpg"))]
     out = []
     for i in range(n):
         photo = samples[i % len(samples)]
@@ -62,8 +62,8 @@ def main() -> None:
     parser.add_argument("--max-batch", type=int, nargs="+", default=[4, 8, 32])
     args = parser.parse_args()
     clf = inference.default_classifier(args.device)
-    images = photos(STUDENTS)
-    inference.classify(clf, images[0])  # warm up the kernels
+    pictures = photos(STUDENTS)
+    inference.classify(clf, pictures[0])  # warm up the kernels
     batchers = {
         size: Batcher(lambda batch: inference.classify_batch(clf, batch), max_batch=size, max_wait=0.005)
         for size in args.max_batch
@@ -75,7 +75,7 @@ def main() -> None:
     best: dict[str, tuple[float, list[float]]] = {}
     for _ in range(args.repeat):  # alternate, so both see the same machine
         for name, classify in ways.items():
-            wall, waits = at_once(images, classify)
+            wall, waits = at_once(pictures, classify)
             if name not in best or wall < best[name][0]:
                 best[name] = (wall, waits)
     print(

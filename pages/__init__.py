@@ -9,6 +9,9 @@ survive a page switch on its own, so every choice also lives under a ``_``-prefi
 
 from __future__ import annotations
 
+import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -65,6 +68,56 @@ def _derived(
 ) -> tuple[vizcore.Analysis, R]:
     # The entry holds the analysis itself, so its id cannot be reused by another while the entry lives.
     return _analysis, _fn(_analysis, *args)
+
+
+class SharedResults:
+    """The last ``size`` results about a model, shared by all sessions. A result is computed once: who
+    asks for a key being computed waits for it (a lock per key: thirty students opening a page on a cold
+    server cost one computation, not thirty). An entry is kept only while the very model object that
+    made it is alive, so a reloaded model, or another session's own weights, never gets it."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._lock = threading.Lock()
+        self._values: OrderedDict[tuple[Hashable, ...], tuple[weakref.ref[Any], Any]] = OrderedDict()
+        self._computing: dict[tuple[Hashable, ...], threading.Lock] = {}
+
+    def get(self, owner: Any, key: tuple[Hashable, ...], compute: Callable[[], R]) -> R:
+        """The result for ``key`` made with ``owner``: from the cache, or ``compute()`` (once, whoever asks)."""
+        full = (id(owner), *key)
+        with self._lock:
+            found, value = self._lookup(owner, full)
+            if found:
+                return value  # type: ignore[no-any-return]
+            flight = self._computing.setdefault(full, threading.Lock())
+        with flight:
+            with self._lock:
+                found, value = self._lookup(owner, full)
+            if found:
+                return value  # type: ignore[no-any-return]
+            try:
+                value = compute()
+                with self._lock:
+                    self._values[full] = (weakref.ref(owner), value)
+                    while len(self._values) > self.size:
+                        self._values.popitem(last=False)
+            finally:
+                with self._lock:
+                    if self._computing.get(full) is flight:
+                        del self._computing[full]
+        return value  # type: ignore[no-any-return]
+
+    def call(self, fn: Callable[..., R], owner: Any, photo: str, x: Any, *args: Hashable) -> R:
+        """``fn(owner, x, *args)`` for the photo whose digest is ``photo`` (``x``: that photo as ``owner``
+        takes it); functions are told apart by module and qualified name (two modules' ``render`` are two)."""
+        return self.get(owner, (fn.__module__, fn.__qualname__, photo, *args), lambda: fn(owner, x, *args))
+
+    def _lookup(self, owner: Any, full: tuple[Hashable, ...]) -> tuple[bool, Any]:
+        hit = self._values.get(full)
+        if hit is None or hit[0]() is not owner:  # a dead owner's id can be reused by a new object
+            return False, None
+        self._values.move_to_end(full)
+        return True, hit[1]
 
 
 def devices() -> list[str]:

@@ -21,9 +21,9 @@ from pages import (
     show_diagram,
     sync_url,
 )
+from vizcore.course.lectures import googlenet_table
 from vizcore.drawing.diagrams import branch_dot, reduction_savings
 from vizcore.formats import human_count
-from vizcore.course.lectures import googlenet_table
 
 setup()
 result = current_analysis()

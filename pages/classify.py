@@ -4,25 +4,28 @@ maps, first-layer filters, attribution maps (why this class) and where the time 
 from __future__ import annotations
 
 import hashlib
-import threading
-import weakref
-from collections import OrderedDict
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
-import torch
 from PIL import Image
 
 import vizcore
-from pages import ROOT, default_classifier, init_from_url, remember, setup, shared_params, show_url_problems, sync_url
-from vizcore.photos import attribution, inference
-from vizcore.photos.batching import Batcher
-
-R = TypeVar("R")
+from pages import (
+    ROOT,
+    SharedResults,
+    default_classifier,
+    init_from_url,
+    remember,
+    setup,
+    shared_params,
+    show_url_problems,
+    sync_url,
+)
+from vizcore.drawing import photo_charts
+from vizcore.photos import attribution, channels, images, inference, pictures
+from vizcore.photos.batching import Batcher, batch_size_for
 
 SAMPLES = sorted((ROOT / "assets" / "samples").glob("*.jpg"))
 SOURCES = {
@@ -54,48 +57,15 @@ def random_classifier(name: str, device: str) -> inference.Classifier:
 
 
 # -- why this class: attribution maps (vizcore.photos.attribution) ----------------------------------------
-class MapCache:
-    """The last ``size`` maps, shared by sessions: a map is keyed by the photo's pixels, the class, the
-    method and its settings, and kept only while the very classifier that made it is alive (a weak
-    reference: a reloaded or another session's own weights never get someone else's map)."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.lock = threading.Lock()
-        self.maps: OrderedDict[tuple[Any, ...], tuple[weakref.ref[inference.Classifier], Any]] = OrderedDict()
-
-    def get(self, clf: inference.Classifier, key: tuple[Any, ...]) -> Any:
-        with self.lock:
-            hit = self.maps.get(key)
-            if hit is None or hit[0]() is not clf:
-                return None
-            self.maps.move_to_end(key)
-            return hit[1]
-
-    def put(self, clf: inference.Classifier, key: tuple[Any, ...], value: Any) -> None:
-        with self.lock:
-            self.maps[key] = (weakref.ref(clf), value)
-            while len(self.maps) > self.size:
-                self.maps.popitem(last=False)
-
-
 @st.cache_resource
-def map_cache() -> MapCache:
-    return MapCache(48)
+def shared() -> SharedResults:
+    """What a photo shows with a classifier (top-5, pictures as PNG, figures, maps, patches), computed
+    once for every session; bounded: the last 128 results."""
+    return SharedResults(128)
 
 
-def cached(clf: inference.Classifier, key: tuple[Any, ...], compute: Any) -> Any:
-    cache = map_cache()
-    value = cache.get(clf, key)
-    if value is None:
-        value = compute()
-        cache.put(clf, key, value)
-    return value
-
-
-def attribution_section(clf: inference.Classifier, result: inference.Result) -> None:
+def attribution_section(clf: inference.Classifier, result: inference.Result, photo: str) -> None:
     st.subheader("Why this class? Attribution maps")
-    photo = hashlib.sha256(result.input.numpy().tobytes()).hexdigest()
     labels = [f"{p.label} ({p.prob:.1%})" for p in result.predictions]
     left, right = st.columns(2)
     chosen = left.selectbox(
@@ -110,7 +80,7 @@ def attribution_section(clf: inference.Classifier, result: inference.Result) -> 
     )
     settings: dict[str, Any] = {}
     if method == "gradcam":
-        layers = cached(
+        layers = shared().get(
             clf, ("layers", tuple(result.input.shape)), lambda: attribution.gradcam_layers(clf, result.input)
         )
         settings["layer"] = st.selectbox(
@@ -129,10 +99,10 @@ def attribution_section(clf: inference.Classifier, result: inference.Result) -> 
     target = result.predictions[chosen].index
     key = ("map", photo, method, target, tuple(sorted(settings.items())))
 
-    def compute() -> attribution.Attribution:
+    def explained() -> tuple[Any, str]:  # the map as a figure over the photo, and its one-line reading
         bar = st.progress(0.0, text=f"{attribution.METHODS[method].title}…")
         try:
-            return attribution.explain(
+            found = attribution.explain(
                 clf,
                 result.input,
                 method,
@@ -142,36 +112,18 @@ def attribution_section(clf: inference.Classifier, result: inference.Result) -> 
             )
         finally:
             bar.empty()
+        title = f"{attribution.METHODS[method].title} for {found.label}"
+        picture = inference.displayable(clf, result.input)
+        units = attribution.METHODS[method].units
+        return photo_charts.attribution_map(picture, found.values, title, units), found.reading
 
     try:
-        found: attribution.Attribution = cached(clf, key, compute)
+        fig, reading = shared().get(clf, key, explained)
     except vizcore.VizcoreError as exc:
         st.error(str(exc))
         return
-    picture = inference.displayable(clf, result.input)
-    top = max(float(found.values.max()), 1e-12)
-    fig = go.Figure(go.Image(z=(picture * 255).round(), hoverinfo="skip"))
-    fig.add_trace(
-        go.Heatmap(
-            z=found.values.clip(0, None),
-            zmin=0,
-            zmax=top,
-            colorscale="Jet",
-            opacity=0.45,
-            colorbar={"title": {"text": attribution.METHODS[method].units, "side": "right"}},
-            hovertemplate="x %{x}, y %{y}: %{z:.3g}<extra></extra>",
-        )
-    )
-    fig.update_layout(
-        width=460,
-        height=380,
-        margin={"l": 0, "r": 0, "t": 30, "b": 0},
-        title={"text": f"{attribution.METHODS[method].title} for {found.label}"},
-        xaxis={"visible": False},
-        yaxis={"visible": False},
-    )
     st.plotly_chart(fig, key="attribution_map")
-    st.caption(found.reading)
+    st.caption(reading)
 
 
 # -- what each channel looks for (Zeiler & Fergus, Fig. 2) ------------------------------------------
@@ -190,7 +142,7 @@ def collection_photos() -> dict[str, bytes | np.ndarray]:
     return photos
 
 
-def channel_section(clf: inference.Classifier, result: inference.Result, upload: bytes | None) -> None:
+def channel_section(clf: inference.Classifier, result: inference.Result, photo: str, upload: bytes | None) -> None:
     st.subheader("What each channel looks for")
     uploads: dict[str, bytes] = st.session_state.setdefault("classify_uploads", {})
     if upload is not None:  # this session's photos join the collection (the last 8)
@@ -205,17 +157,15 @@ def channel_section(clf: inference.Classifier, result: inference.Result, upload:
         return
     names = ("offline", *sorted(uploads), tuple(result.input.shape))
 
-    def compute() -> tuple[list[np.ndarray], dict[str, attribution.LayerPatches]]:
+    def compute() -> tuple[list[np.ndarray], dict[str, channels.LayerPatches]]:
         photos = [*collection_photos().values(), *uploads.values()]
         bar = st.progress(0.0, text="Looking for each channel's strongest patches…")
         try:
             inputs = []
             for photo in photos:
-                image = (
-                    inference.load_image(photo) if isinstance(photo, bytes) else Image.fromarray(photo).convert("RGB")
-                )
+                image = images.load_image(photo) if isinstance(photo, bytes) else Image.fromarray(photo).convert("RGB")
                 inputs.append(clf.transform(image).unsqueeze(0))
-            found = attribution.strongest_patches(
+            found = channels.strongest_patches(
                 clf, inputs, on_progress=lambda d, t: bar.progress(d / t, text=f"{d} of {t} photos")
             )
             return [inference.displayable(clf, x) for x in inputs], found
@@ -223,7 +173,7 @@ def channel_section(clf: inference.Classifier, result: inference.Result, upload:
             bar.empty()
 
     try:
-        pictures, found = cached(clf, ("patches", names), compute)
+        photos, found = shared().get(clf, ("patches", names), compute)
     except vizcore.VizcoreError as exc:
         st.error(str(exc))
         return
@@ -234,12 +184,12 @@ def channel_section(clf: inference.Classifier, result: inference.Result, upload:
     channel = right.number_input(
         "Channel", 0, len(patches.patches) - 1, 0, key="classify_patch_channel", help=f"0 to {len(patches.patches) - 1}"
     )
-    grid = attribution.patch_grid(pictures, patches.patches[channel])
+    grid = channels.patch_grid(photos, patches.patches[channel])
     side = 300
     scale = max(1, side // grid.shape[0])
     picture = Image.fromarray((grid * 255).round().astype(np.uint8))
     picture = picture.resize((grid.shape[1] * scale, grid.shape[0] * scale), Image.Resampling.NEAREST)
-    maps = inference.feature_maps(clf, result.input, layer)[channel]
+    maps = shared().call(inference.feature_maps, clf, photo, result.input, layer)[channel]
     low, high = float(maps.min()), float(maps.max())
     activation = ((maps - low) / (high - low) if high > low else maps * 0).numpy()
     activation_picture = Image.fromarray((activation * 255).round().astype(np.uint8)).resize(
@@ -251,7 +201,7 @@ def channel_section(clf: inference.Classifier, result: inference.Result, upload:
     a.image(
         picture,
         caption=(
-            f"{layer}, channel {channel}: the {len(patches.patches[channel])} strongest places in {len(pictures)} photos, "
+            f"{layer}, channel {channel}: the {len(patches.patches[channel])} strongest places in {len(photos)} photos, "
             + (
                 f"each its {field.size}x{field.size}-pixel receptive field"
                 if not whole
@@ -267,38 +217,15 @@ def channel_section(clf: inference.Classifier, result: inference.Result, upload:
     )
 
 
-# Under load: photos classified together share one forward pass (a Batcher per shared classifier),
-# and what a photo shows (top-5, feature maps, timings) is computed once per classifier and photo,
-# whoever asks. Entries hold their classifier, so its id stays theirs while they live.
+# Under load: photos classified together share one forward pass (a Batcher per shared classifier).
+# The entry holds its classifier (the lambda), so the id stays its own while the entry lives.
 @st.cache_resource(max_entries=8, ttl="15m", show_spinner=False, on_release=Batcher.close)
 def batcher(clf_id: int, _clf: inference.Classifier) -> Batcher[Image.Image, inference.Result]:
-    # On a CPU a forward pass costs the same per photo at any batch size, so big batches only make the
-    # first students wait for the last (benchmarks/bench_batching.py); a GPU takes batches of 32.
-    size = 32 if _clf.device.type == "cuda" else 4
     return Batcher(
-        lambda images: inference.classify_batch(_clf, images, top=5), max_batch=size, name=f"batch {_clf.name}"
+        lambda batch: inference.classify_batch(_clf, batch, top=5),
+        max_batch=batch_size_for(_clf.device.type),
+        name=f"batch {_clf.name}",
     )
-
-
-@st.cache_resource(max_entries=64, ttl="15m", show_spinner=False)
-def _classified(clf_id: int, digest: str, _clf: inference.Classifier, _raw: bytes) -> tuple[object, inference.Result]:
-    return _clf, batcher(clf_id, _clf).submit(inference.load_image(_raw))
-
-
-@st.cache_resource(max_entries=128, ttl="15m", show_spinner=False)
-def _seen(
-    name: str, clf_id: int, digest: str, args: tuple[Any, ...], _fn: Any, _clf: inference.Classifier, _x: torch.Tensor
-) -> tuple[object, Any]:
-    return _clf, _fn(_clf, _x, *args)
-
-
-def classified(clf: inference.Classifier, raw: bytes) -> inference.Result:
-    return _classified(id(clf), hashlib.sha256(raw).hexdigest(), clf, raw)[1]
-
-
-def seen(fn: Callable[..., R], clf: inference.Classifier, raw: bytes, result: inference.Result, *args: Any) -> R:
-    """``fn(clf, result.input, *args)``, shared by everyone looking at this photo with this classifier."""
-    return _seen(fn.__qualname__, id(clf), hashlib.sha256(raw).hexdigest(), args, fn, clf, result.input)[1]
 
 
 setup()
@@ -355,7 +282,8 @@ try:
         if picture is not None
         else Path(ROOT / "assets" / "samples" / f"{st.session_state['classify_sample']}.jpg").read_bytes()
     )
-    result = classified(clf, raw)
+    photo = hashlib.sha256(raw).hexdigest()
+    result = shared().get(clf, ("classified", photo), lambda: batcher(id(clf), clf).submit(images.load_image(raw)))
 except vizcore.VizcoreError as exc:
     st.error(str(exc))
     if source != "default":
@@ -367,7 +295,7 @@ except vizcore.VizcoreError as exc:
 
 with right:
     st.image(
-        seen(inference.displayable, clf, raw, result),
+        shared().get(clf, ("input", photo), lambda: pictures.png(inference.displayable(clf, result.input))),
         caption=f"What {clf.name} sees: {vizcore.format_shape(result.input.shape[1:])} ({clf.transform.describe()}; normalisation undone here)",
         width=300,
     )
@@ -380,58 +308,39 @@ if not clf.pretrained:
         f"{clf.name} has random weights, so its predictions would mean nothing and are not shown. Its feature maps below still show what each layer's shape does to the photo."
     )
 else:
-    preds = result.predictions
-    fig = go.Figure(
-        go.Bar(
-            x=[p.prob * 100 for p in preds][::-1],
-            y=[p.label for p in preds][::-1],
-            orientation="h",
-            text=[f"{p.prob:.1%}" for p in preds][::-1],
-            textposition="auto",
-            hovertemplate="%{y}: %{x:.2f}%<extra></extra>",
-        )
+    top5 = shared().get(
+        clf,
+        ("top5", photo),
+        lambda: photo_charts.top_classes([p.label for p in result.predictions], [p.prob for p in result.predictions]),
     )
-    fig.update_layout(
-        height=260,
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        xaxis={"title": "probability (%)", "range": [0, 100]},
-        title={"text": f"Top 5: {preds[0].label} ({preds[0].prob:.1%})"},
-    )
-    st.plotly_chart(fig, key="top5")
+    st.plotly_chart(top5, key="top5")
 
-attribution_section(clf, result)
+attribution_section(clf, result, photo)
 
 st.subheader("Feature maps")
 layers = inference.conv_layers(clf)
 layer = st.select_slider("Layer", layers, value=layers[min(3, len(layers) - 1)])
-maps = seen(inference.feature_maps, clf, raw, result, layer)
+maps = shared().call(inference.feature_maps, clf, photo, result.input, layer)
 st.image(
-    inference.channel_grid(maps),
+    shared().get(clf, ("feature grid", photo, layer), lambda: pictures.png(pictures.channel_grid(maps))),
     caption=f"{layer}: {vizcore.format_shape(maps.shape)}, the first {min(32, maps.shape[0])} channels",
-    clamp=True,
     width="stretch",
 )
 st.image(
-    inference.filter_grid(inference.first_filters(clf)),
+    shared().get(clf, ("filters",), lambda: pictures.png(pictures.filter_grid(inference.first_filters(clf)))),
     caption=f"{layers[0]}: the first layer's filters",
-    clamp=True,
     width=480,
 )
 
-channel_section(clf, result, raw if picture is not None else None)
+channel_section(clf, result, photo, raw if picture is not None else None)
 
 st.subheader("Where the time goes")
-times = sorted(seen(inference.layer_latency, clf, raw, result), key=lambda t: -t[2])[:25]
-fig = go.Figure(
-    go.Bar(x=[t[0] for t in times], y=[t[2] for t in times], hovertemplate="%{x}: %{y:.3f} ms<extra></extra>")
+latency = shared().get(
+    clf,
+    ("latency", photo),
+    lambda: photo_charts.layer_times(shared().call(inference.layer_latency, clf, photo, result.input), str(clf.device)),
 )
-fig.update_layout(
-    height=320,
-    margin={"l": 10, "r": 10, "t": 10, "b": 10},
-    yaxis={"title": f"ms on {clf.device}"},
-    xaxis={"tickangle": -60},
-)
-st.plotly_chart(fig, key="latency")
+st.plotly_chart(latency, key="latency")
 st.caption(
     "The 25 slowest layers for this image, each timed between synchronisations (so the sum exceeds the forward pass)."
 )

@@ -225,9 +225,9 @@ def _classifier(args: argparse.Namespace) -> inference.Classifier:
 
 
 def _predict(args: argparse.Namespace) -> str:
-    from .photos import inference
+    from .photos import images, inference
 
-    image = inference.load_image(args.image)
+    image = images.load_image(args.image)
     clf = _classifier(args)
     result = inference.classify(clf, image, args.top)
     predictions = [{"label": p.label, "index": p.index, "prob": p.prob} for p in result.predictions]
@@ -274,12 +274,12 @@ def _explain_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
 
 
 def _explain(args: argparse.Namespace) -> str:
-    from .photos import attribution, inference
+    from .photos import attribution, images, inference, pictures
 
     output = Path(args.output)
     if output.suffix.lower() not in (".npy", ".png"):
         raise VizcoreError(f"--output must end in .npy (the map) or .png (the overlay), not {output.name!r}.")
-    image = inference.load_image(args.image)
+    image = images.load_image(args.image)
     clf = _classifier(args)
     result = inference.classify(clf, image, top=1)
     target = result.predictions[0].index if args.target is None else args.target
@@ -307,7 +307,7 @@ def _explain(args: argparse.Namespace) -> str:
         else:
             from PIL import Image
 
-            picture = inference.overlay(inference.displayable(clf, result.input), found.normalised())
+            picture = pictures.overlay(inference.displayable(clf, result.input), found.normalised())
             Image.fromarray((picture * 255).round().astype("uint8")).save(output)
     except OSError as exc:
         raise VizcoreError(f"cannot write {args.output} ({exc.strerror or exc}).") from exc

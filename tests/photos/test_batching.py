@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from tests.conftest import ROOT
-from vizcore.photos import inference
+from vizcore.photos import images, inference
 from vizcore.photos.batching import Batcher
 
 
@@ -76,7 +76,7 @@ def test_the_lock_is_held_while_a_batch_runs() -> None:
 
 def test_batched_photos_classify_as_they_do_alone() -> None:
     clf = inference.default_classifier("cpu")
-    photos = [inference.load_image(p) for p in sorted((ROOT / "assets" / "samples").glob("*.jpg"))[:3]]
+    photos = [images.load_image(p) for p in sorted((ROOT / "assets" / "samples").glob("*.jpg"))[:3]]
     alone = [inference.classify(clf, photo) for photo in photos]
     batcher = Batcher(lambda images: inference.classify_batch(clf, images), max_batch=8, max_wait=0.2)
     with ThreadPoolExecutor(len(photos)) as pool:

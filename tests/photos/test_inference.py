@@ -16,7 +16,7 @@ from skimage import data
 from sklearn.datasets import load_sample_image
 
 import vizcore
-from vizcore.photos import attribution, inference
+from vizcore.photos import attribution, images, inference
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +43,7 @@ CATS = {"tabby", "tiger cat", "Egyptian cat"}  # ImageNet's three domestic cats:
     ],
 )
 def test_offline_default_classifies_real_photos(lite0: inference.Classifier, photo, expected: set[str]) -> None:
-    result = inference.classify(lite0, inference.load_image(png(Image.fromarray(photo()))))
+    result = inference.classify(lite0, images.load_image(png(Image.fromarray(photo()))))
     assert result.predictions[0].label in expected
     assert len(result.predictions) == 5 and result.predictions[0].prob > result.predictions[1].prob
     assert sum(p.prob for p in result.predictions) <= 1.0 + 1e-6
@@ -161,13 +161,13 @@ GOOD_IMAGES = {
 
 @pytest.mark.parametrize("kind", GOOD_IMAGES)
 def test_unusual_images_are_classified(lite0: inference.Classifier, kind: str) -> None:
-    image = inference.load_image(GOOD_IMAGES[kind]())
-    assert image.mode == "RGB" and max(image.size) <= inference.MAX_SIDE
+    image = images.load_image(GOOD_IMAGES[kind]())
+    assert image.mode == "RGB" and max(image.size) <= images.MAX_SIDE
     assert inference.classify(lite0, image).predictions
 
 
 def test_exif_orientation_is_applied() -> None:
-    image = inference.load_image(_exif_rotated())
+    image = images.load_image(_exif_rotated())
     assert image.size == (300, 451)  # upright, as the camera meant
 
 
@@ -190,8 +190,8 @@ BAD_IMAGES = {
 @pytest.mark.parametrize("kind", BAD_IMAGES)
 def test_bad_images_get_one_sentence(kind: str) -> None:
     make, needle = BAD_IMAGES[kind]
-    with pytest.raises(inference.ImageError, match=needle) as info:
-        inference.load_image(make())
+    with pytest.raises(images.ImageError, match=needle) as info:
+        images.load_image(make())
     assert "\n" not in str(info.value)
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from .. import dot_writer as dot
 from ..engine.analysis import Analysis
-from ..engine.labels import block_label
+from ..engine.labels import ACTIVATIONS, block_label
 from ..formats import human_bytes, human_count, per_dim_text
 from ..shapes import format_shape
 from .render import render_svg
@@ -35,20 +35,6 @@ from .style import (
     fill_for,
 )
 
-_ACTIVATIONS = {
-    "relu",
-    "relu6",
-    "gelu",
-    "silu",
-    "sigmoid",
-    "tanh",
-    "hardswish",
-    "hardsigmoid",
-    "softmax",
-    "leaky_relu",
-    "elu",
-    "mish",
-}
 _RESHAPES = {
     "flatten",
     "view",
@@ -74,7 +60,7 @@ def category(op: str, type_name: str) -> str:
         return "linear"
     if op.endswith("norm") or "norm" in op:
         return "norm"
-    if op in _ACTIVATIONS:
+    if op in ACTIVATIONS or op == "softmax":
         return "activation"
     if "pool" in op:
         return "pool"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..shapes import Shape
+from .labels import ACTIVATIONS
 from .node import Node
 
 JOIN_KINDS = {"cat": "branch", "concat": "branch", "concatenate": "branch", "add": "residual"}
@@ -80,9 +81,6 @@ class Block:
         }
 
 
-_ACTIVATIONS = {"relu", "relu6", "gelu", "silu", "hardswish", "sigmoid", "tanh", "leaky_relu", "elu", "mish"}
-
-
 def find_blocks(layers: Sequence[Node], edges: Sequence[tuple[int, int]], input_shape: Shape) -> list[Block]:
     """Every branch and residual block of a traced graph (input is node 0), in the order of their joins."""
     nodes: dict[int, Node] = {n.id: n for n in layers}
@@ -104,7 +102,7 @@ def find_blocks(layers: Sequence[Node], edges: Sequence[tuple[int, int]], input_
         inside = _between(fork, join.id, preds, succs)
         branches = tuple(_branch(src, fork, inside, nodes, preds, input_shape) for src in preds[join.id])
         skip = min(branches, key=lambda b: len(b.layers))
-        after = next((s for s in succs[join.id] if nodes[s].op in _ACTIVATIONS), None)
+        after = next((s for s in succs[join.id] if nodes[s].op in ACTIVATIONS), None)
         blocks.append(
             Block(
                 name=_common_module([nodes[i] for i in inside]),

@@ -21,6 +21,12 @@ from __future__ import annotations
 
 from .node import Node
 
+# The ops (as the tracer names them) that are activations: the diagrams colour them, and a block's
+# activation after its join is found among them. Softmax, a normalisation over channels, is not one.
+ACTIVATIONS = frozenset(
+    {"relu", "relu6", "gelu", "silu", "sigmoid", "tanh", "hardswish", "hardsigmoid", "leaky_relu", "elu", "mish"}
+)
+
 _NAMES = {
     "batch_norm": "bn",
     "layer_norm": "ln",

@@ -30,6 +30,7 @@ class Node:
     kernel: tuple[int, ...] = ()  # convolutions and pooling: kernel size ...
     stride: tuple[int, ...] = ()  # ... and stride, for diagrams
     dilation: tuple[int, ...] = ()  # ... and dilation, for receptive fields
+    padding: tuple[int, ...] = ()  # ... and the padding before the first pixel, for where a field sits
     receptive_field: tuple[int, ...] = ()  # input pixels one output pixel sees, per spatial dim (receptive.py)
     effective_stride: tuple[float, ...] = ()  # input pixels between neighbouring output pixels
     groups: int = 1  # convolutions: channel groups (= input channels when depthwise)

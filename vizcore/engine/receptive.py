@@ -6,10 +6,12 @@ sit ``j`` input pixels apart (the "jump"), with kernel ``k``, dilation ``d`` and
     k_eff = d (k - 1) + 1,    r_out = r + (k_eff - 1) j,    j_out = j s
 
 (Araujo, Norris & Sim, "Computing receptive fields of convolutional neural networks", Distill 2019).
-Padding moves where a window sits, not how much it sees, so it does not count. Per spatial dimension:
+Padding moves where a window sits, not how much it sees: it counts only for ``start``, the input pixel
+on which output pixel 0's field is centred, ``start_out = start + ((k_eff - 1) / 2 - p) j`` with ``p``
+pixels of padding before the first (negative: the field reaches into the padding). Per spatial dimension:
 
 - a layer with several inputs (an addition, a concatenation) takes the largest field and jump of its
-  inputs; element-wise layers keep their input's;
+  inputs, and the start of the input with the largest field; element-wise layers keep their input's;
 - adaptive pooling and interpolation, which have no kernel attribute, get the largest window they use
   (``in / out`` apart); upsampling divides the jump;
 - a layer whose output is no longer the input's map (``flatten``, a reshape into tokens, a reduction
@@ -37,26 +39,22 @@ _RESAMPLERS = ("pool", "interpolate", "upsample")
 @dataclass(frozen=True)
 class Field:
     """What one pixel of a layer's output sees: per spatial dimension, its extent and jump in input
-    pixels; ``whole`` once the map has been flattened or reduced away."""
+    pixels, and the input pixel on which output pixel 0's field is centred; ``whole`` once the map has
+    been flattened or reduced away."""
 
     size: tuple[Fraction, ...]
     jump: tuple[Fraction, ...]
+    start: tuple[Fraction, ...]
     whole: bool = False
 
 
 def annotate(nodes: Sequence[Node], edges: Sequence[tuple[int, int]], input_shape: Shape) -> list[Node]:
     """``nodes`` with ``receptive_field`` and ``effective_stride`` filled in (node ids start at 1;
     0 is the input, whose pixels see themselves)."""
-    spatial = max(len(input_shape) - 2, 0)
-    fields: dict[int, Field | None] = {0: Field((Fraction(1),) * spatial, (Fraction(1),) * spatial)}
-    sources: dict[int, list[int]] = {}
-    for src, dst in edges:
-        sources.setdefault(dst, []).append(src)
+    found = fields(nodes, edges, input_shape)
     out: list[Node] = []
     for node in nodes:
-        seen = [f for f in (fields.get(s) for s in sources.get(node.id, [])) if f is not None]
-        field = _through(node, _join(seen), spatial) if seen and spatial else None
-        fields[node.id] = field
+        field = found[node.id]
         out.append(
             replace(
                 node,
@@ -67,6 +65,20 @@ def annotate(nodes: Sequence[Node], edges: Sequence[tuple[int, int]], input_shap
     return out
 
 
+def fields(nodes: Sequence[Node], edges: Sequence[tuple[int, int]], input_shape: Shape) -> dict[int, Field | None]:
+    """Every node's field by id (0: the input); None for a node that does not depend on the input."""
+    spatial = max(len(input_shape) - 2, 0)
+    ones, zeros = (Fraction(1),) * spatial, (Fraction(0),) * spatial
+    found: dict[int, Field | None] = {0: Field(ones, ones, zeros)}
+    sources: dict[int, list[int]] = {}
+    for src, dst in edges:
+        sources.setdefault(dst, []).append(src)
+    for node in nodes:
+        seen = [f for f in (found.get(s) for s in sources.get(node.id, [])) if f is not None]
+        found[node.id] = _through(node, _join(seen), spatial) if seen and spatial else None
+    return found
+
+
 def _number(value: Fraction) -> float:
     return int(value) if value.denominator == 1 else round(float(value), 3)
 
@@ -74,9 +86,11 @@ def _number(value: Fraction) -> float:
 def _join(fields: list[Field]) -> Field:
     if len(fields) == 1:
         return fields[0]
+    widest = [max(fields, key=lambda f: f.size[i]) for i in range(len(fields[0].size))]
     return Field(
         tuple(max(sizes) for sizes in zip(*(f.size for f in fields), strict=True)),
         tuple(max(jumps) for jumps in zip(*(f.jump for f in fields), strict=True)),
+        tuple(f.start[i] for i, f in enumerate(widest)),
         all(f.whole for f in fields),
     )
 
@@ -105,6 +119,7 @@ def _through(node: Node, field: Field, spatial: int) -> Field:
     return Field(
         tuple(r + (n - 1) * j for r, j, n in zip(field.size, field.jump, before, strict=True)),
         tuple(j * n for j, n in zip(field.jump, before, strict=True)),
+        tuple(t + (n - 1) * j / 2 for t, j, n in zip(field.start, field.jump, before, strict=True)),
         whole=True,
     )
 
@@ -113,6 +128,7 @@ def _window(node: Node, field: Field) -> Field:
     spatial = len(node.kernel)
     stride = node.stride if len(node.stride) == spatial else node.kernel if "pool" in node.op else (1,) * spatial
     dilation = node.dilation if len(node.dilation) == spatial and min(node.dilation) >= 1 else (1,) * spatial
+    padding = node.padding if len(node.padding) == spatial else (0,) * spatial
     if node.op == "conv_transpose":  # an output pixel gathers ceil(k / s) input pixels; the map grows
         return Field(
             tuple(
@@ -120,10 +136,15 @@ def _window(node: Node, field: Field) -> Field:
                 for r, j, k, s in zip(field.size, field.jump, node.kernel, stride, strict=True)
             ),
             tuple(j / s for j, s in zip(field.jump, stride, strict=True)),
+            field.start,
         )
     return Field(
         tuple(r + d * (k - 1) * j for r, j, k, d in zip(field.size, field.jump, node.kernel, dilation, strict=True)),
         tuple(j * s for j, s in zip(field.jump, stride, strict=True)),
+        tuple(
+            t + (Fraction(d * (k - 1), 2) - p) * j
+            for t, j, k, d, p in zip(field.start, field.jump, node.kernel, dilation, padding, strict=True)
+        ),
     )
 
 
@@ -135,11 +156,12 @@ def _largest_window(size_in: int, size_out: int) -> int:
 
 
 def _resample(field: Field, before: Shape, after: Shape) -> Field:
-    sizes, jumps = [], []
-    for r, j, n, m in zip(field.size, field.jump, before, after, strict=True):
+    sizes, jumps, starts = [], [], []
+    for r, j, t, n, m in zip(field.size, field.jump, field.start, before, after, strict=True):
         if m <= n:
             sizes.append(r + (_largest_window(n, m) - 1) * j)
         else:  # upsampling: more output pixels per input pixel, each seeing what its source saw
             sizes.append(r)
         jumps.append(j * Fraction(n, m))
-    return Field(tuple(sizes), tuple(jumps))
+        starts.append(t + (Fraction(n, m) - 1) / 2 * j)  # pixel 0 sits at the centre of its window
+    return Field(tuple(sizes), tuple(jumps), tuple(starts))

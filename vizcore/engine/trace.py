@@ -21,6 +21,7 @@ from torch.overrides import TorchFunctionMode
 from ..device import synchronize
 from ..shapes import Shape
 from .costs import OpCall, cost_of, function_op, module_op, tensors_in, window
+from .hooks import forward_hooks
 from .labels import layer_label
 from .node import Node
 
@@ -66,6 +67,29 @@ def _conv_groups(module: nn.Module | None) -> int:
     return module.groups if isinstance(module.groups, int) else 1
 
 
+def _padding(call: OpCall) -> tuple[int, ...]:
+    """Pixels of padding before the first one, per spatial dimension, of a convolution or pooling: as
+    given, or worked out for "same" (TensorFlow's, padded at run time by timm's ``Conv2dSame``: any odd
+    pixel goes after)."""
+    kernel = window(call, "kernel_size", 1)
+    if not kernel or not call.inputs:
+        return ()
+    dilation = window(call, "dilation", 4) or (1,) * len(kernel)
+    if call.module is not None and type(call.module).__name__.endswith("Same"):
+        sides = call.inputs[0].shape[2:]
+        strides = window(call, "stride", 2) or kernel
+        return tuple(
+            max((-(-n // s) - 1) * s + (k - 1) * d + 1 - n, 0) // 2
+            for n, k, s, d in zip(sides, kernel, strides, dilation, strict=True)
+        )
+    value = getattr(call.module, "padding", 0) if call.module is not None else call.arg(3, "padding")
+    if value == "same":
+        return tuple((k - 1) * d // 2 for k, d in zip(kernel, dilation, strict=True))
+    if value == "valid" or value is None:
+        return (0,) * len(kernel)
+    return window(call, "padding", 3)
+
+
 def _storage_key(t: torch.Tensor) -> int | None:
     try:
         return int(t.untyped_storage()._cdata)
@@ -105,21 +129,19 @@ class Tracer:
 
     def run(self, inputs: torch.Tensor) -> TraceResult:
         names = {id(m): name for name, m in self.model.named_modules()}
-        handles: list[torch.utils.hooks.RemovableHandle] = []
         was_training = {m: m.training for m in self.model.modules()}
+        leaves = {m: next(iter(m.children()), None) is None for m in self.model.modules()}
         self._mark(inputs, 0)
         try:
-            for module in self.model.modules():
-                name = names[id(module)]
-                leaf = next(iter(module.children()), None) is None
-                handles.append(module.register_forward_pre_hook(self._pre_hook(name, module, leaf), with_kwargs=True))
-                handles.append(module.register_forward_hook(self._post_hook(module, leaf), with_kwargs=True))
-            self.model.eval()
-            with torch.no_grad(), _FunctionMode(self):
-                output = self.model(inputs)
+            with forward_hooks(
+                [(m, self._post_hook(m, leaf)) for m, leaf in leaves.items()],
+                before=[(m, self._pre_hook(names[id(m)], m, leaf)) for m, leaf in leaves.items()],
+                with_kwargs=True,
+            ):
+                self.model.eval()
+                with torch.no_grad(), _FunctionMode(self):
+                    output = self.model(inputs)
         finally:
-            for handle in handles:
-                handle.remove()
             for module, training in was_training.items():
                 module.train(training)
         outs = tensors_in([output])
@@ -188,6 +210,7 @@ class Tracer:
             dilation=window(op_call, "dilation", 4)
             if pending.module is not None or pending.op.startswith("max_pool")
             else (),
+            padding=_padding(op_call),
         )
         self.nodes.append(replace(node, label=layer_label(node)))
         for src in dict.fromkeys(self.producers[id(t)] for t in pending.inputs if id(t) in self.producers):

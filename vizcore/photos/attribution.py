@@ -1,6 +1,6 @@
 """Why the network decided what it decided: attribution maps computed with Captum, the field's own
-library, for a classifier from :mod:`vizcore.photos.inference`; and what each channel looks for, as the image
-patches that excite it most (Zeiler & Fergus 2014, Fig. 2).
+library, for a classifier from :mod:`vizcore.photos.inference` (what each channel looks for:
+:mod:`vizcore.photos.channels`).
 
 One table, ``METHODS``, maps each method to the function that computes it:
 
@@ -20,20 +20,19 @@ hook Captum or we register is removed before the call returns, also when it fail
 
 from __future__ import annotations
 
-import math
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from captum.attr import GuidedBackprop, IntegratedGradients, LayerAttribution, LayerGradCam, Occlusion, Saliency
 from torch import nn
 from torchvision.transforms.v2 import functional as TF
 
+from ..engine.hooks import forward_hooks
 from ..errors import VizcoreError
 from .inference import Classifier
 
@@ -261,18 +260,6 @@ def _channels_last(model: nn.Module) -> Iterator[None]:
 
 
 @contextmanager
-def _forward_hooks(hooks: Iterable[tuple[nn.Module, Callable[..., None]]]) -> Iterator[None]:
-    """Forward hooks on modules for the duration, removed also when the pass fails (the caller holds the
-    lock: the model is shared)."""
-    handles = [module.register_forward_hook(hook) for module, hook in hooks]
-    try:
-        yield
-    finally:
-        for handle in handles:
-            handle.remove()
-
-
-@contextmanager
 def _no_inplace(model: nn.Module) -> Iterator[None]:
     """Turn off ``inplace`` on every activation for the duration (the caller holds the lock)."""
     changed = [m for m in model.modules() if getattr(m, "inplace", False) is True]
@@ -298,7 +285,7 @@ def gradcam_layers(clf: Classifier, x: torch.Tensor) -> list[str]:
 
     with clf.lock:
         convs = [(m, keep(n)) for n, m in clf.model.named_modules() if isinstance(m, nn.Conv2d)]
-        with _forward_hooks(convs), torch.no_grad():
+        with forward_hooks(convs), torch.no_grad():
             clf.model(x.to(clf.device))
     spatial = [n for n, shape in sizes.items() if len(shape) == 4 and shape[-1] > 1 and shape[-2] > 1]
     if not spatial:
@@ -338,226 +325,3 @@ METHODS: dict[str, Method] = {
         "|attribution|",
     ),
 }
-
-
-# -- what each channel looks for (Zeiler & Fergus, Fig. 2) ------------------------------------------
-@dataclass(frozen=True)
-class ReceptiveField:
-    """Where a layer's units look on the input: ``size`` pixels on a side, neighbouring units ``stride``
-    pixels apart, unit (0, 0) centred on input pixel ``start`` (negative: partly in the padding)."""
-
-    size: int
-    stride: int
-    start: float
-
-    def box(self, y: int, x: int) -> tuple[int, int, int, int]:
-        """Unit (y, x)'s window on the input: top, left, bottom, right (exclusive); may reach outside."""
-        top = math.floor(self.start + y * self.stride - (self.size - 1) / 2 + 0.5)
-        left = math.floor(self.start + x * self.stride - (self.size - 1) / 2 + 0.5)
-        return top, left, top + self.size, left + self.size
-
-
-_WINDOWED = (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)
-
-
-def receptive_field(model: nn.Module, layer: str, x: torch.Tensor) -> ReceptiveField:
-    """The receptive field of ``layer``'s units (see ``receptive_fields``)."""
-    return receptive_fields(model, [layer], x)[layer]
-
-
-def receptive_fields(model: nn.Module, layers: Sequence[str], x: torch.Tensor) -> dict[str, ReceptiveField]:
-    """The receptive field of each of ``layers``' units, from the kernel, stride, dilation and padding
-    of every convolution and pooling that runs before it (one forward pass of ``x`` records the order
-    and the sizes; TensorFlow-style "same" padding, as in timm's ``Conv2dSame``, is worked out from them).
-
-    A module's input carries the field of the module that made it; a tensor made by a function the
-    hooks cannot see (``+``, ``torch.cat``) gets the largest field reached at its resolution so far,
-    fixed by its first reader, so ResNet's parallel 1x1 shortcut and Inception's parallel branches
-    each start from their block's input. Sizes and strides equal the engine's graph-based fields
-    (``vizcore.engine.receptive``, which has no offsets to crop with) on VGG, ResNet, GoogLeNet, DenseNet and
-    MobileNet; a pooling done as a function (Inception-v3's ``F.avg_pool2d`` branch) is not seen, and
-    there the field is an upper bound. Square kernels assumed (the height is used). The caller holds
-    the model's lock if it is shared."""
-    modules = dict(model.named_modules())
-    unknown = [n for n in layers if n not in modules]
-    if unknown:
-        raise AttributionError(f"{type(model).__name__} has no layer {unknown[0]!r}.")
-    wanted = set(layers)
-    State = tuple[float, float, float]  # size, jump, start
-    fields: dict[int, State] = {x.shape[-2]: (1.0, 1.0, 0.0)}  # side -> the largest field there
-    made: dict[int, tuple[torch.Tensor, State]] = {id(x): (x, (1.0, 1.0, 0.0))}  # tensors kept: ids stay unique
-    found: dict[str, State] = {}
-
-    def field_of(tensor: torch.Tensor) -> State:
-        if id(tensor) not in made:
-            made[id(tensor)] = (tensor, fields.get(tensor.shape[-2], max(fields.values())))
-        return made[id(tensor)][1]
-
-    def hook(name: str, module: nn.Module, leaf: bool) -> Callable[[nn.Module, Any, Any], None]:
-        def record(_m: nn.Module, inputs: Any, out: Any) -> None:
-            if not (
-                isinstance(out, torch.Tensor) and out.dim() == 4 and inputs and isinstance(inputs[0], torch.Tensor)
-            ):
-                return
-            if not leaf:  # a block, after its children ran
-                found.setdefault(name, field_of(out))
-                return
-            before, after = inputs[0].shape[-2], out.shape[-2]
-            size, jump, start = field_of(inputs[0])
-            if isinstance(module, _WINDOWED):
-                k, s, d, pad = _window(module, before)
-                size, start, jump = size + (k - 1) * d * jump, start + ((k - 1) * d / 2 - pad) * jump, jump * s
-            made[id(out)] = (out, (size, jump, start))
-            if after not in fields or size > fields[after][0]:
-                fields[after] = (size, jump, start)
-            if name in wanted:
-                found.setdefault(name, (size, jump, start))
-
-        return record
-
-    hooks = []
-    for n, m in modules.items():
-        leaf = not list(m.children())
-        if n and (leaf or n in wanted):
-            hooks.append((m, hook(n, m, leaf)))
-    with _forward_hooks(hooks), torch.no_grad():
-        model(x)
-    missing = [n for n in layers if n not in found]
-    if missing:
-        raise AttributionError(f"{missing[0]!r} has no spatial (NxCxHxW) output, so no receptive field.")
-    return {n: ReceptiveField(round(found[n][0]), round(found[n][1]), found[n][2]) for n in layers}
-
-
-def _window(module: nn.Module, side: int) -> tuple[int, int, int, int]:
-    """Kernel, stride, dilation and left padding along the height, for an input ``side`` pixels high."""
-
-    def first(v: Any) -> int:
-        return int(v[0] if isinstance(v, tuple | list) else v)
-
-    k, s = first(module.kernel_size), first(module.stride or module.kernel_size)
-    d = first(getattr(module, "dilation", 1))
-    padding = getattr(module, "padding", 0)
-    if type(module).__name__.endswith("Same"):  # timm's TensorFlow "same": padded at run time, more after
-        pad = max((math.ceil(side / s) - 1) * s + (k - 1) * d + 1 - side, 0) // 2
-    elif padding == "same":
-        pad = (k - 1) * d // 2
-    elif padding == "valid":
-        pad = 0
-    else:
-        pad = first(padding)
-    return k, s, d, pad
-
-
-@dataclass(frozen=True)
-class Patch:
-    """One place that excites a channel: unit (y, x) of its map for photo ``image`` of the collection,
-    its activation ``value``, and its receptive field's ``box`` on that photo's network input."""
-
-    image: int
-    y: int
-    x: int
-    value: float
-    box: tuple[int, int, int, int]
-
-
-@dataclass(frozen=True)
-class LayerPatches:
-    """For every channel of one layer, the ``top`` strongest patches over a photo collection."""
-
-    layer: str
-    field: ReceptiveField
-    patches: tuple[tuple[Patch, ...], ...]  # per channel, strongest first
-
-
-def strongest_patches(
-    clf: Classifier,
-    inputs: Sequence[torch.Tensor],
-    layers: Sequence[str] | None = None,
-    top: int = 9,
-    on_progress: Progress | None = None,
-) -> dict[str, LayerPatches]:
-    """For each convolution in ``layers`` (default: all), each channel's ``top`` strongest activations
-    over the preprocessed photos ``inputs`` (each 1xCxHxW, same size), one forward pass per photo. A
-    patch is a local maximum of the channel's map (3x3), so one photo can give several distinct
-    patches but not nine neighbours of one peak; where a unit sees the whole photo, each photo counts
-    once and its box is the whole photo."""
-    if not inputs:
-        raise AttributionError("the photo collection is empty: add a photo.")
-    convs = {n: m for n, m in clf.model.named_modules() if isinstance(m, nn.Conv2d)}
-    wanted = list(convs) if layers is None else list(layers)
-    unknown = [n for n in wanted if n not in convs]
-    if unknown:
-        raise AttributionError(f"{clf.name} has no convolution {unknown[0]!r}: choose one of {', '.join(convs)}.")
-    side = min(inputs[0].shape[-2:])
-    best: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}  # layer -> values, where (image*h*w + unit), per channel
-    sides: dict[str, tuple[int, int]] = {}
-
-    def keep(name: str, image: int) -> Callable[[nn.Module, Any, torch.Tensor], None]:
-        def hook(_m: nn.Module, _i: Any, out: torch.Tensor) -> None:
-            maps = out.detach()[0].float()
-            if maps.dim() != 3:
-                return
-            _, height, width = maps.shape
-            sides[name] = (height, width)
-            peaks = torch.where(F.max_pool2d(maps[None], 3, 1, 1)[0] == maps, maps, torch.full_like(maps, -torch.inf))
-            per_photo = 1 if fields[name].size >= side else top  # a unit that sees all the photo: its best
-            values, where = peaks.flatten(1).topk(min(per_photo, height * width), dim=1)
-            where = where + image * height * width
-            if name in best:
-                values, where = torch.cat([best[name][0], values], 1), torch.cat([best[name][1], where], 1)
-                values, order = values.topk(min(top, values.shape[1]), dim=1)
-                where = where.gather(1, order)
-            best[name] = (values, where)
-
-        return hook
-
-    with clf.lock:
-        fields = receptive_fields(clf.model, wanted, inputs[0].to(clf.device))
-        for i, x in enumerate(inputs):
-            with _forward_hooks((convs[n], keep(n, i)) for n in wanted), torch.no_grad():
-                clf.model(x.to(clf.device))
-            if on_progress:
-                on_progress(i + 1, len(inputs))
-    found = {}
-    for name in wanted:
-        (height, width), (values, where) = sides[name], best[name]
-        channels = []
-        for vs, ws in zip(values.cpu().tolist(), where.cpu().tolist(), strict=True):
-            picks = []
-            for v, w in zip(vs, ws, strict=True):
-                if v == -math.inf:
-                    continue
-                image, unit = divmod(w, height * width)
-                y, x = divmod(unit, width)
-                box = (0, 0, *inputs[image].shape[-2:]) if fields[name].size >= side else fields[name].box(y, x)
-                picks.append(Patch(image, y, x, v, box))
-            channels.append(tuple(picks))
-        found[name] = LayerPatches(name, fields[name], tuple(channels))
-    return found
-
-
-def crop(picture: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
-    """``box`` of an HxWx3 picture, exactly its size: where it reaches past the edge (the network's
-    padding), mid-grey."""
-    top, left, bottom, right = box
-    out = np.full((bottom - top, right - left, picture.shape[2]), 0.5, dtype=np.float32)
-    height, width = picture.shape[:2]
-    t, l_, b, r = max(top, 0), max(left, 0), min(bottom, height), min(right, width)
-    if t < b and l_ < r:
-        out[t - top : b - top, l_ - left : r - left] = picture[t:b, l_:r]
-    return out
-
-
-def patch_grid(pictures: Sequence[np.ndarray], patches: Sequence[Patch], columns: int = 3) -> np.ndarray:
-    """The patches cropped from ``pictures`` (each photo as the network sees it, HxWx3 in [0, 1]) as a
-    grid, strongest first, with 1-pixel white gaps (Zeiler & Fergus's Fig. 2 layout)."""
-    tiles = [crop(pictures[p.image], p.box) for p in patches]
-    if not tiles:
-        raise AttributionError("no patch excites this channel in the collection.")
-    size = tiles[0].shape[0]
-    rows = -(-len(tiles) // columns)
-    grid = np.ones((rows * (size + 1) - 1, columns * (size + 1) - 1, 3), dtype=np.float32)
-    for i, tile in enumerate(tiles):
-        r, c = divmod(i, columns)
-        grid[r * (size + 1) : r * (size + 1) + size, c * (size + 1) : c * (size + 1) + size] = tile
-    return grid

@@ -108,3 +108,10 @@ class Batcher(Generic[T, R]):
         self.batch_sizes = [*self.batch_sizes[-99:], len(items)]
         for (_, future), result in zip(batch, results, strict=True):
             future.set_result(result)
+
+
+def batch_size_for(device: str) -> int:
+    """How many photos to gather into one forward pass on ``device`` (a type: "cpu", "cuda", "mps"): on
+    a CPU a pass costs the same per photo at any batch size, so big batches only make the first
+    students wait for the last (benchmarks/bench_batching.py); a GPU takes batches of 32."""
+    return 32 if device == "cuda" else 4

