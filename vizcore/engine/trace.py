@@ -66,6 +66,28 @@ def _conv_groups(module: nn.Module | None) -> int:
     return module.groups if isinstance(module.groups, int) else 1
 
 
+def _pool_arg(call: OpCall, name: str) -> Any:
+    """A functional pool's argument (max_pool2d and avg_pool2d put ceil_mode at different places)."""
+    if call.module is not None or "pool" not in call.op or "adaptive" in call.op:
+        return None
+    index = {"padding": 3, "ceil_mode": 5 if call.op.startswith("max_pool") else 4}[name]
+    return call.arg(index, name)
+
+
+def _padding(call: OpCall) -> tuple[int, ...] | str:
+    """Zeros a convolution or pooling adds on each side, per spatial dimension, or "same"/"valid"."""
+    value = getattr(call.module, "padding", None) if call.module is not None else _pool_arg(call, "padding")
+    if isinstance(value, str):
+        return value
+    if value is None and (call.module is None and "pool" in call.op and "adaptive" not in call.op):
+        value = 0
+    if isinstance(value, int) and call.outputs:
+        return (value,) * (call.outputs[0].dim() - 2)
+    if isinstance(value, (tuple, list)) and all(isinstance(v, int) for v in value):
+        return tuple(value)
+    return ()
+
+
 def _storage_key(t: torch.Tensor) -> int | None:
     try:
         return int(t.untyped_storage()._cdata)
@@ -188,6 +210,10 @@ class Tracer:
             dilation=window(op_call, "dilation", 4)
             if pending.module is not None or pending.op.startswith("max_pool")
             else (),
+            padding=_padding(op_call),
+            ceil_mode=bool(getattr(pending.module, "ceil_mode", False) or _pool_arg(op_call, "ceil_mode")),
+            bias=getattr(pending.module, "bias", None) is not None,
+            channel_window=int(getattr(pending.module, "size", 0)) if pending.op == "local_response_norm" else 0,
         )
         self.nodes.append(replace(node, label=layer_label(node)))
         for src in dict.fromkeys(self.producers[id(t)] for t in pending.inputs if id(t) in self.producers):
