@@ -80,7 +80,8 @@ class ConvSettings:
 
 
 def _pair(value: int | tuple[int, ...]) -> Pair:
-    return (value, value) if isinstance(value, int) else (int(value[0]), int(value[1]))
+    """``3``, ``(3,)`` or ``(1, 7)`` as (height, width)."""
+    return (value, value) if isinstance(value, int) else (int(value[0]), int(value[-1]))
 
 
 def settings(
