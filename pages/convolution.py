@@ -119,22 +119,15 @@ if len(frames) < shown[0] * shown[1]:
         f"{len(frames)} of {shown[0] * shown[1]} positions, evenly spaced in reading order, first and last included."
     )
 stem = drawn.title.split(" (")[0].replace(" ", "_") if drawn.title else f"conv_{drawn.size[0]}_k{drawn.kernel[0]}"
-downloads = st.columns(2)
-downloads[0].download_button(
-    "Download GIF",
-    lambda: gif_for(drawn),
-    f"{stem}.gif",
-    "image/gif",
-    key="conv_gif",
-    on_click="ignore",
-    width="stretch",
-)
-downloads[1].download_button(
-    "Download SVG",
-    lambda: svg_for(drawn),
-    f"{stem}.svg",
-    "image/svg+xml",
-    key="conv_svg",
-    on_click="ignore",
-    width="stretch",
-)
+for column, (fmt, mime, make) in zip(
+    st.columns(2), (("gif", "image/gif", gif_for), ("svg", "image/svg+xml", svg_for)), strict=True
+):
+    column.download_button(
+        f"Download {fmt.upper()}",
+        lambda make=make: make(drawn),
+        f"{stem}.{fmt}",
+        mime,
+        key=f"conv_{fmt}",
+        on_click="ignore",  # a download needs no rerun
+        width="stretch",
+    )
