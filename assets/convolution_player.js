@@ -37,19 +37,19 @@ export default function (component) {
     show();
   };
   root.onclick = () => play(!playing);
-  root.onkeydown = (event) => {
+  root._key = (event) => {
     if (event.key !== "ArrowRight" && event.key !== "ArrowLeft") return;
     event.preventDefault();
     play(false);
     step(event.key === "ArrowRight" ? 1 : -1);
   };
-  // the arrow keys work without a click first, unless the reader is typing in a field
+  // one listener on the document: the arrow keys work without a click first, unless the reader is typing
   if (!window.__vzConvKeys) {
     window.__vzConvKeys = true;
     document.addEventListener("keydown", (event) => {
       const player = window.__vzConvPlayer; // inside the component's shadow root, out of querySelector's reach
       const typing = event.target && /INPUT|TEXTAREA|SELECT/.test(event.target.tagName || "");
-      if (player && !typing && event.target !== player && player.onkeydown) player.onkeydown(event);
+      if (player && player.isConnected && !typing) player._key(event);
     });
   }
   window.__vzConvPlayer = root;
