@@ -92,6 +92,7 @@ def _parser() -> argparse.ArgumentParser:
     lecture.add_argument("table", nargs="?", help="a table id (omit to list them)")
     lecture.add_argument("--format", choices=["table", "json", "csv", "markdown", "latex"], default="table")
     _figure_parser(sub)
+    _arithmetic_parsers(sub)
     return parser
 
 
@@ -177,8 +178,11 @@ def _command(args: argparse.Namespace) -> str:
 # -- figure: slide export (vizcore/drawing/figures.py) ----------------------------------------------------
 def _figure_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
     figure = sub.add_parser("figure", help="a diagram for slides: SVG, PNG (1920 px wide or more) or PDF")
-    figure.add_argument("models", nargs="+", metavar="MODEL", help="one or more zoo names, drawn side by side")
-    figure.add_argument("--kind", choices=list(FIGURE_KINDS), default="graph", help="what to draw (default graph)")
+    figure.add_argument("models", nargs="*", metavar="MODEL", help="one or more zoo names, drawn side by side")
+    # convolution draws one layer's window (free settings, or MODEL --layer), not whole models
+    figure.add_argument(
+        "--kind", choices=[*FIGURE_KINDS, "convolution"], default="graph", help="what to draw (default graph)"
+    )
     figure.add_argument("--format", choices=RENDER_FORMATS, default=None, help="default: --output's suffix, else svg")
     figure.add_argument("--output", "-o", required=True, metavar="FILE", help="where to write it")
     figure.add_argument("--input", metavar="SHAPE", help="CxHxW or NxCxHxW (default: each model's own)")
@@ -188,6 +192,10 @@ def _figure_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
 
 
 def _figure(args: argparse.Namespace) -> str:
+    if args.kind == "convolution":
+        return _convolution_figure(args)
+    if not args.models:
+        raise VizcoreError("give one or more zoo names to draw, e.g. `figure resnet50 --output resnet50.svg`.")
     options = FigureOptions(depth=args.depth, orientation=args.orientation, color_by=args.color)
     shape = parse_shape(args.input) if args.input else None
     path = export_figure(args.models, args.output, args.kind, args.format, input_shape=shape, options=options)
@@ -316,6 +324,75 @@ def _explain(args: argparse.Namespace) -> str:
     return f"{args.method}{where} for {found.label} ({target}), {height}x{width}, written to {args.output}\n{found.reading}\n"
 
 
+# -- worked arithmetic of one layer, and the convolution figure (engine/arithmetic.py, drawing/convolution.py)
+def _dims(text: str) -> tuple[int, ...]:
+    """``3`` or ``1x7`` (height x width): an argparse type whose error names the value."""
+    if not re.fullmatch(r"-?\d{1,9}(x-?\d{1,9})?", text.strip()):
+        shown = text if len(text) <= 20 else text[:17] + "..."
+        raise argparse.ArgumentTypeError(f"{shown!r} must be a whole number, or two as HxW (e.g. 1x7)")
+    return tuple(int(v) for v in text.strip().split("x"))
+
+
+def _arithmetic_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
+    from .engine.arithmetic import FORMATS
+
+    cmd = sub.add_parser("arithmetic", help="the worked arithmetic of one layer: each figure with its numbers")
+    cmd.add_argument("model", help="a zoo name, e.g. alexnet (see `models`)")
+    cmd.add_argument("layer", help="a layer name as `summary` prints it, e.g. features.0")
+    cmd.add_argument("--format", choices=list(FORMATS), default="text")
+    cmd.add_argument("--input", metavar="SHAPE", help="CxHxW or NxCxHxW, e.g. 3x227x227 (default: the model's own)")
+    cmd.add_argument("--call", type=_at_least_one("--call"), default=1, help="a module's 2nd, 3rd, ... run")
+    figure = sub.choices["figure"]
+    for name, default, help_text in (
+        ("--size", None, "convolution: the input's height (or HxW)"),
+        ("--kernel", "3", "convolution: kernel size (default 3)"),
+        ("--stride", "1", "convolution: stride (default 1)"),
+        ("--padding", "0", "convolution: zeros added on each side (default 0)"),
+        ("--dilation", "1", "convolution: spacing of the kernel's taps (default 1)"),
+    ):
+        figure.add_argument(name, type=_dims, default=None if default is None else _dims(default), help=help_text)
+    figure.add_argument("--channels", type=int, default=1, help="convolution: input and output channels")
+    figure.add_argument("--groups", type=int, default=1, help="convolution: channel groups (= channels: depthwise)")
+    figure.add_argument("--layer", help="convolution: draw this layer of MODEL instead (e.g. maxpool1)")
+
+
+def _arithmetic(args: argparse.Namespace) -> str:
+    from .engine.arithmetic import FORMATS, work
+
+    shape = parse_shape(args.input) if args.input else None
+    return FORMATS[args.format](work(analyze(args.model, shape, "cpu"), args.layer, args.call))
+
+
+def _convolution_figure(args: argparse.Namespace) -> str:
+    from .drawing import convolution
+    from .drawing.figures import check_writable, write_atomically
+
+    suffix = Path(args.output).suffix.lower()
+    if suffix not in (".gif", ".svg"):
+        raise VizcoreError(
+            f"a convolution figure is a .gif (animated) or a .svg (every position), not {suffix or args.output!r}."
+        )
+    if args.layer:
+        if len(args.models) != 1:
+            raise VizcoreError(
+                "--layer draws one layer of one model: give one zoo name, e.g. `figure googlenet --layer maxpool1`."
+            )
+        shape = parse_shape(args.input) if args.input else None
+        drawn = convolution.from_layer(analyze(args.models[0], shape, "cpu"), args.layer)
+    elif args.models:
+        raise VizcoreError(f"to draw a layer of {args.models[0]}, name it with --layer (e.g. --layer maxpool1).")
+    elif args.size is None:
+        raise VizcoreError("give --size (and --kernel, --stride, --padding, --dilation), or MODEL --layer NAME.")
+    else:
+        drawn = convolution.settings(
+            args.size, args.kernel, args.stride, args.padding, args.dilation, args.channels, args.groups
+        )
+    target = check_writable(args.output)
+    write_atomically(target, convolution.gif(drawn) if suffix == ".gif" else convolution.svg(drawn).encode("utf-8"))
+    frames = f", {len(convolution.frame_positions(drawn))} frames" if suffix == ".gif" else ""
+    return f"wrote {target}: output {drawn.output[0]}x{drawn.output[1]}{frames}\n"
+
+
 # commands that print what one function returns (summary, graph and blocks share an analysis below)
 _TEXT_COMMANDS: dict[str, Callable[[argparse.Namespace], str]] = {
     "build": _build,
@@ -324,6 +401,7 @@ _TEXT_COMMANDS: dict[str, Callable[[argparse.Namespace], str]] = {
     "figure": _figure,
     "explain": _explain,
     "training": _training,
+    "arithmetic": _arithmetic,
 }
 
 

@@ -34,4 +34,8 @@ class Node:
     receptive_field: tuple[int, ...] = ()  # input pixels one output pixel sees, per spatial dim (receptive.py)
     effective_stride: tuple[float, ...] = ()  # input pixels between neighbouring output pixels
     groups: int = 1  # convolutions: channel groups (= input channels when depthwise)
+    padding_mode: str = ""  # "same" or "valid" where the layer names its padding (``padding`` then holds the numbers)
+    ceil_mode: bool = False  # pooling that rounds its output size up
+    bias: bool = False  # convolutions, linear layers and norms: whether the layer learns a bias (shift)
+    channel_window: int = 0  # local response norm: how many neighbouring channels each value is divided by
     label: str = ""  # the papers' words for the layer, ``3x3 conv, 128, /2``, ``fc 1000`` (labels.py)

@@ -90,6 +90,20 @@ def _padding(call: OpCall) -> tuple[int, ...]:
     return window(call, "padding", 3)
 
 
+def _pool_arg(call: OpCall, name: str) -> Any:
+    """A functional pool's argument (max_pool2d and avg_pool2d put ceil_mode at different places)."""
+    if call.module is not None or "pool" not in call.op or "adaptive" in call.op:
+        return None
+    index = {"padding": 3, "ceil_mode": 5 if call.op.startswith("max_pool") else 4}[name]
+    return call.arg(index, name)
+
+
+def _padding_mode(call: OpCall) -> str:
+    """ "same" or "valid" where a layer names its padding instead of giving numbers; "" otherwise."""
+    value = getattr(call.module, "padding", None) if call.module is not None else None
+    return value if isinstance(value, str) else ""
+
+
 def _storage_key(t: torch.Tensor) -> int | None:
     try:
         return int(t.untyped_storage()._cdata)
@@ -211,6 +225,10 @@ class Tracer:
             if pending.module is not None or pending.op.startswith("max_pool")
             else (),
             padding=_padding(op_call),
+            padding_mode=_padding_mode(op_call),
+            ceil_mode=bool(getattr(pending.module, "ceil_mode", False) or _pool_arg(op_call, "ceil_mode")),
+            bias=getattr(pending.module, "bias", None) is not None,
+            channel_window=int(getattr(pending.module, "size", 0)) if pending.op == "local_response_norm" else 0,
         )
         self.nodes.append(replace(node, label=layer_label(node)))
         for src in dict.fromkeys(self.producers[id(t)] for t in pending.inputs if id(t) in self.producers):

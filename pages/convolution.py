@@ -1,0 +1,133 @@
+"""Convolution in motion: a kernel sliding over its padded input, free settings or any zoo layer, the
+output size with its formula, and the animation as a GIF or SVG for slides.
+
+The URL holds the settings (``?size=7&kernel=3&stride=2&padding=0&dilation=1``) or a layer
+(``?model=googlenet&layer=maxpool1``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+import vizcore
+from pages import ROOT, current_analysis, init_from_url, remember, setup, shared_params, show_url_problems, sync_url
+from vizcore.drawing import convolution
+from vizcore.drawing.convolution import ConvSettings
+
+FREE = {"size": 7, "kernel": 3, "stride": 2, "padding": 0, "dilation": 1, "channels": 1, "groups": 1}
+PAGE_BYTES = 3_000_000  # what the player may send to the browser: a big layer plays fewer frames
+MS_PER_FRAME = 700
+
+
+@st.cache_resource
+def _player() -> Any:
+    """The player (assets/convolution_player.js), registered once per server."""
+    return st.components.v2.component(
+        "vizcore_convolution_player",
+        js=(ROOT / "assets" / "convolution_player.js").read_text(encoding="utf-8"),
+        css=(ROOT / "assets" / "convolution_player.css").read_text(encoding="utf-8"),
+    )
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def frames_for(s: ConvSettings) -> list[str]:
+    one = len(convolution.svg(s))
+    return convolution.frames_svg(s, min(convolution.MAX_FRAMES, max(8, PAGE_BYTES // one)))
+
+
+@st.cache_data(max_entries=16, show_spinner="Drawing the GIF…")
+def gif_for(s: ConvSettings) -> bytes:
+    return convolution.gif(s)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def svg_for(s: ConvSettings) -> bytes:
+    return convolution.svg(s).encode("utf-8")
+
+
+def _whole(text: str) -> int | None:
+    return int(text) if text.strip().lstrip("-").isdigit() and len(text) < 12 else None
+
+
+setup()
+st.title("Convolution in motion")
+from_layer = "layer" in st.query_params or st.session_state.get("conv_source") == "layer"
+init_from_url(
+    "conv_source", "source", "layer" if from_layer else "free", lambda v: v if v in ("free", "layer") else None
+)
+st.segmented_control(
+    "Settings", ["free", "layer"], key="conv_source", format_func={"free": "Free", "layer": "A zoo layer"}.__getitem__
+)
+source = st.session_state["conv_source"] or "free"
+remember("conv_source")
+
+try:
+    if source == "layer":
+        result = current_analysis()
+        windows = [n.name for n in result.layers if len(n.kernel) == 2]
+        if not windows:
+            st.error(f"{result.model} has no convolution or pooling layer; pick another model in the sidebar.")
+            st.stop()
+
+        def known(name: str) -> str:
+            if name not in windows:
+                raise vizcore.VizcoreError(f"{result.model} has no convolution or pooling layer named {name!r}.")
+            return name
+
+        if st.session_state.get("conv_layer") not in windows:
+            st.session_state.pop("conv_layer", None)
+            st.session_state.pop("_conv_layer", None)
+        init_from_url("conv_layer", "layer", windows[0], known)
+        show_url_problems()
+        st.selectbox(f"Layer of {result.model}", windows, key="conv_layer")
+        remember("conv_layer")
+        drawn = convolution.from_layer(result, st.session_state["conv_layer"])
+        sync_url({**shared_params(), "layer": st.session_state["conv_layer"]})
+    else:
+        for name, default in FREE.items():
+            init_from_url(f"conv_{name}", name, default, _whole)
+        show_url_problems()
+        columns = st.columns(len(FREE))
+        for column, name in zip(columns, FREE, strict=True):
+            column.number_input(name.capitalize(), key=f"conv_{name}", step=1)
+        remember(*(f"conv_{name}" for name in FREE))
+        values = {name: int(st.session_state[f"conv_{name}"]) for name in FREE}
+        sync_url(
+            {
+                **{k: v for k, v in shared_params().items() if k in ("present",)},
+                **{k: str(v) for k, v in values.items()},
+            }
+        )
+        drawn = convolution.settings(**values)
+except vizcore.VizcoreError as exc:
+    st.error(str(exc))
+    st.stop()
+
+h, w = drawn.output
+lines = convolution.caption(drawn)
+top = st.columns([1, 3])
+top[0].metric("Output size", f"{h}×{w}")
+top[1].markdown("  \n".join(f"`{line}`" if line.startswith(("H'", "W'")) else line for line in lines))
+frames = frames_for(drawn)
+_player()(key="conv_player", data={"frames": frames, "key": repr(drawn), "ms": MS_PER_FRAME})
+shown = convolution.drawn_region(drawn)[1]
+if shown != drawn.output:
+    st.caption(f"A large layer: drawn is its top-left corner, {shown[0]}×{shown[1]} of {h}×{w} output positions.")
+if len(frames) < shown[0] * shown[1]:
+    st.caption(
+        f"{len(frames)} of {shown[0] * shown[1]} positions, evenly spaced in reading order, first and last included."
+    )
+stem = drawn.title.split(" (")[0].replace(" ", "_") if drawn.title else f"conv_{drawn.size[0]}_k{drawn.kernel[0]}"
+for column, (fmt, mime, make) in zip(
+    st.columns(2), (("gif", "image/gif", gif_for), ("svg", "image/svg+xml", svg_for)), strict=True
+):
+    column.download_button(
+        f"Download {fmt.upper()}",
+        lambda make=make: make(drawn),
+        f"{stem}.{fmt}",
+        mime,
+        key=f"conv_{fmt}",
+        on_click="ignore",  # a download needs no rerun
+        width="stretch",
+    )
