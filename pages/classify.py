@@ -18,9 +18,12 @@ import torch
 from PIL import Image
 
 import vizcore
-from pages import ROOT, default_classifier, init_from_url, remember, setup, shared_params, show_url_problems, sync_url
 from vizcore.photos import attribution, inference
 from vizcore.photos.batching import Batcher
+from webapp.caching import default_classifier
+from webapp.chrome import setup
+from webapp.url_state import init_from_url, remember, shared_params, show_url_problems, sync_url
+from webapp.widgets import ROOT
 
 R = TypeVar("R")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
+from tests.app.text import said
 from tests.conftest import ROOT
 from vizcore.builder import spec
 
@@ -59,11 +60,13 @@ def test_a_mistake_names_its_line_and_keeps_the_editor() -> None:
     at = run()
     edit(at, "input 3x14x14\nconv 3x3 64\nconv 5x5 256\nconv 5x5/2 256\nconv 5x5 64")
     assert not at.exception
-    assert [e.value for e in at.error] == ["line 5: conv 5x5 64 needs at least 5x5 input, but line 4 leaves 256x2x2."]
+    assert [said(e.value) for e in at.error] == [
+        "line 5: conv 5x5 64 needs at least 5x5 input, but line 4 leaves 256x2x2."
+    ]
     assert current(at).startswith("input 3x14x14")
     for text, message in (("", "the spec is empty"), ("relu", "line 1: the spec must start with its input")):
         edit(at, text)
-        assert not at.exception and message in at.error[0].value
+        assert not at.exception and message in said(at.error[0].value)
 
 
 def test_the_url_carries_the_spec() -> None:
