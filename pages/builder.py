@@ -218,7 +218,7 @@ with right:
     )
     st.caption(
         f"Output {vizcore.format_shape(result.output_shapes[0])}; {len(result.layers)} layers; "
-        f"input {vizcore.format_shape(result.input_shape)}, traced on {result.traced_on}."
+        f"input {vizcore.format_shape(result.input_shape)}, traced on {result.traced_on}, run on {result.device}."
     )
     if token is None:
         st.caption(f"This spec is too long for a link (over {spec.MAX_LINK:,} packed characters): download it.")

@@ -24,6 +24,7 @@ from vizcore.drawing.paper_figures import PAPER_FIGURES
 DEPTHS: list[str] = ["all", "1", "2", "3", "4", "5", "6"]
 MAX_VALUE = 2000  # characters of a URL value other than a layer list; past it nothing is parsed
 _NAMES = re.compile(r"[\w.\-]+")  # a module path or a model name
+_ADDRESS = re.compile(r"(?i):/|www\.|@\w")  # where a bare address would begin to be linked
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:@])")  # what could start a link, markup or HTML
 
 
@@ -96,6 +97,9 @@ SHARED = ("model", "input", "device", "present")
 
 def plain(text: str) -> str:
     """``text`` as markdown that shows exactly these characters: no link, emphasis or HTML from user text."""
+    # Escapes stop links and markup; bare addresses are linked after escapes are read, so a word joiner
+    # (invisible) breaks them: "https:⁠//", "www⁠.", "a@⁠b.org" show as typed but are not links.
+    text = _ADDRESS.sub(lambda m: f"{m[0][:-1]}\u2060{m[0][-1]}", text)
     return _MARKDOWN.sub(r"\\\1", text)
 
 

@@ -3,22 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from tests.app.text import said
-from tests.conftest import ROOT
+from tests.app.driver import run, said
 
 PAGES = ["app.py", "pages/layer_graph.py", "pages/cost_charts.py", "pages/compare.py"]
-
-
-def run(page: str, **params: str) -> AppTest:
-    """Open ``page`` of the app (app.py is the entry point) with ``params`` in the URL."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    for key, value in params.items():
-        at.query_params[key] = value
-    if page != "app.py":
-        at.switch_page(page)
-    return at.run()
 
 
 @pytest.mark.parametrize("page", PAGES)

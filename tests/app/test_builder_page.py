@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from tests.app.text import said
+from tests.app.driver import said
 from tests.conftest import ROOT
 from vizcore.builder import spec
 
@@ -102,3 +102,9 @@ def test_overview_table_has_the_receptive_field() -> None:
     table = at.dataframe[0].value.set_index("layer")
     assert (table.loc["features.28", "RF"], table.loc["features.28", "eff. stride"]) == ("196", "16")
     assert table.loc["features.30", "RF"] == "212"
+
+
+def test_the_builder_runs_on_the_sidebars_device() -> None:
+    at = run(device="cpu")
+    assert not at.exception
+    assert any("traced on meta, run on cpu." in c.value for c in at.caption)

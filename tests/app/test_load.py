@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.app.text import said
+from tests.app.driver import said
 from tests.conftest import ROOT
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server
 from tests.support.sessions import Run, gather
