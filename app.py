@@ -11,21 +11,14 @@ with st.spinner("Starting up: loading PyTorch and the model zoo…"):
     import pandas as pd
 
     import vizcore
-    from pages import (
-        DEPTHS,
-        current_analysis,
-        default_depth,
-        derived,
-        init_from_url,
-        remember,
-        setup,
-        shared_params,
-        sync_url,
-    )
     from vizcore import formats
     from vizcore.formats import human_bytes, human_count
+    from webapp.caching import derived
+    from webapp.chrome import current_analysis, default_depth, setup
+    from webapp.url_state import DEPTHS, init_from_url, remember, shared_params, sync_url
+    from webapp.widgets import number_columns
 
-setup()
+setup(reads=("depth",))
 result = current_analysis()
 card = result.card
 assert card is not None
@@ -92,12 +85,7 @@ st.dataframe(
     hide_index=True,
     width="stretch",
     height=min(38 + 35 * len(table), 640),
-    column_config={
-        "params": st.column_config.NumberColumn(format="localized"),
-        "MACs": st.column_config.NumberColumn(format="localized"),
-        "FLOPs": st.column_config.NumberColumn(format="localized"),
-        "memory (KiB)": st.column_config.NumberColumn(format="%.2f"),
-    },
+    column_config=number_columns(("params", "MACs", "FLOPs"), {"memory (KiB)": "%.2f"}),
 )
 stem = f"{card.name}_{vizcore.format_shape(result.input_shape)}" + (f"_depth{depth}" if depth else "")
 downloads = st.columns(3)

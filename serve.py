@@ -20,12 +20,12 @@ import streamlit as st
 def warm_up() -> None:
     """Import torch and torchvision, build the zoo, analyse the default model and load the offline classifier
     into the app's caches."""
-    import pages  # torch, torchvision, vizcore and the zoo's registry
+    import vizcore  # torch, torchvision and the zoo's registry
+    from webapp.caching import analysis_for, default_classifier
+    from webapp.chrome import DEFAULT_MODEL
 
-    model = pages.DEFAULT_MODEL
-    shape = pages.vizcore.parse_shape(pages.vizcore.format_shape(pages.vizcore.get_card(model).input_size))
-    pages.analysis_for(model, shape, "auto")
-    pages.default_classifier("auto")  # the first photo a student classifies need not wait for it either
+    analysis_for(DEFAULT_MODEL, (1, *vizcore.get_card(DEFAULT_MODEL).input_size), "auto")
+    default_classifier("auto")  # the first photo a student classifies need not wait for it either
     # Everything alive now lives as long as the server: move it out of the collector's way, so the
     # collections that still run (post-run GC is off, see .streamlit/config.toml) stay short.
     gc.collect()

@@ -8,28 +8,22 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import vizcore
-from pages import (
-    analysis_for,
-    block_label,
-    blocks_of_kind,
-    choose_block,
-    current_analysis,
-    diagram_columns,
-    diagram_downloads,
-    setup,
-    shared_params,
-    show_diagram,
-    sync_url,
-)
 from vizcore.course.lectures import googlenet_table
 from vizcore.drawing.diagrams import branch_dot, reduction_savings
 from vizcore.formats import human_count
+from webapp.caching import analysis_for
+from webapp.url_state import shared_params, sync_url
+from webapp.widgets import (
+    block_caption,
+    block_page,
+    choose_block,
+    diagram_columns,
+    diagram_downloads,
+    number_columns,
+    show_diagram,
+)
 
-setup()
-result = current_analysis()
-st.title(f"{result.model}: branch blocks")
-blocks = blocks_of_kind(result, "branch", ("googlenet", "inception_v3", "squeezenet1_1"))
-
+result, blocks = block_page("branch", "branch blocks", ("googlenet", "inception_v3", "squeezenet1_1"))
 block = choose_block(blocks, "branch_block")
 sync_url({**shared_params(), "block": block.join})
 left, right = diagram_columns()
@@ -39,7 +33,7 @@ with left:
     diagram_downloads(dot, f"{result.model}_{block.name or 'model'}_branches")
 with right:
     st.markdown(
-        f"**{block_label(block, blocks)}** takes {vizcore.format_shape(block.input_shape[1:])} from `{block.fork}` and "
+        f"**{block_caption(block, blocks)}** takes {vizcore.format_shape(block.input_shape[1:])} from `{block.fork}` and "
         f"concatenates {len(block.branches)} branches into {vizcore.format_shape(block.output_shape[1:])}: "
         + " + ".join(str(b.out_channels) for b in block.branches)
         + f" = {block.output_shape[1]} channels."
@@ -87,10 +81,7 @@ with right:
                 ]
             ),
             hide_index=True,
-            column_config={
-                c: st.column_config.NumberColumn(format="localized")
-                for c in ("MACs with", "MACs without", "params with", "params without")
-            },
+            column_config=number_columns(("MACs with", "MACs without", "params with", "params without")),
         )
         saved = sum(s.macs_without - s.macs_with for s in savings)
         st.caption(
@@ -123,9 +114,8 @@ if result.model in ("googlenet", "googlenet_paper"):
         ),
         hide_index=True,
         width="stretch",
-        column_config={
-            c: st.column_config.NumberColumn(format="localized")
-            for c in (
+        column_config=number_columns(
+            (
                 "Table 1 params",
                 "googlenet_paper params",
                 "torchvision params",
@@ -133,7 +123,7 @@ if result.model in ("googlenet", "googlenet_paper"):
                 "googlenet_paper MACs",
                 "torchvision MACs",
             )
-        },
+        ),
     )
     flagged = [r.module for r in rows if r.flagged]
     st.markdown(

@@ -10,10 +10,12 @@ import pandas as pd
 import streamlit as st
 
 import vizcore
-from pages import ROOT, init_from_url, remember, setup, shared_params, show_diagram, show_url_problems, sync_url
 from vizcore.builder import export, spec
 from vizcore.drawing.graphview import graph_dot, layer_graph, node_details
 from vizcore.formats import human_bytes, human_count, per_dim_text
+from webapp.chrome import setup
+from webapp.url_state import init_from_url, plain, remember, shared_params, sync_url
+from webapp.widgets import ROOT, number_columns, show_diagram
 
 BLANK = "blank"
 PAUSE_MS = 120  # the box sends its text after this pause in typing
@@ -70,12 +72,13 @@ One layer or block per line; blank lines and `# comments` are ignored.
 """
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def analysis_of(text: str) -> vizcore.Analysis:
-    """One analysis per spec text, shared by all sessions: never mutate what it returns. Parsed first,
-    so that any text (empty, one word) is read as a layer list, never as a zoo model's name."""
+# cache_resource: every rerun gets the same object back, not a copy of it per rerun
+@st.cache_resource(max_entries=64, show_spinner=False)
+def analysis_of(text: str, device: str) -> vizcore.Analysis:
+    """One analysis per spec text and device, shared by all sessions: never mutate what it returns. Parsed
+    first, so that any text (empty, one word) is read as a layer list, never as a zoo model's name."""
     spec.parse(text)
-    return vizcore.analyze(text, device="cpu")
+    return vizcore.analyze(text, device=device)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -133,7 +136,8 @@ def _last_field(result: vizcore.Analysis) -> str:
     return f"{per_dim_text(last.receptive_field)} px, stride {per_dim_text(last.effective_stride)}"
 
 
-setup()
+setup(reads=("from", "spec"))
+device = st.session_state.get("device", "auto")
 st.title("Build your own CNN")
 st.caption(
     "Write a network one layer a line; every edit re-analyses it as you type: "
@@ -142,7 +146,6 @@ st.caption(
 choices = [BLANK, *export.CHAIN_MODELS]
 init_from_url("builder_start", "from", "alexnet", lambda v: v if v in choices else None)
 init_from_url("builder_spec", "spec", start_spec(st.session_state["builder_start"]), spec.from_link)
-show_url_problems()
 
 left, right = st.columns([2, 3])
 with left:
@@ -177,12 +180,12 @@ sync_url({**shared_params(), "from": start, **({"spec": token} if token else {})
 
 with right:
     try:
-        result = analysis_of(text)
+        result = analysis_of(text, device)
     except vizcore.VizcoreError as exc:
-        st.error(str(exc))
+        st.error(plain(str(exc)))
         st.caption("Fix that line and the numbers come back; the language is in the box on the left.")
         st.stop()
-    base = analysis_of(start_spec(start))
+    base = analysis_of(start_spec(start), device)
     t, b = result.totals, base.totals
     name = _start_label(start)
     cols = st.columns(2)
@@ -215,7 +218,7 @@ with right:
     )
     st.caption(
         f"Output {vizcore.format_shape(result.output_shapes[0])}; {len(result.layers)} layers; "
-        f"input {vizcore.format_shape(result.input_shape)}, traced on {result.traced_on}."
+        f"input {vizcore.format_shape(result.input_shape)}, traced on {result.traced_on}, run on {result.device}."
     )
     if token is None:
         st.caption(f"This spec is too long for a link (over {spec.MAX_LINK:,} packed characters): download it.")
@@ -247,11 +250,7 @@ st.dataframe(
     hide_index=True,
     width="stretch",
     height=min(38 + 35 * len(rows), 560),
-    column_config={
-        "params": st.column_config.NumberColumn(format="localized"),
-        "MACs": st.column_config.NumberColumn(format="localized"),
-        "memory (KiB)": st.column_config.NumberColumn(format="%.2f"),
-    },
+    column_config=number_columns(("params", "MACs"), {"memory (KiB)": "%.2f"}),
     key="builder_table",
 )
 
@@ -259,7 +258,7 @@ st.subheader("What if…")
 question = st.pills("Compare, side by side on the same input", list(WHAT_IFS), key="builder_whatif")
 if question:
     variants = WHAT_IFS[question]
-    analyses = [analysis_of(v) for v in variants]
+    analyses = [analysis_of(v, device) for v in variants]
     table = pd.DataFrame(
         {
             "": ["A", "B"],
@@ -274,10 +273,7 @@ if question:
         table,
         hide_index=True,
         width="stretch",
-        column_config={
-            "params": st.column_config.NumberColumn(format="localized"),
-            "MACs": st.column_config.NumberColumn(format="localized"),
-        },
+        column_config=number_columns(("params", "MACs")),
         key="builder_whatif_table",
     )
     a, b_ = (x.totals for x in analyses)

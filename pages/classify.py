@@ -12,20 +12,13 @@ import streamlit as st
 from PIL import Image
 
 import vizcore
-from pages import (
-    ROOT,
-    SharedResults,
-    default_classifier,
-    init_from_url,
-    remember,
-    setup,
-    shared_params,
-    show_url_problems,
-    sync_url,
-)
 from vizcore.drawing import photo_charts
 from vizcore.photos import attribution, channels, images, inference, pictures
 from vizcore.photos.batching import Batcher, batch_size_for
+from webapp.caching import SharedResults, default_classifier
+from webapp.chrome import setup
+from webapp.url_state import init_from_url, remember, shared_params, show_url_problems, sync_url
+from webapp.widgets import ROOT
 
 SAMPLES = sorted((ROOT / "assets" / "samples").glob("*.jpg"))
 SOURCES = {

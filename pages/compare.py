@@ -6,11 +6,14 @@ import pandas as pd
 import streamlit as st
 
 import vizcore
-from pages import analysis_for, init_from_url, model_label, remember, setup, shared_params, show_url_problems, sync_url
 from vizcore.drawing.charts import compare_bubbles
 from vizcore.formats import human_bytes
+from webapp.caching import analysis_for
+from webapp.chrome import model_label, setup
+from webapp.url_state import init_from_url, plain, quoted, remember, shared_params, sync_url
+from webapp.widgets import baseline, number_columns
 
-setup()
+setup(reads=("models",))
 st.title("Compare models")
 names = vizcore.list_models()
 
@@ -20,7 +23,8 @@ def known_models(text: str) -> list[str] | None:
     wanted = [m for m in text.split(",") if m]
     unknown = [m for m in wanted if m not in names]
     if unknown:
-        st.session_state.setdefault("url_problems", []).append(f"Not in the zoo, left out: {', '.join(unknown)}.")
+        left_out = ", ".join(quoted(m) for m in unknown[:5]) + (" and others" if len(unknown) > 5 else "")
+        st.warning(plain(f"Not in the zoo, left out of ?models: {left_out}."))
     return [m for m in wanted if m in names] or None
 
 
@@ -28,7 +32,6 @@ model = st.session_state["model"]  # the model the user came with belongs in the
 init_from_url(
     "compare_models", "models", ["alexnet", model] if model != "alexnet" else ["alexnet", "vgg16"], known_models
 )
-show_url_problems()
 chosen = st.multiselect("Models (the first is the baseline)", names, key="compare_models", format_func=model_label)
 remember("compare_models")
 sync_url({**shared_params(), "models": ",".join(chosen)})
@@ -45,12 +48,14 @@ for i, name in enumerate(chosen):
             name, (1, *vizcore.get_card(name).input_size), st.session_state.get("device", "auto")
         )
     except vizcore.VizcoreError as exc:
-        st.error(f"{name}: {exc}")
+        st.error(plain(f"{name}: {exc}"))
 progress.empty()
-if len(results) < 2:
+base_name = baseline(chosen, results)
+if len(results) < 2 or base_name is None:
     st.stop()
-
-base = results[chosen[0]]
+if base_name != chosen[0]:
+    st.caption(f"{chosen[0]} could not be traced, so {base_name} is the baseline.")
+base = results[base_name]
 table = pd.DataFrame(
     [
         {
@@ -73,17 +78,15 @@ st.dataframe(
     table,
     hide_index=True,
     width="stretch",
-    column_config={
-        "params": st.column_config.NumberColumn(format="localized"),
-        "GMACs": st.column_config.NumberColumn(format="%.3f"),
-        "GFLOPs": st.column_config.NumberColumn(format="%.3f"),
-        "params x": st.column_config.NumberColumn(format="%.2fx"),
-        "MACs x": st.column_config.NumberColumn(format="%.1fx"),
-    },
+    column_config=number_columns(
+        ("params",), {"GMACs": "%.3f", "GFLOPs": "%.3f", "params x": "%.2fx", "MACs x": "%.1fx"}
+    ),
 )
-for name, r in list(results.items())[1:]:
+for name, r in results.items():
+    if name == base_name:
+        continue
     st.markdown(
-        f"**{name}** has **{r.totals.params / base.totals.params:.1f}x** the parameters of {chosen[0]} "
+        f"**{name}** has **{r.totals.params / base.totals.params:.1f}x** the parameters of {base_name} "
         f"and **{r.totals.macs / base.totals.macs:.1f}x** its multiply-adds."
     )
 cards = [r.card for r in results.values() if r.card]

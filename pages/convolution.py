@@ -11,9 +11,11 @@ from typing import Any
 import streamlit as st
 
 import vizcore
-from pages import ROOT, current_analysis, init_from_url, remember, setup, shared_params, show_url_problems, sync_url
 from vizcore.drawing import convolution
 from vizcore.drawing.convolution import ConvSettings
+from webapp.chrome import current_analysis, setup
+from webapp.url_state import init_from_url, remember, shared_params, show_url_problems, sync_url
+from webapp.widgets import ROOT
 
 FREE = {"size": 7, "kernel": 3, "stride": 2, "padding": 0, "dilation": 1, "channels": 1, "groups": 1}
 PAGE_BYTES = 3_000_000  # what the player may send to the browser: a big layer plays fewer frames
@@ -50,7 +52,7 @@ def _whole(text: str) -> int | None:
     return int(text) if text.strip().lstrip("-").isdigit() and len(text) < 12 else None
 
 
-setup()
+setup(reads=("source", "layer", *FREE))
 st.title("Convolution in motion")
 from_layer = "layer" in st.query_params or st.session_state.get("conv_source") == "layer"
 init_from_url(
@@ -99,7 +101,15 @@ try:
                 **{k: str(v) for k, v in values.items()},
             }
         )
-        drawn = convolution.settings(**values)
+        drawn = convolution.settings(
+            values["size"],
+            values["kernel"],
+            values["stride"],
+            values["padding"],
+            values["dilation"],
+            values["channels"],
+            values["groups"],
+        )
 except vizcore.VizcoreError as exc:
     st.error(str(exc))
     st.stop()
@@ -119,12 +129,14 @@ if len(frames) < shown[0] * shown[1]:
         f"{len(frames)} of {shown[0] * shown[1]} positions, evenly spaced in reading order, first and last included."
     )
 stem = drawn.title.split(" (")[0].replace(" ", "_") if drawn.title else f"conv_{drawn.size[0]}_k{drawn.kernel[0]}"
-for column, (fmt, mime, make) in zip(
-    st.columns(2), (("gif", "image/gif", gif_for), ("svg", "image/svg+xml", svg_for)), strict=True
+gif_column, svg_column = st.columns(2)
+for column, fmt, mime, data in (
+    (gif_column, "gif", "image/gif", lambda: gif_for(drawn)),
+    (svg_column, "svg", "image/svg+xml", lambda: svg_for(drawn)),
 ):
     column.download_button(
         f"Download {fmt.upper()}",
-        lambda make=make: make(drawn),
+        data,
         f"{stem}.{fmt}",
         mime,
         key=f"conv_{fmt}",

@@ -5,27 +5,19 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
-from pages import (
-    current_analysis,
-    derived,
-    init_from_url,
-    remember,
-    setup,
-    shared_params,
-    show_url_problems,
-    sync_url,
-)
 from vizcore import Analysis
 from vizcore.drawing.charts import GROUPINGS, cost_chart, reading
+from webapp.caching import derived
+from webapp.chrome import current_analysis, setup
+from webapp.url_state import init_from_url, remember, shared_params, sync_url
 
-setup()
+setup(reads=("group", "scale", "cumulative"))
 result = current_analysis()
 st.title(f"{result.model}: where the cost goes")
 
 init_from_url("charts_group", "group", "layer", lambda v: v if v in GROUPINGS else None)
 init_from_url("charts_scale", "scale", "linear", lambda v: v if v in ("linear", "log") else None)
 init_from_url("charts_cumulative", "cumulative", False, lambda v: v in ("1", "true"))
-show_url_problems()  # the page's own URL values, checked just above
 controls = st.columns([2, 1, 1])
 controls[0].segmented_control("Group", list(GROUPINGS), key="charts_group", format_func=GROUPINGS.__getitem__)
 controls[1].segmented_control("Scale", ["linear", "log"], key="charts_scale")

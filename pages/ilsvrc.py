@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages import analysis_for, setup, shared_params, sync_url, use_model
 from vizcore import get_card
 from vizcore.course import lectures, tour
+from webapp.caching import analysis_for
+from webapp.chrome import setup, use_model
+from webapp.url_state import shared_params, sync_url
 
 
 @st.cache_data(max_entries=1, show_spinner=False)
@@ -24,7 +26,7 @@ def recap_table() -> lectures.LectureTable:
     return lectures.lecture_table("recap", lambda model, shape: analysis_for(model, shape, "auto"))
 
 
-setup()
+setup(reads=())
 sync_url(shared_params())
 st.title("ImageNet (ILSVRC) classification winners")
 with st.spinner("Counting each network's layers…", show_time=True):

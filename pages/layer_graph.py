@@ -6,33 +6,36 @@ from __future__ import annotations
 import streamlit as st
 
 import vizcore
-from pages import (
-    DEPTHS,
-    current_analysis,
-    default_depth,
-    derived,
-    diagram_downloads,
-    init_from_url,
-    remember,
-    setup,
-    shared_params,
-    show_diagram,
-    show_url_problems,
-    sync_url,
-)
 from vizcore import formats
-from vizcore.drawing.graphview import COLOR_METRICS, ORIENTATIONS, graph_dot, layer_graph, node_details
+from vizcore.drawing.graphview import COLOR_METRICS, graph_dot, layer_graph, node_details
+from vizcore.drawing.style import ORIENTATIONS
 from vizcore.formats import human_bytes, human_count, per_dim_text
+from webapp.caching import derived
+from webapp.chrome import current_analysis, default_depth, setup
+from webapp.url_state import DEPTHS, init_from_url, plain, remember, shared_params, sync_url
+from webapp.widgets import diagram_downloads, show_diagram
 
-setup()
+setup(reads=("depth", "color", "orientation", "expand"))
 result = current_analysis()
 st.title(f"{result.model}: layer graph, {vizcore.format_shape(result.input_shape[1:])}")
 
 init_from_url("graph_depth", "depth", default_depth(result), lambda v: v if v in DEPTHS else None)
 init_from_url("graph_color", "color", "type", lambda v: v if v in COLOR_METRICS else None)
 init_from_url("graph_orientation", "orientation", "vertical", lambda v: v if v in ORIENTATIONS else None)
-init_from_url("graph_expanded", "expand", [], lambda v: [b for b in v.split(",") if b])
-show_url_problems()  # the page's own URL values, checked just above
+
+
+def known_blocks(text: str) -> list[str] | None:
+    """The blocks named in ``?expand=`` that this model has; the others are reported and left out."""
+    wanted = [b for b in text.split(",") if b]
+    unknown = [b for b in wanted if b not in result.module_types]
+    if unknown:
+        names = ", ".join(repr(b) for b in unknown[:5]) + (" and others" if len(unknown) > 5 else "")
+        verb = "is not a block" if len(unknown) == 1 else "are not blocks"
+        st.warning(plain(f"?expand: {names} {verb} of {result.model}, so the graph opens without it."))
+    return [b for b in wanted if b in result.module_types] or ([] if unknown else None)
+
+
+init_from_url("graph_expanded", "expand", [], known_blocks)
 
 
 def graph_source(

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages import analysis_for, init_from_url, remember, setup, shared_params, show_url_problems, sync_url
 from vizcore.course import lectures
+from webapp.caching import analysis_for
+from webapp.chrome import setup
+from webapp.url_state import init_from_url, remember, shared_params, sync_url
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -22,11 +24,10 @@ def _parse(value: str) -> str:
     return lectures.check_table_id(value)  # raises with the list of valid ids
 
 
-setup()
+setup(reads=("table",))
 ids = lectures.table_ids()
 titles = {i: f"{title} (deck {deck})" for i, title, deck in lectures.list_tables()}
 init_from_url("lecture_table", "table", ids[0], _parse)
-show_url_problems()
 st.title("Lecture tables")
 choice = st.selectbox("Table", ids, key="lecture_table", format_func=titles.__getitem__)
 remember("lecture_table")

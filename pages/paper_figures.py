@@ -4,21 +4,15 @@ to the screen and downloadable as SVG, PNG (at least 1920 px wide) or PDF for a 
 
 from __future__ import annotations
 
+import functools
+
 import streamlit as st
 
 import vizcore
-from pages import (
-    analysis_for,
-    current_analysis,
-    init_from_url,
-    remember,
-    setup,
-    shared_params,
-    show_url_problems,
-    sync_url,
-    use_model,
-)
 from vizcore.drawing.figures import FIGURE_KINDS, PAPER_KINDS, DrawnFigure, FigureOptions
+from webapp.caching import analysis_for
+from webapp.chrome import current_analysis, setup, use_model
+from webapp.url_state import init_from_url, plain, remember, shared_params, sync_url
 
 # The figure fills the page's width, but never more than the screen's height unless asked to.
 FIT_CSS = """
@@ -42,7 +36,7 @@ def figure_file(svg: str, fmt: str) -> bytes:
     return DrawnFigure(svg=svg).to_bytes(fmt)
 
 
-setup()
+setup(reads=("figure", "models", "fit", "orientation"))
 result = current_analysis()  # the sidebar's model and input: checked, and the first column
 names = vizcore.list_models()
 init_from_url("paper_kind", "figure", "columns", lambda v: v if v in PAPER_KINDS else None)
@@ -54,7 +48,6 @@ init_from_url(
 )
 init_from_url("paper_fit", "fit", True, lambda v: v not in ("0", "false", "no"))
 init_from_url("paper_turned", "orientation", False, lambda v: v == "horizontal")
-show_url_problems()
 
 st.title("Paper figures")
 controls = st.columns([2, 3, 1])
@@ -103,7 +96,7 @@ try:
     with st.spinner("Drawing…", show_time=True):
         svg = figure_svg(kind, models, shapes, device, orientation)
 except vizcore.VizcoreError as exc:
-    st.error(f"{exc} Remove that model, or change its input in the sidebar.")
+    st.error(plain(f"{exc} Remove that model, or change its input in the sidebar."))
     st.stop()
 
 # st.html's sanitiser keeps HTML only (no SVG); markdown's raw HTML keeps the SVG as text in the page.
@@ -119,7 +112,7 @@ for column, (fmt, mime) in zip(
 ):
     column.download_button(
         f"Download {fmt.upper()}",
-        svg if fmt == "svg" else lambda fmt=fmt: figure_file(svg, fmt),
+        svg if fmt == "svg" else functools.partial(figure_file, svg, fmt),
         f"{stem}.{fmt}",
         mime,
         on_click="ignore",  # no rerun: the next download's button stays live

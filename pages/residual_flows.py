@@ -7,26 +7,21 @@ import pandas as pd
 import streamlit as st
 
 import vizcore
-from pages import (
-    analysis_for,
-    block_label,
-    blocks_of_kind,
-    choose_block,
-    current_analysis,
-    diagram_columns,
-    diagram_downloads,
-    setup,
-    shared_params,
-    show_diagram,
-    sync_url,
-)
 from vizcore.drawing.diagrams import flow_steps, residual_dot, stage_dot
 from vizcore.formats import human_count
+from webapp.caching import analysis_for
+from webapp.url_state import shared_params, sync_url
+from webapp.widgets import (
+    block_caption,
+    block_page,
+    choose_block,
+    diagram_columns,
+    diagram_downloads,
+    number_columns,
+    show_diagram,
+)
 
-setup()
-result = current_analysis()
-st.title(f"{result.model}: residual blocks")
-blocks = blocks_of_kind(result, "residual", ("resnet50", "mobilenet_v2", "convnext_tiny"))
+result, blocks = block_page("residual", "residual blocks", ("resnet50", "mobilenet_v2", "convnext_tiny"))
 
 # in presentation mode the controls share one row, leaving the height to the diagram
 controls = st.columns(2) if st.session_state.get("present") else (st.container(), st.container())
@@ -50,7 +45,7 @@ with left:
     diagram_downloads(dot, f"{result.model}_{block.name or 'model'}_residual")
 with right:
     st.markdown(
-        f"**{block_label(block, blocks)}**: {vizcore.format_shape(block.input_shape[1:])} in, "
+        f"**{block_caption(block, blocks)}**: {vizcore.format_shape(block.input_shape[1:])} in, "
         f"{vizcore.format_shape(block.output_shape[1:])} out; **{block.shortcut}** shortcut"
         + (
             f" ({len(block.skip.layers)} layers, {block.skip.params:,} params, {human_count(block.skip.macs)} MACs)"
@@ -112,7 +107,7 @@ st.dataframe(
     ),
     hide_index=True,
     width="stretch",
-    column_config={c: st.column_config.NumberColumn(format="localized") for c in ("params", "MACs", "FLOPs")},
+    column_config=number_columns(("params", "MACs", "FLOPs")),
 )
 st.markdown(
     f"The {len(res.blocks) - len(projections)} identity shortcuts cost no parameter and no MAC (only "

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages import analysis_for, init_from_url, remember, setup, shared_params, show_url_problems, sync_url
 from vizcore import Analysis, get_card
 from vizcore.course import tour
 from vizcore.drawing.diagrams import branch_dot, chain_dot, residual_dot
+from webapp.caching import analysis_for
+from webapp.chrome import setup
+from webapp.url_state import init_from_url, remember, shared_params, sync_url
 
 KEYS = tour.slide_keys()
 # Sized by the window's height, so a slide fits 1280x720 and 1920x1080 alike without scrolling.
@@ -55,9 +57,8 @@ if "tour_opened" not in st.session_state:  # presentation mode is the tour's def
     st.session_state["tour_opened"] = True
     if st.query_params.get("present") not in ("0", "false"):
         st.session_state["present"] = st.session_state["_present"] = True
-setup()
+setup(reads=("slide",))
 init_from_url("tour_slide", "slide", KEYS[0], lambda v: KEYS[tour.check_slide(v)])
-show_url_problems()
 remember("tour_slide")
 key = st.session_state["tour_slide"]
 index = KEYS.index(key)

@@ -1,4 +1,5 @@
-"""ruff and mypy (strict) over the library, as part of the one test command."""
+"""ruff and mypy (strict) over the library and the app (pages, webapp, app.py, serve.py), as part of the
+one test command."""
 
 from __future__ import annotations
 

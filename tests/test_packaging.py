@@ -30,6 +30,21 @@ def test_pyproject_pins_are_requirements_pins() -> None:
     assert project["scripts"]["vizcore"] == "vizcore.cli:main"
 
 
+def test_the_app_image_installs_the_app_and_no_tools() -> None:
+    """deploy/Dockerfile installs requirements-app.txt: pyproject's dependencies and its [app] extra, at
+    requirements.txt's pins, and none of the test, lint or benchmark tools."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    app = pins((ROOT / "requirements-app.txt").read_text().splitlines())
+    assert app == pins(project["dependencies"] + project["optional-dependencies"]["app"])
+    required = pins((ROOT / "requirements.txt").read_text().splitlines())
+    assert all(required[name] == pin for name, pin in app.items())
+    assert not set(app) & set(pins(project["optional-dependencies"]["test"]))
+    assert {"pytest", "playwright", "mypy", "scikit-learn"} <= set(required) - set(app)
+    dockerfile = (ROOT / "deploy" / "Dockerfile").read_text()
+    assert "pip install --no-cache-dir -r requirements-app.txt" in dockerfile
+    assert "-r requirements.txt" not in dockerfile
+
+
 def test_pip_install_gives_an_importable_vizcore_and_a_command(tmp_path: Path) -> None:
     site = tmp_path / "site"
     install = subprocess.run(

@@ -3,21 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT
+from tests.app.driver import run, said
 
 PAGES = ["app.py", "pages/layer_graph.py", "pages/cost_charts.py", "pages/compare.py"]
-
-
-def run(page: str, **params: str) -> AppTest:
-    """Open ``page`` of the app (app.py is the entry point) with ``params`` in the URL."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    for key, value in params.items():
-        at.query_params[key] = value
-    if page != "app.py":
-        at.switch_page(page)
-    return at.run()
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -54,7 +43,7 @@ def test_bad_input_gets_a_sentence_and_a_way_out() -> None:
 def test_unknown_model_in_url_falls_back() -> None:
     at = run("pages/layer_graph.py", model="resnet5")
     assert not at.exception
-    assert "did you mean resnet50" in at.warning[0].value
+    assert "did you mean resnet50" in said(at.warning[0].value)
     assert at.selectbox(key="model").value == "alexnet"
 
 
@@ -71,7 +60,7 @@ def test_graph_depth_and_expand() -> None:
 def test_compare_reproduces_the_lecture() -> None:
     at = run("pages/compare.py", models="alexnet,vgg16,nosuchnet")
     assert not at.exception
-    assert "nosuchnet" in at.warning[0].value
+    assert "nosuchnet" in said(at.warning[0].value)
     text = " ".join(m.value for m in at.markdown)
     assert "**2.3x** the parameters" in text and "**21.7x** its multiply-adds" in text
 
@@ -108,7 +97,7 @@ def test_block_pages_answer_bad_choices() -> None:
         and at.selectbox(key="branch_block").value == "inception3a.cat"
     )
     at = run("pages/residual_flows.py", model="resnet50", block="layer9.9")
-    assert not at.exception and "?block=layer9.9 is not valid here" in at.warning[0].value
+    assert not at.exception and "?block='layer9.9' is not valid here" in said(at.warning[0].value)
     assert at.selectbox(key="residual_block").value == "layer1.0.add"
 
 
@@ -153,7 +142,7 @@ def test_lecture_tables_page_each_table_and_bad_id() -> None:
         assert str(at.query_params["table"]).strip("[]'") == table_id
     at = run("pages/lecture_tables.py", table="alexnet")
     assert not at.exception
-    assert "there is no lecture table 'alexnet'; the tables are: alexnet-227" in at.warning[0].value
+    assert "there is no lecture table 'alexnet'; the tables are: alexnet-227" in said(at.warning[0].value)
 
 
 def test_ilsvrc_page() -> None:
@@ -172,4 +161,4 @@ def test_tour_moves_and_is_a_url() -> None:
     assert at.title[0].value == "AlexNet (2012)"
     at = run("pages/tour.py", slide="inception")
     assert not at.exception and at.title[0].value == "LeNet-5 (1998)"
-    assert "there is no tour slide 'inception'; the slides are: lenet5, alexnet" in at.warning[0].value
+    assert "there is no tour slide 'inception'; the slides are: lenet5, alexnet" in said(at.warning[0].value)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
+from tests.app.driver import said
 from tests.conftest import ROOT
 from vizcore.builder import spec
 
@@ -59,11 +60,13 @@ def test_a_mistake_names_its_line_and_keeps_the_editor() -> None:
     at = run()
     edit(at, "input 3x14x14\nconv 3x3 64\nconv 5x5 256\nconv 5x5/2 256\nconv 5x5 64")
     assert not at.exception
-    assert [e.value for e in at.error] == ["line 5: conv 5x5 64 needs at least 5x5 input, but line 4 leaves 256x2x2."]
+    assert [said(e.value) for e in at.error] == [
+        "line 5: conv 5x5 64 needs at least 5x5 input, but line 4 leaves 256x2x2."
+    ]
     assert current(at).startswith("input 3x14x14")
     for text, message in (("", "the spec is empty"), ("relu", "line 1: the spec must start with its input")):
         edit(at, text)
-        assert not at.exception and message in at.error[0].value
+        assert not at.exception and message in said(at.error[0].value)
 
 
 def test_the_url_carries_the_spec() -> None:
@@ -99,3 +102,9 @@ def test_overview_table_has_the_receptive_field() -> None:
     table = at.dataframe[0].value.set_index("layer")
     assert (table.loc["features.28", "RF"], table.loc["features.28", "eff. stride"]) == ("196", "16")
     assert table.loc["features.30", "RF"] == "212"
+
+
+def test_the_builder_runs_on_the_sidebars_device() -> None:
+    at = run(device="cpu")
+    assert not at.exception
+    assert any("traced on meta, run on cpu." in c.value for c in at.caption)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.app.driver import said
 from tests.conftest import ROOT
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server
 from tests.support.sessions import Run, gather
@@ -45,10 +46,10 @@ def test_sessions_on_different_models_never_see_each_others_state(url: str) -> N
 
 HOSTILE = [
     ("layer_graph", "model=nosuchnet&depth=banana", "unknown model 'nosuchnet'"),
-    ("layer_graph", "model=vgg16&depth=banana", "?depth=banana is not valid here"),
+    ("layer_graph", "model=vgg16&depth=banana", "?depth='banana' is not valid here"),
     ("", "model=alexnet&input=3x8x8", "too small for alexnet"),
     ("", "model=alexnet&input=banana", "malformed"),
-    ("cost_charts", "model=resnet18&input=64x3x224x224&group=%3Cscript%3E", "?group=<script> is not valid"),
+    ("cost_charts", "model=resnet18&input=64x3x224x224&group=%3Cscript%3E", "?group='<script>' is not valid"),
     ("", "model=alexnet&input=3x1000000000x1000000000", "has a size past 1,000,000"),
     ("classify", "model=resnet18&weights=../../etc/passwd&sample=..%2F..%2Fetc%2Fpasswd", "is not valid here"),
     ("residual_flows", "model=resnet50&block=__import__('os')", "is not valid here"),
@@ -62,9 +63,9 @@ def test_hostile_urls_stay_handled_while_others_work(url: str) -> None:
     for (page, query, expected), runs in zip(HOSTILE * 2, results, strict=False):
         run = runs[0]
         assert not run.texts.get("exception"), (page, query, run.texts["exception"])
-        said = run.all("alert")
-        assert said, (page, query)  # one clear sentence, never silence
-        assert expected in said, (page, query, said)
+        alerts = said(run.all("alert"))
+        assert alerts, (page, query)  # one clear sentence, never silence
+        assert expected in alerts, (page, query, alerts)
     for runs in results[len(hostile) :]:
         assert all(not run.texts.get("exception") for run in runs)
         assert runs[0].texts["metric"][0] == PARAMS["alexnet"]

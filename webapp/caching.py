@@ -1,0 +1,127 @@
+"""The server's caches, shared by every session and bounded: what the server holds grows with the number
+of analyses kept (``MAX_ANALYSES``), not with the number of visitors or reruns. Never mutate what they return."""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import streamlit as st
+
+import vizcore
+from vizcore.drawing.render import render
+
+if TYPE_CHECKING:
+    from vizcore.photos import inference
+
+MAX_ANALYSES = 48
+R = TypeVar("R")
+
+
+# cache_resource, not cache_data: a rerun gets the very object back instead of unpickling a copy
+# (and a copy per session in memory). Bounded, so memory is too.
+@st.cache_resource(max_entries=MAX_ANALYSES, show_spinner=False)
+def analysis_for(model: str, shape: tuple[int, ...], device: str) -> vizcore.Analysis:
+    """One analysis per (model, input, device), shared by all sessions: never mutate what it returns."""
+    return vizcore.analyze(model, shape, device)
+
+
+# Here, not in pages/classify.py, so that serve.py's warm-up can load it before the first student does.
+@st.cache_resource(max_entries=2, show_spinner="Loading EfficientNet-Lite0…")
+def default_classifier(device: str) -> inference.Classifier:
+    """The offline classifier, shared by all sessions (every use of it holds its lock)."""
+    from vizcore.photos import inference  # timm loads with the first photo, not with every page
+
+    return inference.default_classifier(device)
+
+
+class _Slot:
+    """One derived value and the analysis it was derived from, held weakly: the slot never keeps an
+    analysis alive, and drops its value when the analysis goes (evicted from ``analysis_for``)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.owner: weakref.ref[vizcore.Analysis] | None = None
+        self.value: Any = None
+
+    def drop(self) -> None:
+        self.owner, self.value = None, None
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _slot(name: str, analysis_id: int, args: tuple[Hashable, ...]) -> _Slot:
+    return _Slot()
+
+
+def derived(fn: Callable[..., R], analysis: vizcore.Analysis, *args: Hashable) -> R:
+    """``fn(analysis, *args)`` computed once and shared by every session (a table, a figure, a download),
+    so a rerun with an analysed model only renders. Never mutate what it returns."""
+    slot = _slot(f"{fn.__module__}.{fn.__qualname__}", id(analysis), args)
+    with slot.lock:
+        # a dead owner, or another analysis that got the same id after it: compute afresh
+        if slot.owner is None or slot.owner() is not analysis:
+            slot.drop()
+            value = fn(analysis, *args)
+            slot.owner, slot.value = weakref.ref(analysis), value
+            weakref.finalize(analysis, slot.drop)
+        result: R = slot.value
+        return result
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def rendered(dot: str, fmt: str = "svg") -> bytes:
+    """A DOT text drawn by Graphviz, shared by all sessions (the same DOT always gives the same picture)."""
+    return render(dot, fmt)
+
+
+class SharedResults:
+    """The last ``size`` results about a model, shared by all sessions. A result is computed once: who
+    asks for a key being computed waits for it (a lock per key: thirty students opening a page on a cold
+    server cost one computation, not thirty). An entry is kept only while the very model object that
+    made it is alive, so a reloaded model, or another session's own weights, never gets it."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._lock = threading.Lock()
+        self._values: OrderedDict[tuple[Hashable, ...], tuple[weakref.ref[Any], Any]] = OrderedDict()
+        self._computing: dict[tuple[Hashable, ...], threading.Lock] = {}
+
+    def get(self, owner: Any, key: tuple[Hashable, ...], compute: Callable[[], R]) -> R:
+        """The result for ``key`` made with ``owner``: from the cache, or ``compute()`` (once, whoever asks)."""
+        full = (id(owner), *key)
+        with self._lock:
+            found, value = self._lookup(owner, full)
+            if found:
+                return value  # type: ignore[no-any-return]
+            flight = self._computing.setdefault(full, threading.Lock())
+        with flight:
+            with self._lock:
+                found, value = self._lookup(owner, full)
+            if found:
+                return value  # type: ignore[no-any-return]
+            try:
+                value = compute()
+                with self._lock:
+                    self._values[full] = (weakref.ref(owner), value)
+                    while len(self._values) > self.size:
+                        self._values.popitem(last=False)
+            finally:
+                with self._lock:
+                    if self._computing.get(full) is flight:
+                        del self._computing[full]
+        return value
+
+    def call(self, fn: Callable[..., R], owner: Any, photo: str, x: Any, *args: Hashable) -> R:
+        """``fn(owner, x, *args)`` for the photo whose digest is ``photo`` (``x``: that photo as ``owner``
+        takes it); functions are told apart by module and qualified name (two modules' ``render`` are two)."""
+        return self.get(owner, (fn.__module__, fn.__qualname__, photo, *args), lambda: fn(owner, x, *args))
+
+    def _lookup(self, owner: Any, full: tuple[Hashable, ...]) -> tuple[bool, Any]:
+        hit = self._values.get(full)
+        if hit is None or hit[0]() is not owner:  # a dead owner's id can be reused by a new object
+            return False, None
+        self._values.move_to_end(full)
+        return True, hit[1]

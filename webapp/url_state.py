@@ -1,0 +1,208 @@
+"""The URL as state: read (checked) once per page, remembered across page switches, written back.
+
+Every URL parameter a page reads is checked by ``check_url`` in the page setup, against ``CHECKS``;
+a value that fails is answered at once, on that page, with one sentence, and the default stands in.
+User text is never rendered as markdown: a message that quotes it goes through ``plain``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection, Mapping
+from typing import Any
+
+import streamlit as st
+import torch
+
+import vizcore
+from vizcore.builder import spec
+from vizcore.course import lectures, tour
+from vizcore.drawing.charts import GROUPINGS
+from vizcore.drawing.figures import PAPER_KINDS
+from vizcore.drawing.graphview import COLOR_METRICS
+from vizcore.drawing.style import ORIENTATIONS
+
+DEPTHS: list[str] = ["all", "1", "2", "3", "4", "5", "6"]
+MAX_VALUE = 2000  # characters of a URL value other than a layer list; past it nothing is parsed
+_NAMES = re.compile(r"[\w.\-]+")  # a module path or a model name
+_ADDRESS = re.compile(r"(?i):/|www\.|@\w")  # where a bare address would begin to be linked
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:@])")  # what could start a link, markup or HTML
+
+
+def _one_of(options: Collection[str]) -> Callable[[str], str | None]:
+    return lambda value: value if value in options else None
+
+
+def _flag(value: str) -> bool | None:
+    return {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False, "": False}.get(value)
+
+
+def _model(value: str) -> str:
+    return vizcore.get_card(value).name  # raises, naming the closest models
+
+
+def _names(value: str) -> str | None:
+    """A comma list of names (modules, models); whether each exists is the page's to check."""
+    return value if all(_NAMES.fullmatch(n) for n in value.split(",") if n) else None
+
+
+def _input(value: str) -> str:
+    vizcore.parse_shape(value)  # raises one sentence for malformed, huge or 10,000-digit sizes
+    return value
+
+
+def _whole(value: str) -> str | None:
+    """A whole number; whether it makes sense is the page's to say, in vizcore's words."""
+    return value if re.fullmatch(r"-?\d{1,9}", value.strip()) else None
+
+
+def _spec(value: str) -> str | None:
+    return value if spec.from_link(value) is not None else None
+
+
+def devices() -> list[str]:
+    """The devices this server can run on."""
+    options = ["auto", "cpu"]
+    if torch.cuda.is_available():
+        options.append("cuda")
+    if torch.backends.mps.is_available():
+        options.append("mps")
+    return options
+
+
+def _device(value: str) -> str | None:
+    return value if value in devices() else None
+
+
+# Every parameter the app reads, and what a usable value is. A page names the ones it reads in setup().
+CHECKS: Mapping[str, Callable[[str], Any]] = {
+    "model": _model,
+    "input": _input,
+    "device": _device,
+    "present": _flag,
+    "depth": _one_of(DEPTHS),
+    "color": _one_of(COLOR_METRICS),
+    "orientation": _one_of(ORIENTATIONS),
+    "expand": _names,
+    "block": _names,
+    "group": _one_of(GROUPINGS),
+    "scale": _one_of(("linear", "log")),
+    "cumulative": _flag,
+    "models": _names,
+    "figure": _one_of(PAPER_KINDS),
+    "fit": _flag,
+    "table": lectures.check_table_id,
+    "slide": lambda v: tour.slide_keys()[tour.check_slide(v)],
+    "from": _names,
+    "spec": _spec,
+    "weights": _names,
+    "sample": _names,
+    "source": _one_of(("free", "layer")),
+    "layer": _names,
+    **dict.fromkeys(("size", "kernel", "stride", "padding", "dilation", "channels", "groups"), _whole),
+}
+SHARED = ("model", "input", "device", "present")
+
+
+def plain(text: str) -> str:
+    """``text`` as markdown that shows exactly these characters: no link, emphasis or HTML from user text."""
+    # Escapes stop links and markup; bare addresses are linked after escapes are read, so a word joiner
+    # (invisible) breaks them: "https:⁠//", "www⁠.", "a@⁠b.org" show as typed but are not links.
+    text = _ADDRESS.sub(lambda m: f"{m[0][:-1]}\u2060{m[0][-1]}", text)
+    return _MARKDOWN.sub(r"\\\1", text)
+
+
+def quoted(value: str) -> str:
+    """A user's value in a message, cut short so that a 10,000-character paste stays one readable sentence."""
+    return repr(value if len(value) <= 40 else value[:37] + "...")
+
+
+def report(param: str, value: str, problem: str = "") -> None:
+    """Note that ``?param=value`` is not used (and why, where vizcore said why), for ``show_url_problems``."""
+    if problem:
+        sentence = f"?{param}: {problem.rstrip('.')}; the default is used instead."
+    else:
+        sentence = f"?{param}={quoted(value)} is not valid here, so the default is used."
+    st.session_state.setdefault("url_problems", []).append(sentence)
+
+
+def show_url_problems() -> None:
+    """Say the URL problems noted so far, each once, as plain text."""
+    for sentence in st.session_state.pop("url_problems", []):
+        st.warning(plain(sentence))
+
+
+def check_url(reads: Collection[str] | None = None) -> None:
+    """Check every parameter this page reads (the shared ones and ``reads``; None: every one the app
+    knows); say what is wrong with each bad one and take it out of the URL, so that the widget that reads
+    it starts from its default."""
+    wanted = [*SHARED, *(p for p in (CHECKS if reads is None else reads) if p not in SHARED)]
+    st.session_state["_url_checked"] = set(wanted)
+    for param in wanted:
+        raw = st.query_params.get(param)
+        if raw is None:
+            continue
+        if len(raw) > MAX_VALUE and param != "spec":
+            problem = f"the value is {len(raw):,} characters long, past the {MAX_VALUE:,} any parameter needs"
+        else:
+            try:
+                problem = "" if CHECKS[param](raw) is not None else " "
+            except vizcore.VizcoreError as exc:
+                problem = str(exc)
+        if problem:
+            report(param, raw, problem.strip())
+            del st.query_params[param]
+    show_url_problems()
+
+
+def init_from_url(key: str, param: str, default: Any, parse: Callable[[str], Any] = str) -> None:
+    """Seed a widget's state: from this session's last choice, else the URL (so a bookmarked view
+    reopens as it was), else ``default``. ``parse`` returns None, or raises VizcoreError, for a value
+    it does not accept; the page then says so at once and uses the default."""
+    if param not in st.session_state.get("_url_checked", ()):
+        raise RuntimeError(f"?{param} is read but not checked: name it in this page's setup()")
+    if key in st.session_state:
+        # re-assigning marks the value as set by us, so Streamlit keeps it when a page switch
+        # re-creates the widget (the documented way to keep widget state across pages)
+        st.session_state[key] = st.session_state[key]
+        return
+    if f"_{key}" in st.session_state:
+        st.session_state[key] = st.session_state[f"_{key}"]
+        return
+    raw = st.query_params.get(param)
+    value = default
+    if raw is not None:
+        try:
+            parsed = parse(raw)
+        except vizcore.VizcoreError as exc:
+            report(param, raw, str(exc))
+        else:
+            if parsed is None:
+                report(param, raw)
+            else:
+                value = parsed
+        show_url_problems()
+    st.session_state[key] = value
+
+
+def remember(*keys: str) -> None:
+    """Keep widget choices across page switches (Streamlit drops a widget's state on another page)."""
+    for key in keys:
+        if key in st.session_state:
+            st.session_state[f"_{key}"] = st.session_state[key]
+
+
+def sync_url(params: Mapping[str, str]) -> None:
+    """Make the URL say exactly what is on screen: shared state plus this page's own choices."""
+    wanted = {k: v for k, v in params.items() if v not in ("", None)}
+    if dict(st.query_params) != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def shared_params() -> dict[str, str]:
+    params = {"model": st.session_state["model"], "input": st.session_state["input"]}
+    if st.session_state.get("device", "auto") != "auto":
+        params["device"] = st.session_state["device"]
+    if st.session_state.get("present"):
+        params["present"] = "1"
+    return params

@@ -1,0 +1,120 @@
+"""Pieces several pages draw: the block pages' opening and picker, the diagram viewer with its
+downloads, and dataframe column settings."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+import vizcore
+from vizcore.engine.blocks import Block
+from webapp.caching import rendered
+from webapp.chrome import current_analysis, setup, use_model
+from webapp.url_state import init_from_url, remember, shared_params, sync_url
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def number_columns(counts: Iterable[str] = (), formats: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """``st.dataframe`` column settings: ``counts`` with thousands separators, ``formats`` printf-style."""
+    config: dict[str, Any] = {c: st.column_config.NumberColumn(format="localized") for c in counts}
+    config.update({c: st.column_config.NumberColumn(format=f) for c, f in (formats or {}).items()})
+    return config
+
+
+def block_caption(block: Block, blocks: list[Block]) -> str:
+    """A block's module name for a picker, with its join where several blocks share the module (nested splits)."""
+    shared = sum(b.name == block.name for b in blocks) > 1
+    return f"{block.name or '(model)'} [{block.join}]" if shared else block.name or "(model)"
+
+
+def block_page(kind: str, title: str, examples: tuple[str, ...]) -> tuple[vizcore.Analysis, list[Block]]:
+    """The opening of a block page: setup, the analysis, the title, and the model's blocks of ``kind``
+    (where it has none: say so, offer models that do, and stop)."""
+    setup(reads=("block",))
+    result = current_analysis()
+    st.title(f"{result.model}: {title}")
+    blocks = [b for b in result.blocks if b.kind == kind]
+    if blocks:
+        return result, blocks
+    join = "a concatenation" if kind == "branch" else "an addition"
+    st.info(f"{result.model} has no {kind} blocks: no fork in its graph meets again in {join}. Try one of these:")
+    for column, name in zip(st.columns(len(examples)), examples, strict=True):
+        column.button(name, on_click=use_model, args=(name,), key=f"try_{name}")
+    sync_url(shared_params())
+    st.stop()
+
+
+def choose_block(blocks: list[Block], key: str) -> Block:
+    """A block picker seeded from ``?block=`` (a module or join name); an unknown name is reported."""
+    joins = [b.join for b in blocks]
+
+    def parse(value: str) -> str | None:
+        return next((b.join for b in blocks if value in (b.join, b.name)), None)
+
+    init_from_url(key, "block", joins[0], parse)
+    if st.session_state[key] not in joins:  # the model changed under a remembered choice
+        st.session_state[key] = joins[0]
+    labels = {b.join: block_caption(b, blocks) for b in blocks}
+    chosen = st.selectbox("Block", joins, key=key, format_func=labels.__getitem__)
+    remember(key)
+    return blocks[joins.index(chosen)]
+
+
+# -- diagrams: server-laid-out SVG in a small zoom/pan viewer (assets/svg_viewer.js) ---------------
+_SVG_VIEWER = st.components.v2.component(
+    "vizcore_svg_viewer",
+    js=(ROOT / "assets" / "svg_viewer.js").read_text(encoding="utf-8"),
+    css=(ROOT / "assets" / "svg_viewer.css").read_text(encoding="utf-8"),
+)
+
+
+def show_diagram(
+    dot: str, *, key: str, title: str = "", details: Mapping[str, Mapping[str, str]] | None = None
+) -> str | None:
+    """Draw ``dot`` fitted to the window (zoom, pan, click a box); returns the id of the box last
+    clicked (``node5``), or None."""
+    svg = rendered(dot).decode("utf-8")
+    svg = svg[svg.index("<svg") :]
+    result = _SVG_VIEWER(
+        key=key,
+        data={"svg": svg, "key": str(hash(dot)), "title": title, "details": dict(details or {})},
+        on_selected_change=lambda: None,
+    )
+    selected = result.get("selected") if result else None
+    return selected if isinstance(selected, str) else None
+
+
+def diagram_columns() -> tuple[Any, Any]:
+    """Where a diagram and its explanation go: side by side, or in presentation mode the diagram the
+    full width of the screen and the words below it (a projector needs the size)."""
+    if st.session_state.get("present"):
+        return st.container(), st.container()
+    left, right = st.columns([3, 2])
+    return left, right
+
+
+def diagram_downloads(dot: str, stem: str) -> None:
+    """SVG, PNG (at least 1920 px wide) and PDF of exactly the diagram on screen, drawn by Graphviz."""
+    columns = st.columns(3)
+    for column, (fmt, mime) in zip(
+        columns, (("svg", "image/svg+xml"), ("png", "image/png"), ("pdf", "application/pdf")), strict=True
+    ):
+        column.download_button(
+            f"Download {fmt.upper()}",
+            functools.partial(rendered, dot, fmt),
+            f"{stem}.{fmt}",
+            mime,
+            key=f"download_{stem}_{fmt}",
+            on_click="ignore",  # a download needs no rerun, and a rerun could swallow the next click
+            width="stretch",
+        )
+
+
+def baseline(chosen: list[str], results: Mapping[str, object]) -> str | None:
+    """The model the others are measured against: the first chosen one that could be traced."""
+    return next((name for name in chosen if name in results), None)
