@@ -4,22 +4,28 @@ and hands the engine a source that builds it."""
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Sequence
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
+
+if TYPE_CHECKING:
+    import onnx
 
 from .builder import spec
 from .engine.analysis import Analysis
 from .engine.measure import META, SkipInit, Source, copy_to, measure, module_source
 from .errors import InputShapeError, VizcoreError
+from .files import is_onnx_data, is_onnx_path
 from .shapes import normalize_shape
 from .zoo import get_card, get_model
 
 
 def analyze(
-    model: str | nn.Module,
+    model: str | os.PathLike[str] | bytes | nn.Module | onnx.ModelProto,
     input_shape: Sequence[int] | None = None,
     device: str | torch.device | None = None,
     *,
@@ -27,14 +33,17 @@ def analyze(
     dtype: torch.dtype | None = None,
     **cfg: Any,
 ) -> Analysis:
-    """Trace ``model`` (a zoo name, a layer list as text, see ``vizcore.builder.spec``, or an ``nn.Module``) on an
-    input of ``input_shape``.
+    """Trace ``model`` (a zoo name, a layer list as text, see ``vizcore.builder.spec``, an ``nn.Module``, or an
+    ONNX model: a path ending in ``.onnx``, the file's bytes or an ``onnx.ModelProto``) on an input of ``input_shape``.
 
     ``input_shape`` is (N, C, H, W), or (C, H, W) for a batch of one; a zoo model defaults to its card's
     size, a layer list to its ``input`` line. ``device`` defaults to the best available (CUDA, MPS, CPU).
     ``timings=True`` also runs the model for real on that device and times every layer (synchronised).
-    ``cfg`` goes to the zoo builder.
+    ``cfg`` goes to the zoo builder. An ONNX file's fixed input sizes win over ``input_shape``; its symbolic
+    ones (a batch ``N``) are taken from ``input_shape``, or from 1x3x224x224; the analysis notes say which.
     """
+    if is_onnx_path(model) or is_onnx_data(model):
+        return _onnx(model, input_shape, device, timings=timings, dtype=dtype)
     if isinstance(model, nn.Module):
         if input_shape is None:
             raise InputShapeError("input_shape is required for a custom module, e.g. input_shape=(1, 3, 224, 224).")
@@ -42,13 +51,36 @@ def analyze(
             module_source(model), input_shape, device, name=type(model).__name__, timings=timings, dtype=dtype
         )
     if not isinstance(model, str):
-        raise VizcoreError(f"model must be a zoo name or a torch.nn.Module, not {type(model).__name__}.")
+        raise VizcoreError(f"model must be a zoo name, a torch.nn.Module or an ONNX file, not {type(model).__name__}.")
     if spec.is_spec(model):  # a layer list, not a zoo name
         parsed = spec.parse(model, normalize_shape(input_shape) if input_shape is not None else None)
         return measure(spec.source(parsed), parsed.input_shape, device, name="spec", timings=timings, dtype=dtype)
     card = get_card(model)
     shape = card.input_size if input_shape is None else input_shape
     return measure(_zoo_source(model, cfg), shape, device, name=model, card=card, timings=timings, dtype=dtype)
+
+
+def _onnx(
+    model: object,
+    input_shape: Sequence[int] | None,
+    device: str | torch.device | None,
+    *,
+    timings: bool,
+    dtype: torch.dtype | None,
+) -> Analysis:
+    from .files.reader import read_onnx  # onnx2torch and onnxsim load here, for the analyses that need them
+
+    found = read_onnx(model, input_shape)  # type: ignore[arg-type]
+    name = Path(str(model)).name if is_onnx_path(model) else "model.onnx"
+    return measure(
+        module_source(found.module),
+        found.input_shape,
+        device,
+        name=name,
+        timings=timings,
+        dtype=dtype,
+        notes=found.notes,
+    )
 
 
 def _zoo_source(model: str, cfg: dict[str, Any]) -> Source:
