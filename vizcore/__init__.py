@@ -1,6 +1,6 @@
 """vizcore: build classic CNNs, trace them, and count exactly what each layer costs."""
 
-from .api import analyze
+from .api import analyze, training_cost
 from .builder.spec import build
 from .device import best_device
 from .engine.analysis import Analysis, SummaryRow, Totals
@@ -11,14 +11,18 @@ from .errors import (
     ChannelMismatchError,
     InputShapeError,
     InputTooSmallError,
+    ModelFileError,
     SpecError,
     TraceError,
     UnknownModelError,
     VizcoreError,
     WeightsError,
 )
+from .notebook import analysis_html, register
 from .shapes import format_shape, parse_shape
 from .zoo import FAMILIES, ModelCard, get_card, get_model, list_models
+
+register()  # inside a Jupyter kernel: an analysis that ends a cell shows as tables and a graph
 
 __all__ = [
     "CONVENTIONS",
@@ -28,6 +32,7 @@ __all__ = [
     "InputShapeError",
     "InputTooSmallError",
     "ModelCard",
+    "ModelFileError",
     "Node",
     "SpecError",
     "SummaryRow",
@@ -36,6 +41,7 @@ __all__ = [
     "UnknownModelError",
     "VizcoreError",
     "WeightsError",
+    "analysis_html",
     "analyze",
     "best_device",
     "build",
@@ -45,4 +51,5 @@ __all__ = [
     "list_models",
     "parse_shape",
     "smallest_input",
+    "training_cost",
 ]

@@ -20,9 +20,11 @@ from .drawing.figures import FIGURE_KINDS, FigureOptions, export_figure
 from .drawing.graphview import COLOR_METRICS
 from .drawing.render import RENDER_FORMATS
 from .drawing.style import ORIENTATIONS
+from .engine.analysis import Analysis
 from .engine.training import OPTIMIZER_STATE
 from .errors import VizcoreError
-from .shapes import parse_shape
+from .files import is_onnx_path
+from .shapes import Shape, parse_shape
 from .zoo import get_card, list_models
 
 if TYPE_CHECKING:
@@ -64,7 +66,7 @@ def _parser() -> argparse.ArgumentParser:
         ("blocks", "branch (fork -> concat) and residual (fork -> add) blocks"),
     ):
         cmd = sub.add_parser(name, help=help_text)
-        cmd.add_argument("model", help="a zoo name, e.g. resnet50 (see `models`)")
+        cmd.add_argument("model", help="a zoo name, e.g. resnet50 (see `models`), or an .onnx file")
         cmd.add_argument("--input", metavar="SHAPE", help="CxHxW or NxCxHxW, e.g. 3x224x224 (default: the model's own)")
         cmd.add_argument("--device", default=None, help="auto, cpu, cuda or mps (default: the best available)")
     predict = sub.add_parser("predict", help="classify a photo with a pretrained network")
@@ -178,7 +180,9 @@ def _command(args: argparse.Namespace) -> str:
 # -- figure: slide export (vizcore/drawing/figures.py) ----------------------------------------------------
 def _figure_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
     figure = sub.add_parser("figure", help="a diagram for slides: SVG, PNG (1920 px wide or more) or PDF")
-    figure.add_argument("models", nargs="*", metavar="MODEL", help="one or more zoo names, drawn side by side")
+    figure.add_argument(
+        "models", nargs="*", metavar="MODEL", help="one or more zoo names or .onnx files, drawn side by side"
+    )
     # convolution draws one layer's window (free settings, or MODEL --layer), not whole models
     figure.add_argument(
         "--kind", choices=[*FIGURE_KINDS, "convolution"], default="graph", help="what to draw (default graph)"
@@ -198,8 +202,14 @@ def _figure(args: argparse.Namespace) -> str:
         raise VizcoreError("give one or more zoo names to draw, e.g. `figure resnet50 --output resnet50.svg`.")
     options = FigureOptions(depth=args.depth, orientation=args.orientation, color_by=args.color)
     shape = parse_shape(args.input) if args.input else None
-    path = export_figure(args.models, args.output, args.kind, args.format, input_shape=shape, options=options)
+    models = [_opened(m, shape) for m in args.models]
+    path = export_figure(models, args.output, args.kind, args.format, input_shape=shape, options=options)
     return f"wrote {path}\n"
+
+
+def _opened(model: str, shape: Shape | None) -> str | Analysis:
+    """A MODEL argument as the figures take it: a zoo name stays a name, an ONNX file is analysed here."""
+    return analyze(model, shape, "cpu") if is_onnx_path(model) else model
 
 
 def _models() -> str:

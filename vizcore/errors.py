@@ -56,3 +56,7 @@ class SpecError(VizcoreError, ValueError):
     def __init__(self, message: str, *, line: int = 0) -> None:
         super().__init__(message)
         self.line = line
+
+
+class ModelFileError(VizcoreError, ValueError):
+    """A model file (ONNX) that is empty, truncated, not ONNX, too large, or holds what cannot be traced."""
