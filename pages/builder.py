@@ -4,8 +4,6 @@ URL; downloads as a spec and as PyTorch source."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 import streamlit as st
 
@@ -14,8 +12,9 @@ from vizcore.builder import export, spec
 from vizcore.drawing.graphview import graph_dot, layer_graph, node_details
 from vizcore.formats import human_bytes, human_count, per_dim_text
 from webapp.chrome import setup
+from webapp.components import asset_component
 from webapp.url_state import init_from_url, plain, remember, shared_params, sync_url
-from webapp.widgets import ROOT, number_columns, show_diagram
+from webapp.widgets import number_columns, show_diagram
 
 BLANK = "blank"
 PAUSE_MS = 120  # the box sends its text after this pause in typing
@@ -91,16 +90,6 @@ def source_of(text: str) -> str:
     return export.python_source(text)
 
 
-@st.cache_resource
-def _editor() -> Any:
-    """The layer-list box (assets/spec_editor.js), registered once per server."""
-    return st.components.v2.component(
-        "vizcore_spec_editor",
-        js=(ROOT / "assets" / "spec_editor.js").read_text(encoding="utf-8"),
-        css=(ROOT / "assets" / "spec_editor.css").read_text(encoding="utf-8"),
-    )
-
-
 def _set_spec(text: str) -> None:
     """Replace the layer list from Python (a new start, a what-if): the box shows it on its next draw."""
     st.session_state["builder_spec"] = text
@@ -152,7 +141,7 @@ with left:
     start = st.selectbox(
         "Start from", choices, key="builder_start", format_func=_start_label, on_change=_on_start_change
     )
-    typed = _editor()(
+    typed = asset_component("vizcore_spec_editor", "spec_editor")(
         key="builder_editor",
         data={
             "text": st.session_state["builder_spec"],

@@ -6,30 +6,18 @@ The URL holds the settings (``?size=7&kernel=3&stride=2&padding=0&dilation=1``) 
 
 from __future__ import annotations
 
-from typing import Any
-
 import streamlit as st
 
 import vizcore
 from vizcore.drawing import convolution
 from vizcore.drawing.convolution import ConvSettings
 from webapp.chrome import current_analysis, setup
+from webapp.components import asset_component
 from webapp.url_state import init_from_url, remember, shared_params, show_url_problems, sync_url
-from webapp.widgets import ROOT
 
 FREE = {"size": 7, "kernel": 3, "stride": 2, "padding": 0, "dilation": 1, "channels": 1, "groups": 1}
 PAGE_BYTES = 3_000_000  # what the player may send to the browser: a big layer plays fewer frames
 MS_PER_FRAME = 700
-
-
-@st.cache_resource
-def _player() -> Any:
-    """The player (assets/convolution_player.js), registered once per server."""
-    return st.components.v2.component(
-        "vizcore_convolution_player",
-        js=(ROOT / "assets" / "convolution_player.js").read_text(encoding="utf-8"),
-        css=(ROOT / "assets" / "convolution_player.css").read_text(encoding="utf-8"),
-    )
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -120,7 +108,9 @@ top = st.columns([1, 3])
 top[0].metric("Output size", f"{h}×{w}")
 top[1].markdown("  \n".join(f"`{line}`" if line.startswith(("H'", "W'")) else line for line in lines))
 frames = frames_for(drawn)
-_player()(key="conv_player", data={"frames": frames, "key": repr(drawn), "ms": MS_PER_FRAME})
+asset_component("vizcore_convolution_player", "convolution_player")(
+    key="conv_player", data={"frames": frames, "key": repr(drawn), "ms": MS_PER_FRAME}
+)
 shown = convolution.drawn_region(drawn)[1]
 if shown != drawn.output:
     st.caption(f"A large layer: drawn is its top-left corner, {shown[0]}×{shown[1]} of {h}×{w} output positions.")

@@ -3,19 +3,16 @@ spec in the URL, what-if comparisons, starting from a zoo model."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from streamlit.testing.v1 import AppTest
 
+from tests.app.driver import run as run_page
 from tests.app.driver import said
 from tests.conftest import ROOT
 from vizcore.builder import spec
 
-
-def run(**params: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.switch_page("pages/builder.py")
-    return at.run()
+run = partial(run_page, "pages/builder.py")
 
 
 def metrics(at: AppTest) -> dict[str, tuple[str, str]]:

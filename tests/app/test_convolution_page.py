@@ -3,17 +3,11 @@ one sentence for a missing layer, a kernel that does not fit and an absurd size.
 
 from __future__ import annotations
 
-from streamlit.testing.v1 import AppTest
+from functools import partial
 
-from tests.conftest import ROOT
+from tests.app.driver import run as run_page
 
-
-def run(**params: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.switch_page("pages/convolution.py")
-    return at.run()
+run = partial(run_page, "pages/convolution.py")
 
 
 def test_free_settings_from_the_url() -> None:

@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 import vizcore
+from tests.support.papers import ALEXNET_227_BOXES
 from vizcore.drawing.charts import bars, compare_bubbles, cost_chart, reading
 from vizcore.drawing.graphview import graph_dot, layer_graph, layer_graph_svg
 
@@ -53,21 +54,7 @@ def test_collapse_by_depth_and_block(resnet50: vizcore.Analysis) -> None:
 def test_alexnet_is_eleven_boxes() -> None:
     alexnet = vizcore.analyze("alexnet", (3, 227, 227), device="cpu")
     graph = layer_graph(alexnet)
-    assert [n.label for n in graph.nodes] == [
-        "input",
-        "11x11 conv, 64, /4",
-        "3x3 max pool, /2",
-        "5x5 conv, 192",
-        "3x3 max pool, /2",
-        "3x3 conv, 384",
-        "3x3 conv, 256",
-        "3x3 conv, 256",
-        "3x3 max pool, /2",
-        "fc 4096",
-        "fc 4096",
-        "fc 1000",
-        "output",
-    ]
+    assert [n.label for n in graph.nodes] == ["input", *ALEXNET_227_BOXES, "output"]
     assert graph.nodes[8].folded == ("avg pool to 6x6", "flatten", "dropout")  # 6x6 -> 6x6 changes nothing
     assert [len(graph.nodes) - 2, sum(n.layers for n in graph.nodes)] == [11, len(alexnet.layers)]
     assert graph.edges == tuple((i, i + 1) for i in range(12))
