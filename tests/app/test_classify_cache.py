@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from pages import SharedResults
+from webapp.caching import SharedResults
 
 
 class Model:
