@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import partial
 
 from tests.app.driver import run as run_page
+from tests.app.driver import said
 
 run = partial(run_page, "pages/convolution.py")
 
@@ -42,8 +43,7 @@ def test_bad_input_is_one_sentence_and_the_page_recovers() -> None:
     assert at.error[0].value == "size 100000 must be a whole number from 1 to 4096."
     at = run(model="googlenet", layer="maxpool9")
     assert not at.exception and not at.error
-    assert at.warning[0].value == (
-        "googlenet has no convolution or pooling layer named 'maxpool9'. ?layer=maxpool9 is not valid here, "
-        "so the default is used."
+    assert said(at.warning[0].value) == (
+        "?layer: googlenet has no convolution or pooling layer named 'maxpool9'; the default is used instead."
     )
     assert at.selectbox(key="conv_layer").value == "conv1.conv"

@@ -45,7 +45,7 @@ def test_arithmetic_formats(capsys: pytest.CaptureFixture[str]) -> None:
         ),
         (
             ("arithmetic", "alexnetz", "conv1"),
-            "error: unknown model 'alexnetz': did you mean alexnet, alexnet2012, lenet5?",
+            "error: unknown model 'alexnetz': did you mean alexnet, alexnet_d2l, alexnet2012?",
         ),
         (
             ("figure", "--kind", "convolution", "--size", "3", "--kernel", "5", "--output", "x.gif"),

@@ -22,7 +22,7 @@ def test_registry_cli_and_page_agree() -> None:
     from tests.conftest import ROOT
 
     assert list(FIGURE_KINDS) == ["graph", "columns", "volumes", "network"]
-    assert cli_kind_choices() == list(FIGURE_KINDS)
+    assert cli_kind_choices() == [*FIGURE_KINDS, "convolution"]  # one layer's window, drawn from its settings
     assert PAPER_KINDS == ("columns", "volumes", "network")  # the layer graph has its own page
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.query_params.update(model="lenet5", figure="network")

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import vizcore
+from tests.app.driver import said
 from vizcore.drawing import paper_boxes, volumes
 from vizcore.drawing import paper_figures as pf
 from vizcore.drawing.figures import FIGURE_KINDS, PAPER_KINDS, FigureOptions
@@ -231,7 +232,7 @@ def test_page_runs_from_url_and_draws_figure3() -> None:
     at2.query_params.update(model="lenet5", models="resnet5")
     at2.switch_page("pages/paper_figures.py")
     at2.run()
-    assert not at2.exception and "?models=resnet5 is not valid" in at2.warning[0].value
+    assert not at2.exception and "?models='resnet5' is not valid" in said(at2.warning[0].value)
     assert any("5x5 conv, 6" in m.value for m in at2.markdown)
 
 
