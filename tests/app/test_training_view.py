@@ -33,6 +33,8 @@ def test_the_numbers_shown_are_training_costs() -> None:
     captions = [said(c.value) for c in at.caption]
     assert any("allocator's overhead" in c and "not counted" in c for c in captions)
     assert at.number_input(key="charts_batch").value == 8
+    downloads = [d.proto.label for d in at.get("download_button")]
+    assert downloads == ["Download CSV", "Download Markdown", "Download LaTeX"]
     assert at.query_params["batch"] == "8" and at.query_params["optimizer"] == "sgd"
 
 
