@@ -1,36 +1,63 @@
-"""Cost charts: where the activation memory, the parameters and the FLOPs go, layer by layer."""
+"""Cost charts: where the activation memory, the parameters and the FLOPs go, layer by layer; and beside
+them what one training step keeps (saved activations, gradients, optimizer state) at a chosen batch."""
 
 from __future__ import annotations
+
+import functools
 
 import plotly.graph_objects as go
 import streamlit as st
 
+import vizcore
 from vizcore import Analysis
-from vizcore.drawing.charts import GROUPINGS, cost_chart, reading
-from webapp.caching import derived
+from vizcore.drawing.charts import GROUPINGS, cost_chart, reading, training_chart
+from vizcore.engine.training import MAX_BATCH, TrainingCost
+from vizcore.formats import TRAINING_FORMATS, human_bytes
+from webapp.caching import derived, training_for
 from webapp.chrome import current_analysis, setup
-from webapp.url_state import init_from_url, remember, shared_params, sync_url
+from webapp.url_state import CHECKS, init_from_url, plain, remember, shared_params, sync_url
+from webapp.widgets import number_columns
 
-setup(reads=("group", "scale", "cumulative"))
+OPTIMIZERS = {"sgd": "SGD (momentum)", "adam": "Adam"}
+DOWNLOADS = (
+    ("CSV", "csv", "csv", "text/csv"),
+    ("Markdown", "markdown", "md", "text/markdown"),
+    ("LaTeX", "latex", "tex", "text/x-tex"),
+)
+
+setup(reads=("group", "scale", "cumulative", "batch", "optimizer"))
 result = current_analysis()
 st.title(f"{result.model}: where the cost goes")
 
 init_from_url("charts_group", "group", "layer", lambda v: v if v in GROUPINGS else None)
 init_from_url("charts_scale", "scale", "linear", lambda v: v if v in ("linear", "log") else None)
 init_from_url("charts_cumulative", "cumulative", False, lambda v: v in ("1", "true"))
-controls = st.columns([2, 1, 1])
+init_from_url("charts_batch", "batch", 32, CHECKS["batch"])
+init_from_url("charts_optimizer", "optimizer", "sgd", CHECKS["optimizer"])
+forward, training = st.tabs(["Forward pass", "Training step"])
+with training:
+    knobs = st.columns([1, 1, 2])
+    knobs[0].number_input("Batch", min_value=1, max_value=MAX_BATCH, step=1, key="charts_batch")
+    knobs[1].segmented_control(
+        "Optimizer", list(OPTIMIZERS), key="charts_optimizer", format_func=OPTIMIZERS.__getitem__
+    )
+batch = int(st.session_state["charts_batch"])
+optimizer = st.session_state["charts_optimizer"] or "sgd"
+controls = forward.columns([2, 1, 1])
 controls[0].segmented_control("Group", list(GROUPINGS), key="charts_group", format_func=GROUPINGS.__getitem__)
 controls[1].segmented_control("Scale", ["linear", "log"], key="charts_scale")
 controls[2].toggle("Cumulative", key="charts_cumulative")
 group = st.session_state["charts_group"] or "layer"
 scale = st.session_state["charts_scale"] or "linear"
-remember("charts_group", "charts_scale", "charts_cumulative")
+remember("charts_group", "charts_scale", "charts_cumulative", "charts_batch", "charts_optimizer")
 sync_url(
     {
         **shared_params(),
         "group": group,
         "scale": scale,
         "cumulative": "1" if st.session_state["charts_cumulative"] else "",
+        "batch": str(batch),
+        "optimizer": optimizer,
     }
 )
 
@@ -39,11 +66,55 @@ def cost_chart_for(analysis: Analysis, metric: str, group: str, log: bool, cumul
     return cost_chart(analysis, metric, group, log=log, cumulative=cumulative)
 
 
-for metric, title in (("output_bytes", "Activation memory"), ("params", "Parameters"), ("flops", "FLOPs")):
-    st.subheader(title)
-    st.markdown(derived(reading, result, metric))
-    st.plotly_chart(
-        derived(cost_chart_for, result, metric, group, scale == "log", st.session_state["charts_cumulative"]),
-        key=f"chart_{metric}",
-        config={"displaylogo": False},
+with forward:
+    for metric, title in (("output_bytes", "Activation memory"), ("params", "Parameters"), ("flops", "FLOPs")):
+        st.subheader(title)
+        st.markdown(derived(reading, result, metric))
+        st.plotly_chart(
+            derived(cost_chart_for, result, metric, group, scale == "log", st.session_state["charts_cumulative"]),
+            key=f"chart_{metric}",
+            config={"displaylogo": False},
+        )
+
+
+def show_training(cost: TrainingCost) -> None:
+    """The step's totals, its bytes per layer, the largest batch per card, the notes and the downloads."""
+    parts = (
+        ("Saved activations", cost.saved_activation_bytes),
+        ("Gradients", cost.gradient_bytes),
+        ("Optimizer state", cost.optimizer_bytes),
+        ("Weights", cost.weight_bytes),
+        ("One step total", cost.step_bytes),
     )
+    for column, (label, size) in zip(st.columns(len(parts)), parts, strict=True):
+        column.metric(label, human_bytes(size), help=f"{size:,} bytes")
+    st.plotly_chart(training_chart(cost), key="chart_training", config={"displaylogo": False})
+    st.subheader("Largest batch that fits")
+    st.dataframe(
+        [{"Card": f"{fit.gib} GB", "Largest batch": fit.max_batch} for fit in cost.fits],
+        column_config=number_columns(("Largest batch",)),
+        hide_index=True,
+    )
+    for note in cost.notes:
+        st.caption(plain(note))
+    stem = f"{cost.analysis.model}_training_b{cost.batch}_{cost.optimizer}"
+    for column, (label, fmt, ext, mime) in zip(st.columns(len(DOWNLOADS)), DOWNLOADS, strict=True):
+        column.download_button(
+            f"Download {label}",
+            functools.partial(TRAINING_FORMATS[fmt], cost),
+            f"{stem}.{ext}",
+            mime,
+            key=f"download_training_{fmt}",
+            on_click="ignore",  # a download needs no rerun
+            width="stretch",
+        )
+
+
+with training:
+    try:
+        with st.spinner(f"Measuring a training step of {result.model} at batch {batch}…", show_time=True):
+            cost = training_for(st.session_state["model"], result.input_shape, batch, optimizer)
+    except vizcore.VizcoreError as exc:
+        st.error(plain(str(exc)))
+    else:
+        show_training(cost)

@@ -13,11 +13,13 @@ import streamlit as st
 
 import vizcore
 from vizcore.drawing.render import render
+from vizcore.engine.training import TrainingCost
 
 if TYPE_CHECKING:
     from vizcore.photos import inference
 
 MAX_ANALYSES = 48
+MAX_TRAINING = 16  # each holds its own forward analysis
 R = TypeVar("R")
 
 
@@ -27,6 +29,13 @@ R = TypeVar("R")
 def analysis_for(model: str, shape: tuple[int, ...], device: str) -> vizcore.Analysis:
     """One analysis per (model, input, device), shared by all sessions: never mutate what it returns."""
     return vizcore.analyze(model, shape, device)
+
+
+@st.cache_resource(max_entries=MAX_TRAINING, show_spinner=False)
+def training_for(model: str, shape: tuple[int, ...], batch: int, optimizer: str) -> TrainingCost:
+    """One training step's memory per (model, input, batch, optimizer), shared by all sessions: never
+    mutate what it returns. Traced on the meta device (or the CPU), so the sidebar's device plays no part."""
+    return vizcore.training_cost(model, batch, optimizer, shape)
 
 
 # Here, not in pages/classify.py, so that serve.py's warm-up can load it before the first student does.

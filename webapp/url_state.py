@@ -21,6 +21,7 @@ from vizcore.drawing.charts import GROUPINGS
 from vizcore.drawing.figures import PAPER_KINDS
 from vizcore.drawing.graphview import COLOR_METRICS
 from vizcore.drawing.style import ORIENTATIONS
+from vizcore.engine.training import check_batch, check_optimizer
 
 DEPTHS: list[str] = ["all", "1", "2", "3", "4", "5", "6"]
 MAX_VALUE = 2000  # characters of a URL value other than a layer list; past it nothing is parsed
@@ -54,6 +55,14 @@ def _input(value: str) -> str:
 def _whole(value: str) -> str | None:
     """A whole number; whether it makes sense is the page's to say, in vizcore's words."""
     return value if re.fullmatch(r"-?\d{1,9}", value.strip()) else None
+
+
+def _batch(value: str) -> int:
+    """A batch size, in vizcore's words when it is no whole number or past what a GPU holds."""
+    digits = value.strip()
+    if not re.fullmatch(r"[+-]?\d{1,30}", digits):  # int() of a 2,000-digit paste would be slow and say nothing
+        return check_batch(value if len(value) <= 40 else value[:37] + "...")  # raises, quoting it short
+    return check_batch(int(digits))
 
 
 def _spec(value: str) -> str | None:
@@ -99,6 +108,8 @@ CHECKS: Mapping[str, Callable[[str], Any]] = {
     "sample": _names,
     "source": _one_of(("free", "layer")),
     "layer": _names,
+    "batch": _batch,
+    "optimizer": check_optimizer,
     **dict.fromkeys(("size", "kernel", "stride", "padding", "dilation", "channels", "groups"), _whole),
 }
 SHARED = ("model", "input", "device", "present")

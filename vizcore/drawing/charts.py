@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 
 from ..engine.analysis import Analysis
+from ..engine.training import TrainingCost
 from ..formats import human_bytes, human_count
 from ..zoo import ModelCard
 from .graphview import category
@@ -147,6 +148,43 @@ def reading(analysis: Analysis, metric: str) -> str:
         f"{METRICS[metric][0].upper()}{METRICS[metric][1:]}: {100 * top_value / total:.0f}% in the {_CATEGORY_NAMES.get(top, top)}; "
         f"half of it is reached by layer {half_at + 1} of {len(values)} ({analysis.layers[half_at].name}), in {where}."
     )
+
+
+# What a training step keeps, as the stacked parts of each layer's bar: (field, legend name, colour).
+TRAINING_PARTS: tuple[tuple[str, str, str], ...] = (
+    ("saved_bytes", "saved activations", CATEGORY_COLORS["activation"]),
+    ("gradient_bytes", "gradients", CATEGORY_COLORS["conv"]),
+    ("optimizer_bytes", "optimizer state", CATEGORY_COLORS["linear"]),
+)
+
+
+def training_chart(cost: TrainingCost) -> go.Figure:
+    """One stacked bar per layer: the activations it saves for backward, its gradients and its optimizer
+    state at ``cost``'s batch (hover shows the exact bytes)."""
+    labels = [r.name or "(forward)" for r in cost.layers]
+    fig = go.Figure(
+        [
+            go.Bar(
+                x=labels,
+                y=[getattr(r, field) for r in cost.layers],
+                name=name,
+                marker_color=colour,
+                customdata=[[r.type, f"{getattr(r, field):,}", human_bytes(getattr(r, field))] for r in cost.layers],
+                hovertemplate=f"<b>%{{x}}</b> (%{{customdata[0]}})<br>{name}: %{{customdata[1]}} bytes (%{{customdata[2]}})<extra></extra>",
+            )
+            for field, name, colour in TRAINING_PARTS
+        ]
+    )
+    fig.update_layout(
+        barmode="stack",
+        height=420,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        legend={"orientation": "h", "y": 1.08},
+        bargap=0.15,
+        yaxis={"title": f"bytes at batch {cost.batch} ({cost.optimizer})"},
+        xaxis={"tickangle": -60, "showticklabels": len(labels) <= 80},
+    )
+    return fig
 
 
 def compare_bubbles(cards: Sequence[ModelCard], gmacs: Mapping[str, float], params: Mapping[str, int]) -> go.Figure:
