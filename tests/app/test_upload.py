@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 import torch
+from onnx import TensorProto, helper
 from streamlit.testing.v1 import AppTest
 from torch import nn
 
 from tests.app.driver import run, said
+from tests.app.test_urls import EVERY_PAGE
 from tests.support.onnx_files import export
 
 SHAPE = (1, 3, 16, 16)
@@ -102,17 +104,33 @@ def test_two_sessions_uploading_different_files_never_see_each_others(files: dic
     assert first.title[0].value.startswith(f"upload-{model_of(files[8])[5:13]}: layer graph")
 
 
+def graph(*nodes: object) -> bytes:
+    """A one-input ONNX model of ``nodes`` (the last one's output is the model's)."""
+    made = helper.make_graph(
+        list(nodes),
+        "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+    )
+    return helper.make_model(made, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString()
+
+
 @pytest.mark.parametrize(
     ("bad", "sentence"),
     [
         (b"this is not a model", "the file is not ONNX, or it is cut short"),
         (b"", "the file is empty"),
+        (graph(helper.make_node("FusedConv", ["x"], ["y"], domain="com.microsoft")), "(com.microsoft::FusedConv)"),
+        # kept (it is ONNX), then refused when converted: the model in use still stays
+        (graph(helper.make_node("Hardmax", ["x"], ["y"], axis=1)), "no converter for the ONNX operators Hardmax"),
     ],
 )
 def test_a_bad_file_is_one_sentence_and_the_model_in_use_stays(bad: bytes, sentence: str) -> None:
     at = upload(run("app.py"), "broken.onnx", bad)
     assert not at.exception
-    assert len(at.error) == 1 and said(at.error[0].value).startswith(f"broken.onnx: {sentence}")
+    assert len(at.error) == 1
+    message = said(at.error[0].value)
+    assert message.startswith("broken.onnx: ") and sentence in message and "\n" not in message, message
     assert at.selectbox(key="model").value == "alexnet" and at.query_params["model"] == "alexnet"
 
 
@@ -134,3 +152,12 @@ def test_a_link_to_an_upload_this_server_does_not_keep_is_one_sentence() -> None
         "?model: that upload is no longer kept (uploads expire): upload the file again; the default is used instead."
     ]
     assert at.selectbox(key="model").value == "alexnet"
+
+
+@pytest.mark.parametrize("page", EVERY_PAGE)
+def test_every_page_opens_with_an_uploaded_model(files: dict[int, bytes], page: str) -> None:
+    model = model_of(files[8])
+    upload(run("app.py"), "my_net.onnx", files[8])
+    at = run(page, model=model)
+    assert not at.exception, at.exception
+    assert at.selectbox(key="model").value == model
