@@ -14,36 +14,41 @@ with st.spinner("Starting up: loading PyTorch and the model zoo…"):
     from vizcore import formats
     from vizcore.formats import human_bytes, human_count
     from webapp.caching import derived
-    from webapp.chrome import current_analysis, default_depth, setup
-    from webapp.url_state import DEPTHS, init_from_url, remember, shared_params, sync_url
+    from webapp.chrome import current_analysis, default_depth, file_name, setup
+    from webapp.url_state import DEPTHS, init_from_url, plain, remember, shared_params, sync_url
     from webapp.widgets import number_columns
 
 setup(reads=("depth",))
 result = current_analysis()
 card = result.card
-assert card is not None
-st.title(f"{card.name}")
-st.markdown(f"**{card.family}** ({card.year}) · *{card.paper}*  \n{card.ilsvrc}  \n{card.key_idea}")
+if card is None:  # an uploaded file: no card, only what the file says
+    st.title(plain(file_name(st.session_state["model"])))
+    st.markdown(f"An uploaded ONNX file, shared by its link as **{result.model}**.")
+else:
+    st.title(f"{card.name}")
+    st.markdown(f"**{card.family}** ({card.year}) · *{card.paper}*  \n{card.ilsvrc}  \n{card.key_idea}")
 for note in result.notes:
     st.caption(note)
 
 t = result.totals
 cols = st.columns(4)
 cols[0].metric(
-    "Parameters", f"{t.params:,}", help=f"published: {card.published_params:,}" if card.published_params else None
+    "Parameters",
+    f"{t.params:,}",
+    help=f"published: {card.published_params:,}" if card and card.published_params else None,
 )
 cols[1].metric(
     "MACs",
     human_count(t.macs),
     help=f"{t.macs:,}; torchvision publishes {card.published_gmacs} GFLOPS (multiply-adds)"
-    if card.published_gmacs
+    if card and card.published_gmacs
     else f"{t.macs:,}",
 )
 cols[2].metric("FLOPs", human_count(t.flops), help=f"{t.flops:,}")
 cols[3].metric(
     "Activation memory", human_bytes(t.activation_bytes), help=f"{t.activation_bytes:,} bytes of {result.dtype}"
 )
-if card.acc1 is not None:
+if card and card.acc1 is not None:
     st.caption(f"ImageNet accuracy with torchvision's {card.weights}: top-1 {card.acc1}%, top-5 {card.acc5}%.")
 with st.popover("How these are counted"):
     for name, text in vizcore.CONVENTIONS.items():
@@ -87,7 +92,7 @@ st.dataframe(
     height=min(38 + 35 * len(table), 640),
     column_config=number_columns(("params", "MACs", "FLOPs"), {"memory (KiB)": "%.2f"}),
 )
-stem = f"{card.name}_{vizcore.format_shape(result.input_shape)}" + (f"_depth{depth}" if depth else "")
+stem = f"{result.model}_{vizcore.format_shape(result.input_shape)}" + (f"_depth{depth}" if depth else "")
 downloads = st.columns(3)
 downloads[0].download_button(
     "Download CSV", derived(formats.to_csv, result, depth), f"{stem}.csv", "text/csv", on_click="ignore"

@@ -8,24 +8,41 @@ import streamlit as st
 import vizcore
 from vizcore.drawing.charts import compare_bubbles
 from vizcore.formats import human_bytes
-from webapp.caching import analysis_for
-from webapp.chrome import model_label, setup
+from webapp.caching import analysis_for, is_upload, upload_input
+from webapp.chrome import model_choices, model_label, setup
 from webapp.url_state import init_from_url, plain, quoted, remember, shared_params, sync_url
 from webapp.widgets import baseline, number_columns
 
 setup(reads=("models",))
 st.title("Compare models")
-names = vizcore.list_models()
+# the zoo, the session's uploads, and uploads a shared link brought to this page
+names = list(
+    dict.fromkeys([*model_choices(), *(m for m in st.session_state.get("_compare_models", []) if is_upload(m))])
+)
+
+
+def own_shape(name: str) -> tuple[int, ...]:
+    """Each model at the input it was made for (an upload: the input its file declares)."""
+    return upload_input(name) if is_upload(name) else (1, *vizcore.get_card(name).input_size)
 
 
 def known_models(text: str) -> list[str] | None:
-    """The zoo models named in the URL; the others are reported and left out."""
+    """The zoo models and kept uploads named in the URL; the others are reported and left out."""
     wanted = [m for m in text.split(",") if m]
+    names.extend(m for m in wanted if is_upload(m) and m not in names and kept(m))
     unknown = [m for m in wanted if m not in names]
     if unknown:
         left_out = ", ".join(quoted(m) for m in unknown[:5]) + (" and others" if len(unknown) > 5 else "")
         st.warning(plain(f"Not in the zoo, left out of ?models: {left_out}."))
     return [m for m in wanted if m in names] or None
+
+
+def kept(name: str) -> bool:
+    try:
+        upload_input(name)
+    except vizcore.VizcoreError:
+        return False
+    return True
 
 
 model = st.session_state["model"]  # the model the user came with belongs in the comparison
@@ -42,24 +59,22 @@ if len(chosen) < 2:
 results = {}
 progress = st.progress(0.0, text="Tracing…")
 for i, name in enumerate(chosen):
-    progress.progress(i / len(chosen), text=f"Tracing {name}…")
+    progress.progress(i / len(chosen), text=f"Tracing {model_label(name)}…")
     try:
-        results[name] = analysis_for(
-            name, (1, *vizcore.get_card(name).input_size), st.session_state.get("device", "auto")
-        )
+        results[name] = analysis_for(name, own_shape(name), st.session_state.get("device", "auto"))
     except vizcore.VizcoreError as exc:
-        st.error(plain(f"{name}: {exc}"))
+        st.error(plain(f"{model_label(name)}: {exc}"))
 progress.empty()
 base_name = baseline(chosen, results)
 if len(results) < 2 or base_name is None:
     st.stop()
-if base_name != chosen[0]:
-    st.caption(f"{chosen[0]} could not be traced, so {base_name} is the baseline.")
 base = results[base_name]
+if base_name != chosen[0]:
+    st.caption(f"{model_label(chosen[0])} could not be traced, so {base.model} is the baseline.")
 table = pd.DataFrame(
     [
         {
-            "model": name,
+            "model": r.model,
             "family": r.card.family if r.card else "",
             "year": r.card.year if r.card else None,
             "input": vizcore.format_shape(r.input_shape[1:]),
@@ -86,7 +101,7 @@ for name, r in results.items():
     if name == base_name:
         continue
     st.markdown(
-        f"**{name}** has **{r.totals.params / base.totals.params:.1f}x** the parameters of {base_name} "
+        f"**{r.model}** has **{r.totals.params / base.totals.params:.1f}x** the parameters of {base.model} "
         f"and **{r.totals.macs / base.totals.macs:.1f}x** its multiply-adds."
     )
 cards = [r.card for r in results.values() if r.card]

@@ -52,7 +52,8 @@ init_from_url("paper_turned", "orientation", False, lambda v: v == "horizontal")
 st.title("Paper figures")
 controls = st.columns([2, 3, 1])
 kind = controls[0].radio("Figure", PAPER_KINDS, key="paper_kind", format_func=lambda k: FIGURE_KINDS[k].title)
-choices = [n for n in names if n != result.model]
+model = st.session_state["model"]  # a zoo name or an upload's onnx:<id>, as the analyses are cached
+choices = [n for n in names if n != model]
 st.session_state["paper_models"] = [m for m in st.session_state["paper_models"] if m in choices]
 controls[1].multiselect(
     "Beside the sidebar's model",
@@ -78,7 +79,7 @@ controls[2].toggle(
 )
 remember("paper_kind", "paper_models", "paper_fit", "paper_turned")
 orientation = "horizontal" if st.session_state["paper_turned"] and kind != "volumes" else "vertical"
-others = [m for m in st.session_state["paper_models"] if m != result.model]
+others = [m for m in st.session_state["paper_models"] if m != model]
 sync_url(
     {
         **shared_params(),
@@ -89,7 +90,7 @@ sync_url(
     }
 )
 
-models = (result.model, *others)
+models = (model, *others)
 shapes = (result.input_shape, *((1, *vizcore.get_card(m).input_size) for m in others))
 device = st.session_state.get("device", "auto")
 try:
@@ -105,7 +106,7 @@ st.html(FIT_CSS)
 st.markdown(f'<div class="paper-figure{fit}">{svg}</div>', unsafe_allow_html=True)
 st.caption(FIGURE_KINDS[kind].caption)
 
-stem = "_".join(models) + f"_{kind}"
+stem = "_".join((result.model, *others)) + f"_{kind}"
 downloads = st.columns(3)
 for column, (fmt, mime) in zip(
     downloads, (("svg", "image/svg+xml"), ("png", "image/png"), ("pdf", "application/pdf")), strict=True

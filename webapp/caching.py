@@ -3,6 +3,7 @@ of analyses kept (``MAX_ANALYSES``), not with the number of visitors or reruns. 
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import weakref
 from collections import OrderedDict
@@ -14,20 +15,41 @@ import streamlit as st
 import vizcore
 from vizcore.drawing.render import render
 from vizcore.engine.training import TrainingCost
+from vizcore.files import onnxfile
+from vizcore.files.uploads import UploadStore
 
 if TYPE_CHECKING:
     from vizcore.photos import inference
 
 MAX_ANALYSES = 48
 MAX_TRAINING = 16  # each holds its own forward analysis
+UPLOADED = "onnx:"  # a model named "onnx:<id>" is the upload kept under that id
 R = TypeVar("R")
+
+
+def is_upload(model: str) -> bool:
+    return model.startswith(UPLOADED)
+
+
+def uploads() -> UploadStore:
+    """The server's upload folder, as the VIZCORE_UPLOAD_* settings say (read afresh: no hidden state)."""
+    return UploadStore.from_env()
+
+
+def upload_name(model: str) -> str:
+    """What an upload is called wherever sessions share it: from its content, never from a user's file name."""
+    return f"upload-{model.removeprefix(UPLOADED)[:8]}"
 
 
 # cache_resource, not cache_data: a rerun gets the very object back instead of unpickling a copy
 # (and a copy per session in memory). Bounded, so memory is too.
 @st.cache_resource(max_entries=MAX_ANALYSES, show_spinner=False)
 def analysis_for(model: str, shape: tuple[int, ...], device: str) -> vizcore.Analysis:
-    """One analysis per (model, input, device), shared by all sessions: never mutate what it returns."""
+    """One analysis per (model, input, device), shared by all sessions: never mutate what it returns.
+    ``model`` is a zoo name or ``onnx:<id>``, an upload (its content's hash: the same file, the same entry)."""
+    if is_upload(model):
+        result = vizcore.analyze(uploads().open(model.removeprefix(UPLOADED)), shape, device)
+        return dataclasses.replace(result, model=upload_name(model))
     return vizcore.analyze(model, shape, device)
 
 
@@ -35,7 +57,17 @@ def analysis_for(model: str, shape: tuple[int, ...], device: str) -> vizcore.Ana
 def training_for(model: str, shape: tuple[int, ...], batch: int, optimizer: str) -> TrainingCost:
     """One training step's memory per (model, input, batch, optimizer), shared by all sessions: never
     mutate what it returns. Traced on the meta device (or the CPU), so the sidebar's device plays no part."""
+    if is_upload(model):
+        return vizcore.training_cost(uploads().open(model.removeprefix(UPLOADED)), batch, optimizer, shape)
     return vizcore.training_cost(model, batch, optimizer, shape)
+
+
+@st.cache_data(max_entries=MAX_ANALYSES, show_spinner=False)
+def upload_input(model: str) -> tuple[int, ...]:
+    """The input an upload declares (its symbolic sizes filled as vizcore fills them); refuses, with
+    vizcore's sentence, an id that is malformed, unknown or expired."""
+    data = uploads().open(model.removeprefix(UPLOADED))
+    return tuple(onnxfile.fix_input(onnxfile.parse(data), None).input_shape)
 
 
 # Here, not in pages/classify.py, so that serve.py's warm-up can load it before the first student does.

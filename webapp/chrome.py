@@ -12,8 +12,8 @@ from collections.abc import Collection, Mapping
 import streamlit as st
 
 import vizcore
-from webapp.caching import analysis_for
-from webapp.url_state import check_url, devices, init_from_url, plain, remember
+from webapp.caching import UPLOADED, analysis_for, is_upload, upload_input, upload_name, uploads
+from webapp.url_state import check_url, checked_model, devices, init_from_url, plain, remember
 
 DEFAULT_MODEL = "alexnet"
 
@@ -61,9 +61,34 @@ def default_depth(analysis: vizcore.Analysis) -> str:
     return "all" if len(analysis.layers) <= 60 else "2"
 
 
-def model_label(name: str) -> str:
+def model_label(name: str, files: Mapping[str, str] | None = None) -> str:
+    """A model as a picker shows it; an upload by its file name in ``files`` (default: this session's)."""
+    if is_upload(name):
+        return f"Uploaded · {(files or {}).get(name) or file_name(name)}"
     card = vizcore.get_card(name)
     return f"{card.family} ({card.year}) · {name}"
+
+
+def file_name(model: str) -> str:
+    """An upload's file name as this session uploaded it (other sessions, who came by a link, never
+    learn it: they see the name made from its content)."""
+    name: str = st.session_state.get("_upload_names", {}).get(model, upload_name(model))
+    return name
+
+
+def own_input(model: str) -> str:
+    """The input a model was made for: a zoo card's, or what an uploaded file declares."""
+    if not is_upload(model):
+        return vizcore.format_shape(vizcore.get_card(model).input_size)
+    shape = upload_input(model)
+    return vizcore.format_shape(shape[1:] if len(shape) == 4 and shape[0] == 1 else shape)
+
+
+def model_choices() -> list[str]:
+    """The zoo, this session's uploads, and the uploaded model in use (opened from a link)."""
+    model = st.session_state.get("model", DEFAULT_MODEL)
+    uploaded = [*st.session_state.get("_upload_names", {}), *([model] if is_upload(model) else [])]
+    return [*vizcore.list_models(), *dict.fromkeys(uploaded)]
 
 
 def setup(reads: Collection[str] | None = None) -> None:
@@ -71,21 +96,43 @@ def setup(reads: Collection[str] | None = None) -> None:
     ``reads``; None: every parameter the app knows), navigation, the shared controls, presentation mode."""
     st.set_page_config(page_title="vizcore", page_icon=":material/hub:", layout="wide")
     check_url(reads)
-    init_from_url("model", "model", DEFAULT_MODEL, lambda v: vizcore.get_card(v).name)
-    card = vizcore.get_card(st.session_state["model"])
-    init_from_url("input", "input", vizcore.format_shape(card.input_size))
+    init_from_url("model", "model", DEFAULT_MODEL, checked_model)
+    try:
+        default_input = own_input(st.session_state["model"])
+    except vizcore.VizcoreError as exc:  # this session's upload expired since it was opened
+        st.error(plain(str(exc)))
+        use_model(DEFAULT_MODEL)
+        default_input = own_input(DEFAULT_MODEL)
+    init_from_url("input", "input", default_input)
     init_from_url("device", "device", "auto")
     init_from_url("present", "present", False, lambda v: v in ("1", "true", "yes"))
     with st.sidebar:
         for path, label, icon in PAGES:
             st.page_link(path, label=label, icon=icon)
         st.divider()
-        st.selectbox("Model", vizcore.list_models(), key="model", format_func=model_label, on_change=_on_model_change)
-        card = vizcore.get_card(st.session_state["model"])
+        files = dict(st.session_state.get("_upload_names", {}))  # the labels hold their own copy
+        st.selectbox(
+            "Model",
+            model_choices(),
+            key="model",
+            format_func=lambda name: model_label(name, files),
+            on_change=_on_model_change,
+        )
+        st.file_uploader(
+            "Or open an ONNX file",
+            type=["onnx"],
+            key="onnx_file",
+            on_change=_on_upload,
+            max_upload_size=max(1, uploads().max_file_bytes >> 20),
+            help="Export your model with torch.onnx.export (or tf2onnx); the file is kept on this server by its "
+            "content, so the page's link opens it for anyone.",
+        )
+        for message in st.session_state.pop("upload_errors", []):
+            st.error(plain(message))
         st.text_input(
             "Input (CxHxW or NxCxHxW)",
             key="input",
-            help=f"{card.name} was designed for {vizcore.format_shape(card.input_size)}",
+            help=f"{model_label(st.session_state['model'])} was made for {default_input}",
         )
         st.selectbox(
             "Device",
@@ -108,9 +155,27 @@ def _leave_presentation() -> None:
     st.session_state["_present"] = False
 
 
+def _on_upload() -> None:
+    """A dropped file: kept by its content's hash, analysed at the input it declares, and then the model
+    of every page. A file that cannot be read or traced is named with vizcore's sentence, and the model
+    in use stays."""
+    file = st.session_state.get("onnx_file")
+    if file is None:
+        return
+    try:
+        model = UPLOADED + uploads().store(file.getvalue())
+        with st.spinner(f"Reading and tracing {file.name}…", show_time=True):
+            analysis_for(model, upload_input(model), st.session_state.get("device", "auto"))
+    except vizcore.VizcoreError as exc:
+        st.session_state["upload_errors"] = [f"{file.name}: {exc}"]
+        return
+    st.session_state["_upload_names"] = {**st.session_state.get("_upload_names", {}), model: file.name}
+    use_model(model)
+
+
 def _on_model_change() -> None:
     """A new model starts from its own input size and its own graph defaults."""
-    set_input(vizcore.format_shape(vizcore.get_card(st.session_state["model"]).input_size))
+    set_input(own_input(st.session_state["model"]))
     for key, param in MODEL_SPECIFIC.items():
         st.session_state.pop(key, None)
         st.session_state.pop(f"_{key}", None)
@@ -143,6 +208,8 @@ def current_analysis() -> vizcore.Analysis:
             st.button(f"Use {smallest}", on_click=set_input, args=(smallest,), type="primary")
     except vizcore.VizcoreError as exc:
         st.error(plain(str(exc)))
-        default = vizcore.format_shape(vizcore.get_card(model).input_size)
-        st.button(f"Use {model}'s own input, {default}", on_click=set_input, args=(default,), type="primary")
+        default = own_input(model)
+        st.button(
+            f"Use {model_label(model)}'s own input, {default}", on_click=set_input, args=(default,), type="primary"
+        )
     st.stop()

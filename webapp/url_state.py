@@ -22,6 +22,7 @@ from vizcore.drawing.figures import PAPER_KINDS
 from vizcore.drawing.graphview import COLOR_METRICS
 from vizcore.drawing.style import ORIENTATIONS
 from vizcore.engine.training import check_batch, check_optimizer
+from webapp.caching import UPLOADED, is_upload, upload_input
 
 DEPTHS: list[str] = ["all", "1", "2", "3", "4", "5", "6"]
 MAX_VALUE = 2000  # characters of a URL value other than a layer list; past it nothing is parsed
@@ -38,13 +39,17 @@ def _flag(value: str) -> bool | None:
     return {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False, "": False}.get(value)
 
 
-def _model(value: str) -> str:
+def checked_model(value: str) -> str:
+    """A zoo model, or ``onnx:<id>``: an upload this server still keeps."""
+    if is_upload(value):
+        upload_input(value)  # raises: malformed, unknown or expired
+        return value
     return vizcore.get_card(value).name  # raises, naming the closest models
 
 
 def _names(value: str) -> str | None:
     """A comma list of names (modules, models); whether each exists is the page's to check."""
-    return value if all(_NAMES.fullmatch(n) for n in value.split(",") if n) else None
+    return value if all(_NAMES.fullmatch(n.removeprefix(UPLOADED)) for n in value.split(",") if n) else None
 
 
 def _input(value: str) -> str:
@@ -85,7 +90,7 @@ def _device(value: str) -> str | None:
 
 # Every parameter the app reads, and what a usable value is. A page names the ones it reads in setup().
 CHECKS: Mapping[str, Callable[[str], Any]] = {
-    "model": _model,
+    "model": checked_model,
     "input": _input,
     "device": _device,
     "present": _flag,

@@ -12,9 +12,8 @@ import pytest
 from onnx.external_data_helper import convert_model_to_external_data
 
 import vizcore
+from tests.support.onnx_files import SMALL, export
 from vizcore.engine.analysis import Analysis
-
-from .conftest import SMALL, export
 
 
 @pytest.fixture(scope="module")
