@@ -15,8 +15,8 @@ with st.spinner("Starting up: loading PyTorch and the model zoo…"):
     from vizcore.formats import human_bytes, human_count
     from webapp.caching import derived
     from webapp.chrome import current_analysis, default_depth, setup
-    from webapp.url_state import DEPTHS, init_from_url, remember, shared_params, sync_url
-    from webapp.widgets import number_columns
+    from webapp.url_state import DEPTHS, init_from_url, plain, remember, shared_params, sync_url
+    from webapp.widgets import number_columns, show_working
 
 setup(reads=("depth",))
 result = current_analysis()
@@ -80,13 +80,27 @@ def layer_table(analysis: vizcore.Analysis, depth: int | None) -> pd.DataFrame:
 
 
 table = derived(layer_table, result, depth)
-st.dataframe(
+chosen = st.dataframe(
     table,
     hide_index=True,
     width="stretch",
     height=min(38 + 35 * len(table), 640),
     column_config=number_columns(("params", "MACs", "FLOPs"), {"memory (KiB)": "%.2f"}),
-)
+    key="overview_rows",
+    on_select="rerun",
+    selection_mode="single-row",
+).selection.rows
+groups = result.groups(depth)  # one per row of the table, in the same order
+if chosen and chosen[0] < len(groups):
+    name, members = groups[chosen[0]]
+    if len(members) == 1 and members[0].name == name:
+        show_working(result, name, members[0].call, key="overview_see_it_move")
+    else:
+        st.caption(
+            plain(f"{name} is a block of {len(members)} layers: set the depth to all to see each layer's working.")
+        )
+else:
+    st.caption("Select a row to see how its figures are worked out.")
 stem = f"{card.name}_{vizcore.format_shape(result.input_shape)}" + (f"_depth{depth}" if depth else "")
 downloads = st.columns(3)
 downloads[0].download_button(
