@@ -71,3 +71,29 @@ def test_a_block_row_says_how_to_see_its_layers() -> None:
     assert said(at.main.caption[-1].value) == (
         "layer1 is a block of 14 layers: set the depth to all to see each layer's working."
     )
+
+
+def test_a_clicked_box_of_the_layer_graph_shows_its_working(alexnet: vizcore.Analysis) -> None:
+    at = run("pages/layer_graph.py", model="alexnet")
+    at.session_state["graph_view"] = {"selected": "node3"}  # as the viewer reports a click on the box
+    at.run()
+    assert not at.exception
+    assert at.subheader[0].value == "features.3: 5x5 conv, 192"  # its ReLU is drawn inside the box
+    node = alexnet.layer("features.3")
+    assert step(at, "MACs").endswith(f"= {node.macs:,}")
+    assert step(at, "params") == "5×5×64×192 + 192 = 307,392 (Cin = 64)" and node.params == 307_392
+    assert at.button(key="graph_see_it_move").label == "See it move"
+
+
+def test_a_flagged_lecture_cell_shows_the_slides_working_beside_ours() -> None:
+    at = run("pages/lecture_tables.py", table="alexnet-227")
+    assert not at.exception
+    assert [e.label for e in at.expander] == [
+        "1. conv4, flop (M): the slide's working beside ours (alexnet, features.8)"
+    ]
+    assert (
+        "256 x 13 x 13 x (384 x 3 x 3) = 149,520,384; no rounding of that prints 145"
+        in at.expander[0].markdown[0].value
+    )
+    assert step(at, "MACs") == "43,264 × (384×3×3) = 149,520,384"
+    assert step(at, "output size H'") == "floor((13 − 3 + 2·1) / 1) + 1 = 13"
