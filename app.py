@@ -15,10 +15,20 @@ with st.spinner("Starting up: loading PyTorch and the model zoo…"):
     from vizcore.formats import human_bytes, human_count
     from webapp.caching import derived
     from webapp.chrome import current_analysis, default_depth, setup
-    from webapp.url_state import DEPTHS, init_from_url, plain, remember, shared_params, sync_url
+    from webapp.url_state import (
+        DEPTHS,
+        init_from_url,
+        plain,
+        quoted,
+        remember,
+        report,
+        shared_params,
+        show_url_problems,
+        sync_url,
+    )
     from webapp.widgets import number_columns, show_working
 
-setup(reads=("depth",))
+setup(reads=("depth", "layer"))
 result = current_analysis()
 card = result.card
 assert card is not None
@@ -58,7 +68,6 @@ depth_choice = st.selectbox(
 )
 depth = None if depth_choice == "all" else int(depth_choice)
 remember("overview_depth")
-sync_url({**shared_params(), "depth": depth_choice})
 
 
 def layer_table(analysis: vizcore.Analysis, depth: int | None) -> pd.DataFrame:
@@ -80,6 +89,17 @@ def layer_table(analysis: vizcore.Analysis, depth: int | None) -> pd.DataFrame:
 
 
 table = derived(layer_table, result, depth)
+groups = result.groups(depth)  # one per row of the table, in the same order
+wanted = st.query_params.get("layer")
+if wanted and "overview_rows" not in st.session_state:  # a link to a layer's working: select its row
+    names = [name for name, _ in groups]
+    if wanted in names:
+        st.session_state["overview_rows"] = {"selection": {"rows": [names.index(wanted)], "columns": []}}
+    else:
+        inside = any(n.name == wanted for n in result.layers)
+        where = ", only inside a block: add depth=all to the URL" if inside else ""
+        report("layer", wanted, f"{result.model}'s table at depth {depth_choice} has no row {quoted(wanted)}{where}")
+        show_url_problems()
 chosen = st.dataframe(
     table,
     hide_index=True,
@@ -90,9 +110,10 @@ chosen = st.dataframe(
     on_select="rerun",
     selection_mode="single-row",
 ).selection.rows
-groups = result.groups(depth)  # one per row of the table, in the same order
+selected = ""
 if chosen and chosen[0] < len(groups):
     name, members = groups[chosen[0]]
+    selected = name
     if len(members) == 1 and members[0].name == name:
         show_working(result, name, members[0].call, key="overview_see_it_move")
     else:
@@ -101,6 +122,7 @@ if chosen and chosen[0] < len(groups):
         )
 else:
     st.caption("Select a row to see how its figures are worked out.")
+sync_url({**shared_params(), "depth": depth_choice, "layer": selected})
 stem = f"{card.name}_{vizcore.format_shape(result.input_shape)}" + (f"_depth{depth}" if depth else "")
 downloads = st.columns(3)
 downloads[0].download_button(

@@ -97,3 +97,23 @@ def test_a_flagged_lecture_cell_shows_the_slides_working_beside_ours() -> None:
     )
     assert step(at, "MACs") == "43,264 × (384×3×3) = 149,520,384"
     assert step(at, "output size H'") == "floor((13 − 3 + 2·1) / 1) + 1 = 13"
+
+
+def test_a_layer_in_the_url_opens_its_working_and_a_missing_one_is_one_sentence() -> None:
+    at = run("app.py", model="alexnet", layer="features.6")
+    assert not at.exception and not at.warning
+    assert step(at, "params") == "3×3×192×384 + 384 = 663,936 (Cin = 192)"
+    assert at.query_params["layer"] == "features.6"
+    at = run("app.py", model="alexnet", layer="features.99")
+    assert not at.exception
+    assert [said(w.value) for w in at.warning] == [
+        "?layer: alexnet's table at depth all has no row 'features.99'; the default is used instead."
+    ]
+    assert "layer" not in at.query_params and "Select a row" in at.main.caption[-1].value
+    at = run("app.py", model="resnet18", depth="1", layer="layer1.0.conv1")
+    assert [said(w.value) for w in at.warning] == [
+        "?layer: resnet18's table at depth 1 has no row 'layer1.0.conv1', only inside a block: add depth=all to "
+        "the URL; the default is used instead."
+    ]
+    at.selectbox(key="overview_depth").set_value("all").run()
+    assert not at.warning and "Select a row" in at.main.caption[-1].value
