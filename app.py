@@ -15,10 +15,20 @@ with st.spinner("Starting up: loading PyTorch and the model zoo…"):
     from vizcore.formats import human_bytes, human_count
     from webapp.caching import derived
     from webapp.chrome import current_analysis, default_depth, file_name, setup
-    from webapp.url_state import DEPTHS, init_from_url, plain, remember, shared_params, sync_url
-    from webapp.widgets import number_columns
+    from webapp.url_state import (
+        DEPTHS,
+        init_from_url,
+        plain,
+        quoted,
+        remember,
+        report,
+        shared_params,
+        show_url_problems,
+        sync_url,
+    )
+    from webapp.widgets import number_columns, show_working
 
-setup(reads=("depth",))
+setup(reads=("depth", "layer"))
 result = current_analysis()
 card = result.card
 if card is None:  # an uploaded file: no card, only what the file says
@@ -63,7 +73,6 @@ depth_choice = st.selectbox(
 )
 depth = None if depth_choice == "all" else int(depth_choice)
 remember("overview_depth")
-sync_url({**shared_params(), "depth": depth_choice})
 
 
 def layer_table(analysis: vizcore.Analysis, depth: int | None) -> pd.DataFrame:
@@ -85,13 +94,40 @@ def layer_table(analysis: vizcore.Analysis, depth: int | None) -> pd.DataFrame:
 
 
 table = derived(layer_table, result, depth)
-st.dataframe(
+groups = result.groups(depth)  # one per row of the table, in the same order
+wanted = st.query_params.get("layer")
+if wanted and "overview_rows" not in st.session_state:  # a link to a layer's working: select its row
+    names = [name for name, _ in groups]
+    if wanted in names:
+        st.session_state["overview_rows"] = {"selection": {"rows": [names.index(wanted)], "columns": []}}
+    else:
+        inside = any(n.name == wanted for n in result.layers)
+        where = ", only inside a block: add depth=all to the URL" if inside else ""
+        report("layer", wanted, f"{result.model}'s table at depth {depth_choice} has no row {quoted(wanted)}{where}")
+        show_url_problems()
+chosen = st.dataframe(
     table,
     hide_index=True,
     width="stretch",
     height=min(38 + 35 * len(table), 640),
     column_config=number_columns(("params", "MACs", "FLOPs"), {"memory (KiB)": "%.2f"}),
-)
+    key="overview_rows",
+    on_select="rerun",
+    selection_mode="single-row",
+).selection.rows
+selected = ""
+if chosen and chosen[0] < len(groups):
+    name, members = groups[chosen[0]]
+    selected = name
+    if len(members) == 1 and members[0].name == name:
+        show_working(result, name, members[0].call, key="overview_see_it_move")
+    else:
+        st.caption(
+            plain(f"{name} is a block of {len(members)} layers: set the depth to all to see each layer's working.")
+        )
+else:
+    st.caption("Select a row to see how its figures are worked out.")
+sync_url({**shared_params(), "depth": depth_choice, "layer": selected})
 stem = f"{result.model}_{vizcore.format_shape(result.input_shape)}" + (f"_depth{depth}" if depth else "")
 downloads = st.columns(3)
 downloads[0].download_button(

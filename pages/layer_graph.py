@@ -13,7 +13,7 @@ from vizcore.formats import human_bytes, human_count, per_dim_text
 from webapp.caching import derived
 from webapp.chrome import current_analysis, default_depth, setup
 from webapp.url_state import DEPTHS, init_from_url, plain, remember, shared_params, sync_url
-from webapp.widgets import diagram_downloads, show_diagram
+from webapp.widgets import diagram_downloads, show_diagram, show_working
 
 setup(reads=("depth", "color", "orientation", "expand"))
 result = current_analysis()
@@ -109,7 +109,11 @@ if picked in by_id:
         )
     if node.folded:
         st.caption(f"Drawn in this box: {', '.join(node.folded)}.")
-    if node.collapsed:
+    if not node.collapsed:
+        # a module run twice is drawn as two boxes of one name: the n-th is its n-th run
+        call = 1 + sum(n.name == node.name and not n.collapsed for n in graph.nodes[: node.id])
+        show_working(result, node.name, call, key="graph_see_it_move")
+    else:
         st.button(
             f"Expand {node.name} ({node.layers} layers)",
             on_click=lambda name=node.name: st.session_state.update(

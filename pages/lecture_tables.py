@@ -8,16 +8,26 @@ from __future__ import annotations
 
 import streamlit as st
 
+import vizcore
 from vizcore.course import lectures
+from vizcore.shapes import Shape
 from webapp.caching import analysis_for
 from webapp.chrome import setup
 from webapp.url_state import init_from_url, remember, shared_params, sync_url
+from webapp.widgets import show_working
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def table_for(table_id: str) -> lectures.LectureTable:
-    """Built from the shared analysis cache, so the models traced here serve the other pages too."""
-    return lectures.lecture_table(table_id, lambda model, shape: analysis_for(model, shape, "auto"))
+def table_for(table_id: str) -> tuple[lectures.LectureTable, dict[str, list[Shape]]]:
+    """Built from the shared analysis cache, so the models traced here serve the other pages too; with
+    the inputs each model was traced at (a flagged row's working needs its row's analysis)."""
+    inputs: dict[str, list[Shape]] = {}
+
+    def traced(model: str, shape: Shape) -> vizcore.Analysis:
+        inputs.setdefault(model, []).append(tuple(shape))
+        return analysis_for(model, tuple(shape), "auto")
+
+    return lectures.lecture_table(table_id, traced), inputs
 
 
 def _parse(value: str) -> str:
@@ -34,7 +44,7 @@ remember("lecture_table")
 sync_url({**shared_params(), "table": choice})
 
 with st.spinner("Tracing the models behind this table…", show_time=True):
-    table = table_for(choice)
+    table, inputs = table_for(choice)
 st.caption(f"Deck {table.deck}, {lectures.deck_titles()[table.deck]}: {table.where}. {table.convention}")
 st.html(lectures.as_html(table))
 st.caption(
@@ -45,6 +55,16 @@ st.caption(
 if table.flagged:
     st.markdown("**Where the slide cannot be right to its own precision**")
     st.markdown("\n".join(f"{n}. *{r.label}, {f.quantity}*: {f.reason}" for n, (r, f) in enumerate(table.flagged, 1)))
+    for n, (row, fig) in enumerate(table.flagged, 1):
+        layer = dict(row.info).get("layer")
+        shapes = set(inputs.get(row.model, ()))
+        if layer is None or len(shapes) != 1:  # no layer behind the row, or no one analysis to work it from
+            continue
+        with st.expander(f"{n}. {row.label}, {fig.quantity}: the slide's working beside ours ({row.model}, {layer})"):
+            slide, ours = st.columns(2)
+            slide.markdown(f"**The slide**: {fig.reason}")
+            with ours:
+                show_working(analysis_for(row.model, shapes.pop(), "auto"), layer, key=f"lecture_see_it_move_{n}")
 else:
     st.markdown("Every figure on this slide is ours, rounded.")
 downloads = st.columns(4)

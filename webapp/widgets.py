@@ -1,8 +1,9 @@
 """Pieces several pages draw: the block pages' opening and picker, the diagram viewer with its
-downloads, and dataframe column settings."""
+downloads, a layer's worked arithmetic, and dataframe column settings."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -11,10 +12,11 @@ from typing import Any
 import streamlit as st
 
 import vizcore
+from vizcore.engine import arithmetic
 from vizcore.engine.blocks import Block
-from webapp.caching import rendered
+from webapp.caching import derived, rendered
 from webapp.chrome import current_analysis, setup, use_model
-from webapp.url_state import init_from_url, remember, shared_params, sync_url
+from webapp.url_state import init_from_url, plain, remember, shared_params, sync_url
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -63,6 +65,37 @@ def choose_block(blocks: list[Block], key: str) -> Block:
     chosen = st.selectbox("Block", joins, key=key, format_func=labels.__getitem__)
     remember(key)
     return blocks[joins.index(chosen)]
+
+
+def show_working(analysis: vizcore.Analysis, layer: str, call: int = 1, *, key: str) -> None:
+    """The worked arithmetic of ``layer`` (its ``call``-th run) as a table of quantity, formula and
+    working; a convolution or pooling layer also gets a button to the Convolution page, set to it."""
+    try:
+        working = derived(arithmetic.work, analysis, layer, call)
+    except vizcore.VizcoreError as exc:
+        st.warning(plain(str(exc)))
+        return
+    # names and ops come from the model (an uploaded file's are anyone's text): shown, never read as markdown
+    shown = dataclasses.replace(
+        working,
+        layer=plain(working.layer),
+        label=plain(working.label),
+        op=plain(working.op),
+        notes=tuple(plain(n) for n in working.notes),
+    )
+    st.markdown(arithmetic.as_markdown(shown))
+    if (
+        working.kind in ("conv", "pool")
+        and len(working.output_shape) == 4
+        and st.button(
+            "See it move", key=key, icon=":material/animation:", help="The kernel sliding over this layer's input."
+        )
+    ):
+        # the Convolution page prefers this session's last choice to its URL: make this layer that choice
+        st.session_state.update(_conv_source="layer", _conv_layer=working.layer)
+        for stale in ("conv_source", "conv_layer"):
+            st.session_state.pop(stale, None)
+        st.switch_page("pages/convolution.py", query_params={**shared_params(), "layer": working.layer})
 
 
 # -- diagrams: server-laid-out SVG in a small zoom/pan viewer (assets/svg_viewer.js) ---------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import torch
 from torch import nn
 
 import vizcore
@@ -92,6 +93,28 @@ def test_linear_norms_and_a_second_call() -> None:
     second = work(a, "0", call=2)
     assert second.params == 0 and second.macs == 16
     assert second.notes[0] == "run 2: its parameters were counted at its first run"
+
+
+class _LayerScale(nn.Module):
+    """ConvNeXt's layer scale: a C×1×1 parameter times an N×C×H×W map (shapes of different ranks)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gamma = nn.Parameter(torch.ones(4, 1, 1))
+        self.conv = nn.Conv2d(4, 4, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.gamma * self.conv(x)
+
+
+def test_a_product_of_shapes_of_different_ranks_broadcasts() -> None:
+    a = vizcore.analyze(_LayerScale(), (1, 4, 3, 3), device="cpu")
+    node = a.layer("mul")
+    assert node.input_shapes == ((4, 1, 1), (1, 4, 3, 3))
+    w = work_node(a, node)
+    assert w.output_shape == node.output_shape == (1, 4, 3, 3)
+    assert (w.flops, w.memory_bytes) == (node.flops, node.output_bytes) == (36, 144)
+    assert [s.working for s in w.steps if s.quantity == "FLOPs"] == ["36 × 1 = 36"]
 
 
 def test_window_output_and_no_position() -> None:

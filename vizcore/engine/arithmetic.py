@@ -192,6 +192,14 @@ def _per_dim(texts: list[str], values: tuple[float, ...]) -> str:
     return ", ".join(equals(t, v) for t, v in zip(texts, values, strict=True))
 
 
+def _broadcast(shapes: tuple[Shape, ...]) -> Shape:
+    """PyTorch's broadcasting: shapes aligned on the right, a missing dimension counting as 1 (ConvNeXt's
+    layer scale multiplies a C×1×1 parameter into an N×C×H×W map)."""
+    rank = max(len(s) for s in shapes)
+    padded = [(1,) * (rank - len(s)) + tuple(s) for s in shapes]
+    return tuple(max(d) for d in zip(*padded, strict=True))
+
+
 def _kind(node: Node) -> str:
     if node.op == "conv" and node.kernel:
         return "conv"
@@ -371,7 +379,7 @@ def work_node(analysis: Analysis, node: Node) -> Working:
             Step("output size", "C×H×W", f"{'×'.join(map(str, in_shape[1:]))} = {_n(out_shape[1])}", out_shape[1])
         )
     elif kind in ("norm", "activation", "add", "reshape"):
-        out_shape = in_shape if kind != "add" else tuple(max(d) for d in zip(*node.input_shapes, strict=True))
+        out_shape = in_shape if kind != "add" else _broadcast(node.input_shapes)
     values = math.prod(out_shape)
     if kind == "norm":
         channels = in_shape[-1] if node.op == "layer_norm" else in_shape[1]
