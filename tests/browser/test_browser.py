@@ -89,10 +89,14 @@ def test_layer_graph_drawn_and_depth_control(page: Page, base_url: str) -> None:
 
 def test_cost_charts_drawn(page: Page, base_url: str) -> None:
     open_page(page, f"{base_url}/cost_charts?model=resnet50")
-    expect(page.locator(".js-plotly-plot")).to_have_count(3)
-    expect(page.locator(".js-plotly-plot").first.locator(".bars .point").first).to_be_attached()
-    assert page.locator(".js-plotly-plot").nth(1).locator(".bars .point").count() > 100
+    forward = page.get_by_role("tabpanel").first.locator(".js-plotly-plot")
+    expect(forward).to_have_count(3)
+    expect(forward.first.locator(".bars .point").first).to_be_attached()
+    assert forward.nth(1).locator(".bars .point").count() > 100
     expect(page.get_by_text(re.compile(r"^Parameters: \d+% in the convolutions"))).to_be_visible()
+    page.get_by_role("tab", name="Training step").click()
+    training = page.get_by_role("tabpanel", name="Training step").locator(".js-plotly-plot")
+    expect(training.locator(".bars .point").first).to_be_attached(timeout=120_000)
 
 
 def test_compare_page(page: Page, base_url: str) -> None:
