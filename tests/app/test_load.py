@@ -101,12 +101,13 @@ def test_broken_uploads_stay_handled_while_others_work(url: str, tmp_path: Path)
             page.goto(f"{url}/classify")
         for page in pages:
             expect(page.get_by_text("Top 5:", exact=False)).to_be_visible(timeout=60_000)  # the sample, classified
+        # the photo uploader in the page itself: the sidebar holds the ONNX model uploader
         for page, name in zip(pages, broken, strict=True):
-            page.locator("input[type='file']").first.set_input_files(str(tmp_path / name))
+            page.get_by_test_id("stMain").locator("input[type='file']").first.set_input_files(str(tmp_path / name))
         for page, (_, needle) in zip(pages, broken.values(), strict=True):
             expect(page.get_by_test_id("stAlert").filter(has_text=needle)).to_be_visible(timeout=60_000)
             expect(page.get_by_test_id("stException")).to_have_count(0, timeout=60_000)
-        pages[0].locator("input[type='file']").first.set_input_files(str(good))
+        pages[0].get_by_test_id("stMain").locator("input[type='file']").first.set_input_files(str(good))
         expect(pages[0].get_by_text("Top 5:", exact=False)).to_be_visible(timeout=60_000)
         browser.close()
     crowd.join()

@@ -139,7 +139,7 @@ def test_upload_a_photo_and_see_top5_and_cam(page: Page, base_url: str, tmp_path
     photo = tmp_path / "espresso.png"
     Image.fromarray(data.coffee()).save(photo)
     open_page(page, f"{base_url}/classify")
-    page.locator("input[type='file']").first.set_input_files(str(photo))
+    page.get_by_test_id("stMain").locator("input[type='file']").first.set_input_files(str(photo))
     expect(page.get_by_text("Top 5: espresso", exact=False)).to_be_visible()
     expect(page.get_by_text("Red: where conv_head's features that raise the score of espresso")).to_be_visible()
     expect(page.locator(".stPlotlyChart").nth(1)).to_be_visible()  # the Grad-CAM overlay, after the top 5
