@@ -25,6 +25,9 @@ DOWNLOADS = (
     ("LaTeX", "latex", "tex", "text/x-tex"),
 )
 
+# A training step is measured only when asked (a link that names it, or the switch): most visitors of this
+# page want the forward charts, and measuring every model they pick would cost every one of them.
+asked = "batch" in st.query_params or "optimizer" in st.query_params
 setup(reads=("group", "scale", "cumulative", "batch", "optimizer"))
 result = current_analysis()
 st.title(f"{result.model}: where the cost goes")
@@ -36,6 +39,7 @@ init_from_url("charts_batch", "batch", 32, CHECKS["batch"])
 init_from_url("charts_optimizer", "optimizer", "sgd", CHECKS["optimizer"])
 forward, training = st.tabs(["Forward pass", "Training step"])
 with training:
+    measured = st.toggle("Measure a training step", value=asked, key="charts_training")
     knobs = st.columns([1, 1, 2])
     knobs[0].number_input("Batch", min_value=1, max_value=MAX_BATCH, step=1, key="charts_batch")
     knobs[1].segmented_control(
@@ -56,8 +60,7 @@ sync_url(
         "group": group,
         "scale": scale,
         "cumulative": "1" if st.session_state["charts_cumulative"] else "",
-        "batch": str(batch),
-        "optimizer": optimizer,
+        **({"batch": str(batch), "optimizer": optimizer} if measured else {}),
     }
 )
 
@@ -111,6 +114,9 @@ def show_training(cost: TrainingCost) -> None:
 
 
 with training:
+    if not measured:
+        st.caption("Switch on to measure what one training step keeps at this batch and optimizer.")
+        st.stop()
     try:
         with st.spinner(f"Measuring a training step of {result.model} at batch {batch}…", show_time=True):
             cost = training_for(st.session_state["model"], result.input_shape, batch, optimizer)

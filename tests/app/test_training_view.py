@@ -40,6 +40,8 @@ def test_the_numbers_shown_are_training_costs() -> None:
 
 def test_the_controls_write_the_url() -> None:
     at = run(PAGE)
+    assert "batch" not in at.query_params and not [m for m in at.metric if m.label == "One step total"]
+    at.toggle(key="charts_training").set_value(True).run()
     assert at.number_input(key="charts_batch").value == 32 and at.query_params["batch"] == "32"
     at.number_input(key="charts_batch").set_value(4)
     at.button_group(key="charts_optimizer").set_value("adam")

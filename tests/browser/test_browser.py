@@ -95,6 +95,7 @@ def test_cost_charts_drawn(page: Page, base_url: str) -> None:
     assert forward.nth(1).locator(".bars .point").count() > 100
     expect(page.get_by_text(re.compile(r"^Parameters: \d+% in the convolutions"))).to_be_visible()
     page.get_by_role("tab", name="Training step").click()
+    page.get_by_text("Measure a training step").click()
     training = page.get_by_role("tabpanel", name="Training step").locator(".js-plotly-plot")
     expect(training.locator(".bars .point").first).to_be_attached(timeout=120_000)
 
