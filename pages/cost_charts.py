@@ -116,11 +116,11 @@ def show_training(cost: TrainingCost) -> None:
 with training:
     if not measured:
         st.caption("Switch on to measure what one training step keeps at this batch and optimizer.")
-        st.stop()
-    try:
-        with st.spinner(f"Measuring a training step of {result.model} at batch {batch}…", show_time=True):
-            cost = training_for(st.session_state["model"], result.input_shape, batch, optimizer)
-    except vizcore.VizcoreError as exc:
-        st.error(plain(str(exc)))
     else:
-        show_training(cost)
+        try:
+            with st.spinner(f"Measuring a training step of {result.model} at batch {batch}…", show_time=True):
+                cost = training_for(st.session_state["model"], result.input_shape, batch, optimizer)
+        except vizcore.VizcoreError as exc:
+            st.error(plain(str(exc)))
+        else:
+            show_training(cost)
