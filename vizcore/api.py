@@ -1,5 +1,5 @@
-"""``analyze``, the front door: it decides whether it was given a zoo name, a layer list or a module,
-and hands the engine a source that builds it."""
+"""``analyze`` and ``training_cost``, the front door: it decides whether it was given a zoo name, a layer
+list, a module or an ONNX file, and hands the engine a source that builds it."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def analyze(
 
 
 def training_cost(
-    model: str | bytes | nn.Module | onnx.ModelProto,
+    model: str | os.PathLike[str] | bytes | nn.Module | onnx.ModelProto,
     batch: int,
     optimizer: str = "sgd",
     input_shape: Sequence[int] | None = None,
