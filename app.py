@@ -3,12 +3,22 @@ slide-ready downloads. Served by ``streamlit run serve.py`` (or ``streamlit run 
 
 from __future__ import annotations
 
+import sys
+from contextlib import nullcontext
+
 import streamlit as st
 
-# The page's frame first: on a server still warming up (serve.py), these imports wait for torch.
+# The page's frame first: on a server still warming up (serve.py), these imports wait for torch. Once
+# they are loaded, no spinner (each costs a thread and a message on every rerun).
 st.set_page_config(page_title="vizcore", page_icon=":material/hub:", layout="wide")
-with st.spinner("Starting up: loading PyTorch and the model zoo…"):
-    import pandas as pd
+with (
+    st.spinner("Starting up: loading PyTorch and the model zoo…")
+    if "webapp.widgets" not in sys.modules
+    else nullcontext()
+):
+    import functools
+
+    import pyarrow as pa
 
     import vizcore
     from vizcore import formats
@@ -61,10 +71,9 @@ cols[3].metric(
 if card and card.acc1 is not None:
     st.caption(f"ImageNet accuracy with torchvision's {card.weights}: top-1 {card.acc1}%, top-5 {card.acc5}%.")
 with st.popover("How these are counted"):
-    for name, text in vizcore.CONVENTIONS.items():
-        st.markdown(f"**{name}**: {text}")
     st.markdown(
-        f"Input {vizcore.format_shape(result.input_shape)} {result.dtype}, traced on `{result.traced_on}`; device `{result.device}`."
+        "\n\n".join(f"**{name}**: {text}" for name, text in vizcore.CONVENTIONS.items())
+        + f"\n\nInput {vizcore.format_shape(result.input_shape)} {result.dtype}, traced on `{result.traced_on}`; device `{result.device}`."
     )
 
 init_from_url("overview_depth", "depth", default_depth(result), lambda v: v if v in DEPTHS else None)
@@ -75,9 +84,10 @@ depth = None if depth_choice == "all" else int(depth_choice)
 remember("overview_depth")
 
 
-def layer_table(analysis: vizcore.Analysis, depth: int | None) -> pd.DataFrame:
+def layer_table(analysis: vizcore.Analysis, depth: int | None) -> pa.Table:
+    """The table as Arrow, which the browser reads as it is (a DataFrame is converted on every rerun)."""
     rows = analysis.rows(depth)
-    return pd.DataFrame(
+    return pa.table(
         {
             "layer": [r.name for r in rows],
             "label": [r.label for r in rows],  # the papers' words: 7x7 conv, 64, /2
@@ -129,13 +139,16 @@ else:
     st.caption("Select a row to see how its figures are worked out.")
 sync_url({**shared_params(), "depth": depth_choice, "layer": selected})
 stem = f"{result.model}_{vizcore.format_shape(result.input_shape)}" + (f"_depth{depth}" if depth else "")
-downloads = st.columns(3)
-downloads[0].download_button(
-    "Download CSV", derived(formats.to_csv, result, depth), f"{stem}.csv", "text/csv", on_click="ignore"
-)
-downloads[1].download_button(
-    "Download Markdown", derived(formats.markdown, result, depth), f"{stem}.md", "text/markdown", on_click="ignore"
-)
-downloads[2].download_button(
-    "Download LaTeX", derived(formats.latex, result, depth), f"{stem}.tex", "application/x-tex", on_click="ignore"
-)
+# computed when clicked, not on every rerun
+for column, (kind, write, ext, mime) in zip(
+    st.columns(3),
+    (
+        ("CSV", formats.to_csv, "csv", "text/csv"),
+        ("Markdown", formats.markdown, "md", "text/markdown"),
+        ("LaTeX", formats.latex, "tex", "application/x-tex"),
+    ),
+    strict=True,
+):
+    column.download_button(
+        f"Download {kind}", functools.partial(write, result, depth), f"{stem}.{ext}", mime, on_click="ignore"
+    )

@@ -291,6 +291,7 @@ with right:
         shared().get(clf, ("input", photo), lambda: pictures.png(inference.displayable(clf, result.input))),
         caption=f"What {clf.name} sees: {vizcore.format_shape(result.input.shape[1:])} ({clf.transform.describe()}; normalisation undone here)",
         width=300,
+        output_format="PNG",  # as it is: "auto" would re-encode the PNG as JPEG on every rerun
     )
     st.caption(
         f"{clf.weights} on {clf.device}: preprocessing {result.preprocess_ms:.1f} ms, forward pass {result.forward_ms:.1f} ms."
@@ -318,11 +319,13 @@ st.image(
     shared().get(clf, ("feature grid", photo, layer), lambda: pictures.png(pictures.channel_grid(maps))),
     caption=f"{layer}: {vizcore.format_shape(maps.shape)}, the first {min(32, maps.shape[0])} channels",
     width="stretch",
+    output_format="PNG",
 )
 st.image(
     shared().get(clf, ("filters",), lambda: pictures.png(pictures.filter_grid(inference.first_filters(clf)))),
     caption=f"{layers[0]}: the first layer's filters",
     width=480,
+    output_format="PNG",
 )
 
 channel_section(clf, result, photo, raw if picture is not None else None)

@@ -43,7 +43,8 @@ def upload_name(model: str) -> str:
 
 # cache_resource, not cache_data: a rerun gets the very object back instead of unpickling a copy
 # (and a copy per session in memory). Bounded, so memory is too.
-@st.cache_resource(max_entries=MAX_ANALYSES, show_spinner=False)
+# The spinner shows only while tracing, never on a cache hit (a spinner costs a thread and a message).
+@st.cache_resource(max_entries=MAX_ANALYSES, show_spinner="Building and tracing the model…", show_time=True)
 def analysis_for(model: str, shape: tuple[int, ...], device: str) -> vizcore.Analysis:
     """One analysis per (model, input, device), shared by all sessions: never mutate what it returns.
     ``model`` is a zoo name or ``onnx:<id>``, an upload (its content's hash: the same file, the same entry)."""

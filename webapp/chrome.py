@@ -164,8 +164,7 @@ def _on_upload() -> None:
         return
     try:
         model = UPLOADED + uploads().store(file.getvalue())
-        with st.spinner(f"Reading and tracing {file.name}…", show_time=True):
-            analysis_for(model, upload_input(model), st.session_state.get("device", "auto"))
+        analysis_for(model, upload_input(model), st.session_state.get("device", "auto"))
     except vizcore.VizcoreError as exc:
         st.session_state["upload_errors"] = [f"{file.name}: {exc}"]
         return
@@ -199,8 +198,7 @@ def current_analysis() -> vizcore.Analysis:
     model = st.session_state["model"]
     try:
         shape = vizcore.parse_shape(st.session_state["input"])
-        with st.spinner(f"Building and tracing {model}…", show_time=True):
-            return analysis_for(model, shape, st.session_state.get("device", "auto"))
+        return analysis_for(model, shape, st.session_state.get("device", "auto"))
     except vizcore.InputTooSmallError as exc:
         st.error(plain(str(exc)))
         if exc.smallest:
