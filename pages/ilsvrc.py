@@ -11,7 +11,7 @@ from webapp.chrome import setup, use_model
 from webapp.url_state import shared_params, sync_url
 
 
-@st.cache_data(max_entries=1, show_spinner=False)
+@st.cache_data(max_entries=1, show_spinner="Counting each network's layers…", show_time=True)
 def depths() -> dict[str, int]:
     """Each zoo model's depth (conv and fc layers on its deepest path), counted from its trace."""
     return {
@@ -29,8 +29,7 @@ def recap_table() -> lectures.LectureTable:
 setup(reads=())
 sync_url(shared_params())
 st.title("ImageNet (ILSVRC) classification winners")
-with st.spinner("Counting each network's layers…", show_time=True):
-    found = depths()
+found = depths()
 
 
 def _open_picked() -> None:

@@ -17,7 +17,7 @@ from webapp.url_state import init_from_url, remember, shared_params, sync_url
 from webapp.widgets import show_working
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_data(max_entries=16, show_spinner="Tracing the models behind this table…", show_time=True)
 def table_for(table_id: str) -> tuple[lectures.LectureTable, dict[str, list[Shape]]]:
     """Built from the shared analysis cache, so the models traced here serve the other pages too; with
     the inputs each model was traced at (a flagged row's working needs its row's analysis)."""
@@ -43,8 +43,7 @@ choice = st.selectbox("Table", ids, key="lecture_table", format_func=titles.__ge
 remember("lecture_table")
 sync_url({**shared_params(), "table": choice})
 
-with st.spinner("Tracing the models behind this table…", show_time=True):
-    table, inputs = table_for(choice)
+table, inputs = table_for(choice)
 st.caption(f"Deck {table.deck}, {lectures.deck_titles()[table.deck]}: {table.where}. {table.convention}")
 st.html(lectures.as_html(table))
 st.caption(

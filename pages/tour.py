@@ -34,7 +34,7 @@ def _get(model: str, shape: tuple[int, ...]) -> Analysis:
     return analysis_for(model, shape, "auto")
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@st.cache_data(max_entries=8, show_spinner="Tracing this slide's models…", show_time=True)
 def slide_for(index: int) -> tour.Slide:
     return tour.slide(index, _get)
 
@@ -65,9 +65,8 @@ index = KEYS.index(key)
 sync_url({**shared_params(), "slide": key})
 st.html(TOUR_CSS)
 
-with st.spinner("Tracing this slide's models…", show_time=True):
-    slide = slide_for(index)
-    analysis = _get(slide.model, (1, *get_card(slide.model).input_size))
+slide = slide_for(index)
+analysis = _get(slide.model, (1, *get_card(slide.model).input_size))
 st.title(slide.title)
 st.markdown(f"**{slide.idea}**")
 st.caption(" · ".join(f"{label}: {value}" for label, value in slide.numbers) + f" · `{slide.model}`")
