@@ -10,6 +10,8 @@ spinner while the same imports finish, never a blank page.
 from __future__ import annotations
 
 import gc
+import importlib
+import pkgutil
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,9 +20,19 @@ import streamlit as st
 
 
 def warm_up() -> None:
-    """Import torch and torchvision, build the zoo, analyse the default model and load the offline classifier
-    into the app's caches."""
+    """Import everything the pages use, build the zoo, analyse the default model and load the offline
+    classifier into the app's caches."""
     import vizcore  # torch, torchvision and the zoo's registry
+    import webapp
+
+    # Every module of the library and the app, with what they import (captum, timm, plotly, pandas, ...):
+    # otherwise the first class to open the app waits while its pages import them, one after the other.
+    for package in (vizcore, webapp):
+        for module in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
+            if not module.name.endswith(".__main__"):  # the CLI's entry point runs the CLI
+                importlib.import_module(module.name)
+    import pandas  # noqa: F401  (Streamlit's tables and charts load it on first use)
+
     from webapp.caching import analysis_for, default_classifier
     from webapp.chrome import DEFAULT_MODEL
 
