@@ -15,7 +15,7 @@ import vizcore
 from vizcore.drawing import photo_charts
 from vizcore.photos import attribution, channels, images, inference, pictures
 from vizcore.photos.batching import Batcher, batch_size_for
-from webapp.caching import SharedResults, default_classifier
+from webapp.caching import SharedResults, default_classifier, shareable
 from webapp.chrome import setup
 from webapp.url_state import init_from_url, remember, shared_params, show_url_problems, sync_url
 from webapp.widgets import ROOT
@@ -108,7 +108,7 @@ def attribution_section(clf: inference.Classifier, result: inference.Result, pho
         title = f"{attribution.METHODS[method].title} for {found.label}"
         picture = inference.displayable(clf, result.input)
         units = attribution.METHODS[method].units
-        return photo_charts.attribution_map(picture, found.values, title, units), found.reading
+        return shareable(photo_charts.attribution_map(picture, found.values, title, units)), found.reading
 
     try:
         fig, reading = shared().get(clf, key, explained)
@@ -305,7 +305,9 @@ else:
     top5 = shared().get(
         clf,
         ("top5", photo),
-        lambda: photo_charts.top_classes([p.label for p in result.predictions], [p.prob for p in result.predictions]),
+        lambda: shareable(
+            photo_charts.top_classes([p.label for p in result.predictions], [p.prob for p in result.predictions])
+        ),
     )
     st.plotly_chart(top5, key="top5")
 
@@ -334,7 +336,9 @@ st.subheader("Where the time goes")
 latency = shared().get(
     clf,
     ("latency", photo),
-    lambda: photo_charts.layer_times(shared().call(inference.layer_latency, clf, photo, result.input), str(clf.device)),
+    lambda: shareable(
+        photo_charts.layer_times(shared().call(inference.layer_latency, clf, photo, result.input), str(clf.device))
+    ),
 )
 st.plotly_chart(latency, key="latency")
 st.caption(

@@ -13,7 +13,7 @@ from vizcore import Analysis
 from vizcore.drawing.charts import GROUPINGS, cost_chart, reading, training_chart
 from vizcore.engine.training import MAX_BATCH, TrainingCost
 from vizcore.formats import TRAINING_FORMATS, human_bytes
-from webapp.caching import derived, training_for
+from webapp.caching import derived, shareable, training_for
 from webapp.chrome import current_analysis, setup
 from webapp.url_state import CHECKS, init_from_url, plain, remember, shared_params, sync_url
 from webapp.widgets import number_columns
@@ -66,7 +66,7 @@ sync_url(
 
 
 def cost_chart_for(analysis: Analysis, metric: str, group: str, log: bool, cumulative: bool) -> go.Figure:
-    return cost_chart(analysis, metric, group, log=log, cumulative=cumulative)
+    return shareable(cost_chart(analysis, metric, group, log=log, cumulative=cumulative))
 
 
 with forward:

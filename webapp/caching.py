@@ -10,6 +10,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import plotly.graph_objects as go
 import streamlit as st
 
 import vizcore
@@ -167,3 +168,20 @@ class SharedResults:
             return False, None
         self._values.move_to_end(full)
         return True, hit[1]
+
+
+class _SentFigure(go.Figure):  # type: ignore[misc]
+    """A shared chart that is turned into a dict once: ``st.plotly_chart`` calls ``to_dict``, which deep-copies
+    every trace, on every rerun of every session. What the caches return is never mutated, so the dict stays true."""
+
+    _sent: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        if self._sent is None:
+            self._sent = super().to_dict()
+        return self._sent
+
+
+def shareable(figure: go.Figure) -> go.Figure:
+    """``figure`` as a cached, shared chart: give what ``derived`` or ``SharedResults`` keep to ``st.plotly_chart``."""
+    return _SentFigure(figure)

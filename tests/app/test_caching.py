@@ -52,3 +52,18 @@ def test_the_baseline_is_the_first_model_that_traced() -> None:
     assert baseline(["resnet50", "alexnet", "vgg11"], {"alexnet": alexnet, "vgg11": vgg}) == "alexnet"
     assert baseline(["alexnet", "vgg11"], {"alexnet": alexnet, "vgg11": vgg}) == "alexnet"
     assert baseline(["resnet50"], {}) is None
+
+
+def test_a_shared_chart_is_turned_into_a_dict_once_and_says_what_the_figure_says() -> None:
+    import plotly.io as pio
+    import plotly.tools
+
+    from vizcore.drawing.charts import cost_chart
+    from webapp.caching import shareable
+
+    figure = cost_chart(analysis_for("alexnet", (1, 3, 224, 224), "auto"), "flops", "layer")
+    shared = shareable(figure)
+    sent = plotly.tools.return_figure_from_figure_or_data(shared, validate_figure=True)  # as st.plotly_chart does
+    assert sent is shared.to_dict()  # the second rerun gets the same dict, not a deep copy
+    assert pio.from_json(pio.to_json(sent)) == pio.from_json(pio.to_json(figure))
+    assert [bar["name"] for bar in sent["data"]] == [bar.name for bar in figure.data]
