@@ -177,34 +177,25 @@ with right:
     base = analysis_of(start_spec(start), device)
     t, b = result.totals, base.totals
     name = _start_label(start)
-    cols = st.columns(2)
-    cols[0].metric(
-        "Parameters", f"{t.params:,}", _ratio(t.params, b.params, "params", name), delta_color="off", delta_arrow="off"
+    # each figure beside the starting network's: (label, value, comparison, help)
+    figures = (
+        ("Parameters", f"{t.params:,}", _ratio(t.params, b.params, "params", name), None),
+        ("MACs", human_count(t.macs), _ratio(t.macs, b.macs, "MACs", name), f"{t.macs:,}"),
+        (
+            "Activation memory",
+            human_bytes(t.activation_bytes),
+            _ratio(t.activation_bytes, b.activation_bytes, "memory", name),
+            None,
+        ),
+        (
+            "Receptive field of the last map",
+            _last_field(result),
+            f"{name}: {_last_field(base)}",
+            "Input pixels one pixel of the last feature map sees, and how far apart its pixels are on the input.",
+        ),
     )
-    cols[1].metric(
-        "MACs",
-        human_count(t.macs),
-        _ratio(t.macs, b.macs, "MACs", name),
-        delta_color="off",
-        delta_arrow="off",
-        help=f"{t.macs:,}",
-    )
-    cols = st.columns(2)
-    cols[0].metric(
-        "Activation memory",
-        human_bytes(t.activation_bytes),
-        _ratio(t.activation_bytes, b.activation_bytes, "memory", name),
-        delta_color="off",
-        delta_arrow="off",
-    )
-    cols[1].metric(
-        "Receptive field of the last map",
-        _last_field(result),
-        f"{name}: {_last_field(base)}",
-        delta_color="off",
-        delta_arrow="off",
-        help="Input pixels one pixel of the last feature map sees, and how far apart its pixels are on the input.",
-    )
+    for column, (label, value, delta, explained) in zip(st.columns(2) + st.columns(2), figures, strict=True):
+        column.metric(label, value, delta, delta_color="off", delta_arrow="off", help=explained)
     st.caption(
         f"Output {vizcore.format_shape(result.output_shapes[0])}; {len(result.layers)} layers; "
         f"input {vizcore.format_shape(result.input_shape)}, traced on {result.traced_on}, run on {result.device}."
