@@ -28,6 +28,20 @@ def test_every_layer_works_out_to_the_analysis(model: str) -> None:
         assert (w.receptive_field, w.effective_stride) == (node.receptive_field, node.effective_stride), node.name
 
 
+@pytest.mark.parametrize("model", ["convnext_tiny", "vit_b_16", "swin_t", "shufflenet_v2_x1_0"])
+def test_the_working_never_disagrees_with_the_analysis_beyond_the_classics(model: str) -> None:
+    # channels-first layer norms, learned tensors applied by functions (layer scale, position embedding),
+    # channels-last concatenations, boolean masks, splits: worked or, without a rule, the traced figures
+    a = vizcore.analyze(model)
+    for node in a.layers:
+        w = work_node(a, node)
+        assert (w.output_shape, w.memory_bytes) == (node.output_shape, node.output_bytes), node.name
+        assert (w.params, w.macs, w.flops) == (node.params, node.macs, node.flops), node.name
+    norm = work_node(a, a.layers[1]) if model == "convnext_tiny" else None
+    if norm is not None:  # features.0.1, LayerNorm2d over 96 channels
+        assert [s.working for s in norm.steps if s.quantity == "params"] == ["2×96 = 192"]
+
+
 def test_alexnet_conv1_reads_like_the_deck() -> None:
     # deck 001 works conv1 of a 227 input with 64 filters, 11x11, stride 4, pad 2
     a = vizcore.analyze("alexnet", (1, 3, 227, 227), device="cpu")

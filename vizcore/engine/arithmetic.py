@@ -222,6 +222,28 @@ def _kind(node: Node) -> str:
     return ""
 
 
+def _normalized(node: Node, in_shape: Shape) -> tuple[int, str]:
+    """The size γ and β each have, and where a layer norm reads it when not from the last dimension: a
+    LayerNorm normalises the trailing dimensions, a channels-first one (ConvNeXt's LayerNorm2d) the channels."""
+    if node.op != "layer_norm":
+        return in_shape[1], ""
+    if not node.bias or node.params in (0, 2 * in_shape[-1]):
+        return in_shape[-1], ""
+    if len(in_shape) > 2 and node.params == 2 * in_shape[1]:
+        return in_shape[1], "the channels (a channels-first layer norm)"
+    trailing = next(
+        (k for k in range(2, len(in_shape)) if node.params == 2 * math.prod(in_shape[-k:])), len(in_shape) - 1
+    )
+    return math.prod(in_shape[-trailing:]), f"the last {trailing} dimensions"
+
+
+def _learned_input(node: Node) -> Shape:
+    """The shape of the learned tensor an elementwise function applies (one input is a parameter), or ()."""
+    if node.kind != "function" or not node.params:
+        return ()
+    return next((shape for shape in node.input_shapes if math.prod(shape) == node.params), ())
+
+
 def _padding(node: Node, size: tuple[int, ...]) -> tuple[tuple[int, ...], str]:
     """Per-side padding per dimension, and a note for "same"/"valid"."""
     if node.padding_mode == "same":
@@ -368,21 +390,27 @@ def work_node(analysis: Analysis, node: Node) -> Working:
         flops = 2 * macs
         steps.append(Step("FLOPs", "2 × MACs", f"2 × {_n(macs)} = {_n(flops)}", flops))
     elif kind == "concat":
-        parts = [s[1] for s in node.input_shapes]
-        out_shape = (in_shape[0], sum(parts), *in_shape[2:])
-        steps.append(
-            Step("channels", "C = C1 + C2 + ...", " + ".join(map(str, parts)) + f" = {sum(parts)}", sum(parts))
-        )
+        # joined along the one dimension where the output differs from the first input: the channels,
+        # or the last dimension of a channels-last network (Swin)
+        dim = next((d for d, (a, b) in enumerate(zip(in_shape, node.output_shape, strict=True)) if a != b), 1)
+        parts = [s[dim] for s in node.input_shapes]
+        out_shape = (*in_shape[:dim], sum(parts), *in_shape[dim + 1 :])
+        what = ("channels", "C = C1 + C2 + ...") if dim == 1 else (f"dimension {dim}", "n = n1 + n2 + ...")
+        steps.append(Step(*what, " + ".join(map(str, parts)) + f" = {sum(parts)}", sum(parts)))
     elif kind == "reshape" and node.op == "flatten" and len(in_shape) > 2:
         out_shape = (in_shape[0], math.prod(in_shape[1:]))
         steps.append(
             Step("output size", "C×H×W", f"{'×'.join(map(str, in_shape[1:]))} = {_n(out_shape[1])}", out_shape[1])
         )
-    elif kind in ("norm", "activation", "add", "reshape"):
+    elif kind == "reshape":  # a view, a split or a copy: the values are the input's, laid out anew
+        out_shape = node.output_shape
+    elif kind in ("norm", "activation", "add"):
         out_shape = in_shape if kind != "add" else _broadcast(node.input_shapes)
     values = math.prod(out_shape)
     if kind == "norm":
-        channels = in_shape[-1] if node.op == "layer_norm" else in_shape[1]
+        channels, over = _normalized(node, in_shape)
+        if over:
+            notes.append(f"normalised over {over}")
         if node.op == "local_response_norm":
             flops = values * (node.channel_window + 3)
             steps.append(
@@ -407,16 +435,25 @@ def work_node(analysis: Analysis, node: Node) -> Working:
             flops = values * factor
             steps.append(Step("FLOPs", f"values × {factor}", f"{_n(values)} × {factor} = {_n(flops)}", flops))
     elif kind in ("activation", "add"):
+        learned = _learned_input(node)
+        if learned:  # a learned tensor applied by a function: ConvNeXt's layer scale, ViT's position embedding
+            params = math.prod(learned)
+            steps.append(
+                Step("params", "the learned tensor it applies", f"{'×'.join(map(str, learned))} = {_n(params)}", params)
+            )
         factor = ELEMENTWISE_FLOPS[node.op]
         flops = values * factor
         steps.append(Step("FLOPs", "one per output value", f"{_n(values)} × {factor} = {_n(flops)}", flops))
     if node.call > 1 and params:
         notes.append(f"run {node.call}: its parameters were counted at its first run")
         params = 0
+    # the value size the layer really wrote: a comparison writes 1-byte booleans, an index 8-byte integers
+    if values and node.output_bytes % values == 0 and node.output_bytes // values in (1, 2, 8):
+        bytes_per = node.output_bytes // values
+    memory = values * bytes_per
     if not kind:
         notes.append(f"no worked rule for {node.op!r}; its figures are the traced ones")
-        params, macs, flops = node.params, node.macs, node.flops
-    memory = values * bytes_per
+        params, macs, flops, memory = node.params, node.macs, node.flops, node.output_bytes
     first = sum(1 for s in steps if s.quantity.startswith(("output size", "channels")))
     steps.insert(
         first,
