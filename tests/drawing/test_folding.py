@@ -1,0 +1,80 @@
+"""Folding a long chain into rows for a wide screen: where it may be cut, how rows are balanced, how many
+rows a 16:9 screen wants, and ResNet-50's layer graph drawn folded (a snake of rows, laid out by Graphviz)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import vizcore
+from vizcore.drawing.folding import best_rows, cut_points, fold, folded_size, largest, ranks
+from vizcore.drawing.graphview import fold_choices, graph_dot, layer_graph
+from vizcore.drawing.render import render_svg
+
+CHAIN = [(i, i + 1) for i in range(11)]  # twelve boxes in a line
+
+
+def test_cuts_never_split_a_block() -> None:
+    # 0 -> 1 -> 2 -> 3 -> 4 with a shortcut 1 -> 3: nothing may cut between 1's fork and 3's join
+    edges = [(0, 1), (1, 2), (2, 3), (1, 3), (3, 4)]
+    assert cut_points(5, edges) == [0, 1, 3]
+    assert ranks(5, edges) == [0, 1, 2, 3, 4]
+    assert fold([1.0] * 5, edges, 2) == (0, 0, 1, 1, 1)  # not after 2 (inside the block): after its fork
+    # a fork into two branches that meet again: ranks count the longer one
+    assert ranks(5, [(0, 1), (0, 2), (2, 3), (1, 4), (3, 4)]) == [0, 1, 1, 2, 3]
+
+
+def test_rows_are_balanced_by_width() -> None:
+    assert fold([1.0] * 12, CHAIN, 3) == (0,) * 4 + (1,) * 4 + (2,) * 4
+    assert fold([1.0] * 12, CHAIN, 1) == (0,) * 12
+    # a wide first box: the first row holds fewer boxes
+    assert fold([5.0] + [1.0] * 11, CHAIN, 2) == (0,) * 4 + (1,) * 8
+    # more rows than boxes: one box a row
+    assert fold([1.0] * 3, CHAIN[:2], 5) == (0, 1, 2)
+
+
+def test_rows_for_the_screen() -> None:
+    # twelve boxes 100 wide and 60 tall (plus a 36 gap a row)
+    assert folded_size([100.0] * 12, CHAIN, 3, 60.0) == (400.0, 3 * 96.0)
+    assert best_rows([100.0] * 12, CHAIN, 60.0, (16.0, 9.0)) == 3  # 400x288: scale 0.031 vs 0.027 at 2 or 4
+    # a portrait screen: four rows of three (300x384: scale 0.030; five rows tie, and fewer rows win)
+    assert best_rows([100.0] * 12, CHAIN, 60.0, (9.0, 16.0)) == 4
+    sizes = {"vertical": (200.0, 1200.0), "horizontal": (4000.0, 80.0), "folded": (1200.0, 300.0)}
+    assert largest(sizes, (1920.0, 1080.0)) == "folded"
+    assert largest(sizes, (500.0, 3000.0)) == "vertical"
+
+
+@pytest.fixture(scope="module")
+def resnet50() -> vizcore.Analysis:
+    return vizcore.analyze("resnet50", device="cpu")
+
+
+def view_box(svg: str) -> tuple[float, float]:
+    found = re.search(r'viewBox="[\d.\-]+ [\d.\-]+ ([\d.]+) ([\d.]+)"', svg)
+    assert found
+    return float(found[1]), float(found[2])
+
+
+def test_resnet50_folds_into_a_snake_of_rows(resnet50: vizcore.Analysis) -> None:
+    graph = layer_graph(resnet50, 2)  # the page's default depth: 16 bottlenecks in a chain of 22 boxes
+    assert len(graph.nodes) == 22
+    choices = fold_choices(graph)  # around the best estimate for 16:9 (from the labels' widths)
+    assert 4 in choices and choices == list(range(choices[0], choices[0] + 3))
+    dot = graph_dot(graph, orientation="folded", rows=4)
+    assert dot.count('subgraph "cluster_row') == 4
+    assert dot.count("rank=same") == 3  # three turns into the next row
+    rows = [re.findall(r'"n(\d+)" \[', part) for part in dot.split('subgraph "cluster_row')[1:]]
+    assert [len(r) for r in rows] == [6, 5, 5, 6]
+    assert [int(r[0]) for r in rows] == [0, 6, 11, 16]  # in order, each row a whole stretch
+    assert dot.count('dir="back"') == 4 + 5  # rows 1 and 3 run right to left
+    tall, wide = (
+        view_box(render_svg(graph_dot(graph))),
+        view_box(render_svg(graph_dot(graph, orientation="horizontal"))),
+    )
+    folded = view_box(render_svg(dot))
+    screen = (1920.0, 1080.0)
+    scales = {name: min(screen[0] / w, screen[1] / h) for name, (w, h) in (("v", tall), ("h", wide), ("f", folded))}
+    assert scales["f"] > 2.5 * max(scales["v"], scales["h"]), scales
+    with pytest.raises(ValueError, match="orientation"):
+        graph_dot(graph, orientation="diagonal")
