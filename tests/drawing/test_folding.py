@@ -65,8 +65,8 @@ def test_resnet50_folds_into_a_snake_of_rows(resnet50: vizcore.Analysis) -> None
     assert dot.count('subgraph "cluster_row') == 4
     assert dot.count("rank=same") == 3  # three turns into the next row
     rows = [re.findall(r'"n(\d+)" \[label=', part) for part in dot.split('subgraph "cluster_row')[1:]]
-    assert [len(r) for r in rows] == [6, 5, 5, 6]
-    assert [int(r[0]) for r in rows] == [0, 6, 11, 16]  # in order, each row a whole stretch
+    assert [len(r) for r in rows] == [6, 5, 5, 6]  # written last row first (Graphviz stacks those at the top)
+    assert [int(r[0]) for r in rows] == [16, 11, 6, 0]  # each row a whole stretch
     assert dot.count('dir="back"') == 4 + 5  # rows 1 and 3 run right to left
     tall, wide = (
         view_box(render_svg(graph_dot(graph))),

@@ -421,7 +421,8 @@ def _in_rows(parts: list[tuple[int, list[str]]], rows: Sequence[int] | None, pre
     for box, lines in parts:
         by_row.setdefault(rows[box], []).extend(lines)
     out = []
-    for r, members in sorted(by_row.items()):
+    for r, members in sorted(by_row.items(), reverse=True):  # last first: a left-to-right drawing stacks
+        # the clusters it meets first at the bottom
         out += dot.cluster(f"{prefix}row{r}", {"peripheries": 0, "label": ""}, members)
     return out
 
