@@ -21,7 +21,8 @@ FIT_CSS = """
 <style>
 .paper-figure { overflow: auto; text-align: center; }
 .paper-figure.fit svg { width: 100%; height: auto; max-height: calc(100vh - 5rem); }
-.paper-figure.fit.present svg { max-height: calc(100vh - 290px); }
+.paper-figure.fit.present svg { max-height: calc(100vh - 300px); }
+@media (max-height: 800px) { .paper-figure.fit.present svg { max-height: calc(100vh - 250px); } }
 </style>
 """
 
