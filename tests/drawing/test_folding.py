@@ -8,7 +8,7 @@ import re
 import pytest
 
 import vizcore
-from vizcore.drawing.folding import best_rows, cut_points, fold, folded_size, largest, ranks
+from vizcore.drawing.folding import best_rows, columns, cut_points, fold, folded_size, largest, ranks
 from vizcore.drawing.graphview import fold_choices, graph_dot, layer_graph
 from vizcore.drawing.render import render_svg
 
@@ -32,6 +32,15 @@ def test_rows_are_balanced_by_width() -> None:
     assert fold([5.0] + [1.0] * 11, CHAIN, 2) == (0,) * 4 + (1,) * 8
     # more rows than boxes: one box a row
     assert fold([1.0] * 3, CHAIN[:2], 5) == (0, 1, 2)
+
+
+def test_rows_snake_in_fixed_columns() -> None:
+    # each row starts under the box the last one ended with, every other row running back
+    assert columns((0,) * 4 + (1,) * 4 + (2,) * 4, CHAIN) == [0, 1, 2, 3, 3, 2, 1, 0, 0, 1, 2, 3]
+    # a short row after a long one: the next row starts where it ended, with no gap
+    assert columns((0, 0, 0, 1, 1, 2, 2, 2), CHAIN[:7]) == [0, 1, 2, 2, 1, 1, 2, 3]
+    # a fork whose branches meet again inside a row: both branches in the same column
+    assert columns((0, 0, 0, 0), [(0, 1), (0, 2), (1, 3), (2, 3)]) == [0, 1, 1, 2]
 
 
 def test_rows_for_the_screen() -> None:
@@ -63,7 +72,9 @@ def test_resnet50_folds_into_a_snake_of_rows(resnet50: vizcore.Analysis) -> None
     assert 4 in choices and choices == list(range(choices[0], choices[0] + 3))
     dot = graph_dot(graph, orientation="folded", rows=4)
     assert dot.count('subgraph "cluster_row') == 4
-    assert dot.count("rank=same") == 3  # three turns into the next row
+    stacks = [set(re.findall(r'"n(\d+)"', line)) for line in dot.splitlines() if "rank=same" in line]
+    for end, start in ((5, 6), (10, 11), (15, 16)):  # each turn into the next row runs straight down
+        assert any({str(end), str(start)} <= stack for stack in stacks), (end, start)
     rows = [re.findall(r'"n(\d+)" \[label=', part) for part in dot.split('subgraph "cluster_row')[1:]]
     assert [len(r) for r in rows] == [6, 5, 5, 6]  # written last row first (Graphviz stacks those at the top)
     assert [int(r[0]) for r in rows] == [16, 11, 6, 0]  # each row a whole stretch

@@ -63,6 +63,21 @@ def fold(widths: Sequence[float], edges: Sequence[tuple[int, int]], rows: int) -
     return tuple(sum(i > c for c in cuts) for i in range(count))
 
 
+def columns(rows: Sequence[int], edges: Sequence[tuple[int, int]]) -> list[int]:
+    """Each box's column when its rows snake (every other row runs right to left and each row starts
+    under the box the last one ended with): fixed for every box, so a layout engine has no freedom to
+    leave gaps in a short row."""
+    rank = ranks(len(rows), edges)
+    column: list[int] = []
+    start, first = 0, 0  # the current row's first column and first box
+    for i, row in enumerate(rows):
+        if i and row != rows[i - 1]:
+            start, first = column[i - 1], i
+        offset = rank[i] - rank[first]
+        column.append(start - offset if row % 2 else start + offset)
+    return column
+
+
 def box_width(label: str, label_pt: float) -> float:
     """A box's estimated width in points: its label's width plus margins and the gap to the next."""
     return text_width(label, label_pt) + 40.0

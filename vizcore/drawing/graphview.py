@@ -18,7 +18,7 @@ from ..engine.analysis import Analysis
 from ..engine.labels import ACTIVATIONS, block_label
 from ..formats import human_bytes, human_count, per_dim_text
 from ..shapes import format_shape
-from .folding import best_rows, box_width, fold
+from .folding import best_rows, box_width, columns, fold
 from .render import render_svg
 from .style import (
     CATEGORY_COLORS,
@@ -404,12 +404,15 @@ def _body(graph: LayerGraph, color_by: str, prefix: str, rows: Sequence[int] | N
     for s, d in graph.edges:
         edge: dict[str, dot.Value] = {"weight": 0 if (s, d) in graph.skips else 4}
         tail, head = f"{prefix}n{s}", f"{prefix}n{d}"
-        if rows is not None and rows[s] != rows[d]:  # the turn into the next row: straight down
-            lines.append(f"{{rank=same; {dot.quote(tail)}; {dot.quote(head)};}}")
-        elif rows is not None and rows[s] % 2:  # every other row runs right to left (laid out reversed)
+        if rows is not None and rows[s] == rows[d] and rows[s] % 2:  # a row running right to left
             tail, head = head, tail
             edge["dir"] = "back"
         lines.append(dot.edge(tail, head, edge))
+    if rows is not None:  # every box in its column: the turn into the next row runs straight down
+        stacks: dict[int, list[str]] = {}
+        for n, column in zip(graph.nodes, columns(rows, graph.edges), strict=True):
+            stacks.setdefault(column, []).append(dot.quote(f"{prefix}n{n.id}"))
+        lines += [f"{{rank=same; {'; '.join(boxes)};}}" for _, boxes in sorted(stacks.items()) if len(boxes) > 1]
     return lines
 
 
