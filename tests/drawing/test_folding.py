@@ -10,6 +10,7 @@ import pytest
 import vizcore
 from vizcore.drawing.folding import best_rows, columns, cut_points, fold, folded_size, largest, ranks
 from vizcore.drawing.graphview import fold_choices, graph_dot, layer_graph
+from vizcore.drawing.paper_figures import columns_svg
 from vizcore.drawing.render import render_svg
 
 CHAIN = [(i, i + 1) for i in range(11)]  # twelve boxes in a line
@@ -89,3 +90,21 @@ def test_resnet50_folds_into_a_snake_of_rows(resnet50: vizcore.Analysis) -> None
     assert scales["f"] > 1.8 * max(scales["v"], scales["h"]), scales  # 1.63 against 0.88 and 0.47
     with pytest.raises(ValueError, match="orientation"):
         graph_dot(graph, orientation="diagonal")
+
+
+def test_figure_3_folds_into_two_panels() -> None:
+    analyses = [vizcore.analyze(m, device="cpu") for m in ("vgg19", "plain34", "resnet34")]
+    tall, folded = columns_svg(analyses), columns_svg(analyses, "folded")
+    labels = sorted(re.findall(r'class="label"[^>]*>([^<]+)<', tall))
+    assert sorted(re.findall(r'class="label"[^>]*>([^<]+)<', folded)) == labels  # every box, once
+    titles = re.findall(r'class="title"[^>]*>([^<]+)<', folded)
+    assert titles == ["VGG-19", "VGG-19", "34-layer plain", "34-layer plain", "34-layer residual", "34-layer residual"]
+    assert folded.count('class="flow continued"') == 6  # each column: out of the first panel, into the second
+    # cut between output sizes 28 and 14: each panel starts with a size band of its own
+    assert re.findall(r'class="size"[^>]*>([^<]+)<', folded) == [
+        f"output size: {s}" for s in (224, 112, 56, 28, 14, 7, 1)
+    ]
+    (w0, h0), (w1, h1) = view_box(tall), view_box(folded)
+    assert (w0, h0) == (1092, 1733) and (w1, h1) == (2224, 913)
+    # on a whole 1920x1080 screen, labels (15 units) drawn at 15 * scale px: 9.3 px tall, 12.9 px folded
+    assert 15 * min(1920 / w0, 1080 / h0) < 10 < 12 < 15 * min(1920 / w1, 1080 / h1)
