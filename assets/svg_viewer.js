@@ -1,10 +1,17 @@
 // A small viewer for the server-laid-out SVG diagrams (st.components.v2): it opens fitted to the
 // space left in the window, zooms with the wheel or the buttons, pans by dragging, and a click on a
 // box shows its numbers (and tells Python which box, for expanding a collapsed block).
+// Given several layouts of one diagram (data.layouts), it shows the one drawn largest in its space;
+// with data.fill (presentation mode) that space is all the window has left, in width and height.
 // The SVG stays in the DOM as text, so screen readers and browser tests read the labels.
 
 const MIN_WHOLE_PX = 8; // labels smaller than this when fitted whole: too big to show whole ...
 const READING_PX = 14; // ... so open at this label size instead, from the top
+
+function viewBoxSize(svgText) {
+  const m = /viewBox="[-\d.]+ [-\d.]+ ([\d.]+) ([\d.]+)"/.exec(svgText);
+  return m ? [parseFloat(m[1]), parseFloat(m[2])] : [1, 1];
+}
 
 export default function (component) {
   const { data, parentElement, setStateValue } = component;
@@ -26,13 +33,28 @@ export default function (component) {
     '<div class="vz-stage" role="img"></div><div class="vz-info" aria-live="polite"></div>';
   const stage = root.querySelector(".vz-stage");
   const info = root.querySelector(".vz-info");
-  stage.innerHTML = data.svg;
-  const svg = stage.querySelector("svg");
+  let svg = null; // the diagram on show, and its size in SVG units
+  let width = 0;
+  let height = 0;
+  const layouts = data.layouts && data.layouts.length ? data.layouts : [{ name: "", svg: data.svg }];
+  size();
+  const room = [stage.clientWidth - 8, stage.clientHeight - 8];
+  let chosen = layouts[0];
+  let best = 0;
+  for (const layout of layouts) {
+    const [w, h] = viewBoxSize(layout.svg);
+    const s = Math.min(room[0] / w, room[1] / h);
+    if (s > best * 1.001) [chosen, best] = [layout, s]; // a tie keeps the earlier one
+  }
+  root.dataset.layout = chosen.name;
+  if (chosen.name) root.querySelector(".vz-hint").textContent += ` · laid out ${chosen.name}, the largest for this screen`;
+  stage.innerHTML = chosen.svg;
+  svg = stage.querySelector("svg");
   if (!svg) return;
   stage.setAttribute("aria-label", data.title || "diagram");
   const box = svg.viewBox.baseVal;
-  const width = box && box.width ? box.width : svg.getBBox().width;
-  const height = box && box.height ? box.height : svg.getBBox().height;
+  width = box && box.width ? box.width : svg.getBBox().width;
+  height = box && box.height ? box.height : svg.getBBox().height;
   svg.setAttribute("width", width); // one SVG unit = one CSS pixel at scale 1
   svg.setAttribute("height", height);
   const first = svg.querySelector("g.node text");
@@ -47,7 +69,8 @@ export default function (component) {
     const top = stage.getBoundingClientRect().top + window.scrollY;
     const room = window.innerHeight - top - 56; // the info line below stays on screen too
     const wanted = data.height || Math.max(room, 200);
-    stage.style.height = `${Math.round(Math.min(wanted, Math.max(height * 2.5, 240)))}px`;
+    const natural = svg ? Math.max(height * 2.5, 240) : wanted; // a short diagram needs no tall frame ...
+    stage.style.height = `${Math.round(data.fill ? wanted : Math.min(wanted, natural))}px`; // ... unless it fills the screen
   }
 
   function fit() {

@@ -21,6 +21,7 @@ from webapp.url_state import init_from_url, remember, shared_params, show_url_pr
 from webapp.widgets import ROOT
 
 SAMPLES = sorted((ROOT / "assets" / "samples").glob("*.jpg"))
+TOP5_PX = 44  # the top 5's type in presentation mode: the largest on the screen
 SOURCES = {
     "default": "EfficientNet-Lite0, pretrained (works offline)",
     "torchvision": "torchvision weights",
@@ -286,6 +287,11 @@ except vizcore.VizcoreError as exc:
         )
     st.stop()
 
+# presentation mode: the top 5 first and in the largest type on the screen (the page title steps down)
+present = bool(st.session_state.get("present"))
+top5_slot = right.container() if present else st.container()
+if present:
+    st.html(f"<style>h1 {{ font-size: {TOP5_PX - 2}px !important; }}</style>")
 with right:
     st.image(
         shared().get(clf, ("input", photo), lambda: pictures.png(inference.displayable(clf, result.input))),
@@ -304,12 +310,14 @@ if not clf.pretrained:
 else:
     top5 = shared().get(
         clf,
-        ("top5", photo),
+        ("top5", photo, present),
         lambda: shareable(
-            photo_charts.top_classes([p.label for p in result.predictions], [p.prob for p in result.predictions])
+            photo_charts.top_classes(
+                [p.label for p in result.predictions], [p.prob for p in result.predictions], TOP5_PX if present else 0
+            )
         ),
     )
-    st.plotly_chart(top5, key="top5")
+    top5_slot.plotly_chart(top5, key="top5")
 
 attribution_section(clf, result, photo)
 

@@ -7,13 +7,13 @@ import streamlit as st
 
 import vizcore
 from vizcore import formats
-from vizcore.drawing.graphview import COLOR_METRICS, graph_dot, layer_graph, node_details
+from vizcore.drawing.graphview import COLOR_METRICS, fold_choices, graph_dot, layer_graph, node_details
 from vizcore.drawing.style import ORIENTATIONS
 from vizcore.formats import human_bytes, human_count, per_dim_text
 from webapp.caching import derived
 from webapp.chrome import current_analysis, default_depth, setup
 from webapp.url_state import DEPTHS, init_from_url, plain, remember, shared_params, sync_url
-from webapp.widgets import diagram_downloads, show_diagram, show_working
+from webapp.widgets import diagram_downloads, largest_on_a_slide, show_diagram, show_working
 
 setup(reads=("depth", "color", "orientation", "expand"))
 result = current_analysis()
@@ -21,7 +21,14 @@ st.title(f"{result.model}: layer graph, {vizcore.format_shape(result.input_shape
 
 init_from_url("graph_depth", "depth", default_depth(result), lambda v: v if v in DEPTHS else None)
 init_from_url("graph_color", "color", "type", lambda v: v if v in COLOR_METRICS else None)
-init_from_url("graph_orientation", "orientation", "vertical", lambda v: v if v in ORIENTATIONS else None)
+# "fit": of every orientation (folded into a few row counts), the one drawn largest on the screen at hand.
+# It is presentation mode's default; an orientation asked for by the URL or picked here stays.
+LAYOUTS = ("fit", *ORIENTATIONS)
+present = bool(st.session_state.get("present"))
+chosen = st.session_state.setdefault("_graph_layout_chosen", "orientation" in st.query_params)
+init_from_url("graph_orientation", "orientation", "vertical", lambda v: v if v in LAYOUTS else None)
+if not chosen:
+    st.session_state["graph_orientation"] = "fit" if present else "vertical"
 
 
 def known_blocks(text: str) -> list[str] | None:
@@ -38,10 +45,17 @@ def known_blocks(text: str) -> list[str] | None:
 init_from_url("graph_expanded", "expand", [], known_blocks)
 
 
-def graph_source(
+def graph_sources(
     analysis: vizcore.Analysis, depth: int | None, expanded: tuple[str, ...], color: str, orientation: str
-) -> str:
-    return graph_dot(layer_graph(analysis, depth, expanded), color, orientation)
+) -> dict[str, str]:
+    """The DOT of the graph in ``orientation``, or for "fit" in each layout worth trying (name -> DOT)."""
+    graph = layer_graph(analysis, depth, expanded)
+    if orientation != "fit":
+        return {orientation: graph_dot(graph, color, orientation)}
+    layouts = {name: graph_dot(graph, color, name) for name in ("vertical", "horizontal")}
+    for rows in fold_choices(graph):
+        layouts[f"folded into {rows} rows"] = graph_dot(graph, color, "folded", rows=rows)
+    return layouts
 
 
 def expand_all() -> None:
@@ -55,32 +69,47 @@ depth_choice = controls[0].selectbox(
     "Depth", DEPTHS, key="graph_depth", help="Blocks deeper than this are drawn as one box."
 )
 controls[1].selectbox("Colour by", list(COLOR_METRICS), key="graph_color", format_func=COLOR_METRICS.__getitem__)
-controls[2].selectbox("Orientation", list(ORIENTATIONS), key="graph_orientation")
+controls[2].selectbox(
+    "Orientation",
+    LAYOUTS,
+    key="graph_orientation",
+    format_func=lambda o: "fit the screen" if o == "fit" else o,
+    on_change=lambda: st.session_state.update(_graph_layout_chosen=True),
+    help="Folded: the chain cut into rows that snake across a wide screen. Fit the screen: whichever "
+    "layout draws the labels largest on this screen (presentation mode's default).",
+)
 depth = None if depth_choice == "all" else int(depth_choice)
 graph = derived(layer_graph, result, depth, tuple(st.session_state["graph_expanded"]))
 blocks = sorted(set(graph.collapsible) | set(st.session_state["graph_expanded"]))
 controls[3].multiselect("Expand blocks", blocks, key="graph_expanded", help="Open a collapsed block one level.")
 controls[4].button("Expand all", on_click=expand_all, width="stretch")
-remember("graph_depth", "graph_color", "graph_orientation", "graph_expanded")
+remember("graph_depth", "graph_color", "graph_orientation", "graph_expanded")  # (and _graph_layout_chosen)
 sync_url(
     {
         **shared_params(),
         "depth": depth_choice,
         "color": st.session_state["graph_color"],
-        "orientation": st.session_state["graph_orientation"],
+        "orientation": st.session_state["graph_orientation"] if st.session_state["_graph_layout_chosen"] else "",
         "expand": ",".join(st.session_state["graph_expanded"]),
     }
 )
 
-dot = derived(
-    graph_source,
+sources = derived(
+    graph_sources,
     result,
     depth,
     tuple(st.session_state["graph_expanded"]),
     st.session_state["graph_color"],
     st.session_state["graph_orientation"],
 )
-picked = show_diagram(dot, key="graph_view", title=f"layer graph of {result.model}", details=node_details(graph))
+dot = sources[largest_on_a_slide(sources)] if len(sources) > 1 else next(iter(sources.values()))  # the downloads'
+picked = show_diagram(
+    dot,
+    key="graph_view",
+    title=f"layer graph of {result.model}",
+    details=node_details(graph),
+    layouts=sources if len(sources) > 1 else None,
+)
 st.caption(
     f"{len(graph.nodes)} boxes for {len(result.layers)} layers (norms, activations and reshapes are drawn inside "
     "the box they follow); dashed outlines are branch modules. Double-click fits it to the window."

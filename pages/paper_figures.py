@@ -10,15 +10,19 @@ import streamlit as st
 
 import vizcore
 from vizcore.drawing.figures import FIGURE_KINDS, PAPER_KINDS, DrawnFigure, FigureOptions
+from vizcore.drawing.style import ORIENTATIONS
 from webapp.caching import analysis_for
 from webapp.chrome import current_analysis, setup, use_model
 from webapp.url_state import init_from_url, plain, remember, shared_params, sync_url
 
-# The figure fills the page's width, but never more than the screen's height unless asked to.
+# The figure fills the page's width, but never more than the screen's height unless asked to; in
+# presentation mode, no more than the height left under the title and the folded options.
 FIT_CSS = """
 <style>
 .paper-figure { overflow: auto; text-align: center; }
 .paper-figure.fit svg { width: 100%; height: auto; max-height: calc(100vh - 5rem); }
+.paper-figure.fit.present svg { max-height: calc(100vh - 300px); }
+@media (max-height: 800px) { .paper-figure.fit.present svg { max-height: calc(100vh - 250px); } }
 </style>
 """
 
@@ -47,10 +51,17 @@ init_from_url(
     lambda v: [m for m in v.split(",") if m] if all(m in names for m in v.split(",") if m) else None,
 )
 init_from_url("paper_fit", "fit", True, lambda v: v not in ("0", "false", "no"))
-init_from_url("paper_turned", "orientation", False, lambda v: v == "horizontal")
+# Presentation mode folds a tall figure into side-by-side panels to fill the screen, unless the URL or
+# the teacher chose a layout.
+present = bool(st.session_state.get("present"))
+chosen = st.session_state.setdefault("_paper_layout_chosen", "orientation" in st.query_params)
+init_from_url("paper_orientation", "orientation", "vertical", lambda v: v if v in ORIENTATIONS else None)
+if not chosen:
+    st.session_state["paper_orientation"] = "folded" if present else "vertical"
 
 st.title("Paper figures")
-controls = st.columns([2, 3, 1])
+# in presentation mode the controls fold away, leaving the screen to the figure
+controls = (st.expander("Figure options") if present else st.container()).columns([2, 3, 1])
 kind = controls[0].radio("Figure", PAPER_KINDS, key="paper_kind", format_func=lambda k: FIGURE_KINDS[k].title)
 model = st.session_state["model"]  # a zoo name or an upload's onnx:<id>, as the analyses are cached
 choices = [n for n in names if n != model]
@@ -71,14 +82,17 @@ def figure3() -> None:
 
 controls[2].button("ResNet Figure 3", on_click=figure3, help="vgg19, plain34 and resnet34, as in the paper")
 controls[2].toggle("Fit to screen", key="paper_fit")
-controls[2].toggle(
-    "Left to right",
-    key="paper_turned",
+controls[2].selectbox(
+    "Layout",
+    list(ORIENTATIONS),
+    key="paper_orientation",
     disabled=kind == "volumes",
-    help="Turn a tall figure a quarter left to fill a wide screen (volumes always run left to right).",
+    on_change=lambda: st.session_state.update(_paper_layout_chosen=True),
+    help="Horizontal: a tall figure turned a quarter left. Folded: cut between output sizes into panels side "
+    "by side, to fill a wide screen (volumes always run left to right).",
 )
-remember("paper_kind", "paper_models", "paper_fit", "paper_turned")
-orientation = "horizontal" if st.session_state["paper_turned"] and kind != "volumes" else "vertical"
+remember("paper_kind", "paper_models", "paper_fit", "paper_orientation")
+orientation = st.session_state["paper_orientation"] if kind != "volumes" else "vertical"
 others = [m for m in st.session_state["paper_models"] if m != model]
 sync_url(
     {
@@ -86,7 +100,7 @@ sync_url(
         "figure": kind,
         "models": ",".join(others),
         "fit": "" if st.session_state["paper_fit"] else "0",
-        "orientation": "horizontal" if orientation == "horizontal" else "",
+        "orientation": orientation if st.session_state["_paper_layout_chosen"] else "",
     }
 )
 
@@ -101,7 +115,7 @@ except vizcore.VizcoreError as exc:
     st.stop()
 
 # st.html's sanitiser keeps HTML only (no SVG); markdown's raw HTML keeps the SVG as text in the page.
-fit = " fit" if st.session_state["paper_fit"] else ""
+fit = (" fit" if st.session_state["paper_fit"] else "") + (" present" if present else "")
 st.html(FIT_CSS)
 st.markdown(f'<div class="paper-figure{fit}">{svg}</div>', unsafe_allow_html=True)
 st.caption(FIGURE_KINDS[kind].caption)

@@ -26,6 +26,9 @@ h1 { font-size: 3rem !important; } h2 { font-size: 2.3rem !important; } h3 { fon
 [data-testid="stMetricValue"] { font-size: 2.6rem !important; font-weight: 700; }
 .stMarkdown, label, p { color: var(--text-color); font-weight: 500; }
 @media (max-height: 800px) { h1 { font-size: 2rem !important; } }  /* a 720p projector: room for the diagram */
+/* the way out sits in the top bar, beside Streamlit's menu, leaving its row to the diagram */
+.st-key-leave_presentation { position: fixed; top: 0.45rem; right: 7rem; z-index: 999991; width: auto !important; }
+.st-key-leave_presentation button { font-size: 0.8rem; min-height: 0; padding: 0.15rem 0.7rem; }
 </style>
 """
 
@@ -147,7 +150,7 @@ def setup(reads: Collection[str] | None = None) -> None:
     remember("model", "input", "device", "present")
     if st.session_state.get("present"):
         st.html(PRESENTATION_CSS)
-        st.button("Leave presentation mode", on_click=_leave_presentation)
+        st.button("Leave presentation mode", on_click=_leave_presentation, key="leave_presentation")
 
 
 def _leave_presentation() -> None:

@@ -96,7 +96,7 @@ CHECKS: Mapping[str, Callable[[str], Any]] = {
     "present": _flag,
     "depth": _one_of(DEPTHS),
     "color": _one_of(COLOR_METRICS),
-    "orientation": _one_of(ORIENTATIONS),
+    "orientation": _one_of((*ORIENTATIONS, "fit")),  # fit: the layer graph's largest layout for the screen
     "expand": _names,
     "block": _names,
     "group": _one_of(GROUPINGS),

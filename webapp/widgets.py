@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 import streamlit as st
 
 import vizcore
+from vizcore.drawing.folding import SLIDE, largest
 from vizcore.engine import arithmetic
 from vizcore.engine.blocks import Block
 from webapp.caching import derived, rendered
@@ -107,19 +109,48 @@ _SVG_VIEWER = st.components.v2.component(
 
 
 def show_diagram(
-    dot: str, *, key: str, title: str = "", details: Mapping[str, Mapping[str, str]] | None = None
+    dot: str,
+    *,
+    key: str,
+    title: str = "",
+    details: Mapping[str, Mapping[str, str]] | None = None,
+    layouts: Mapping[str, str] | None = None,
 ) -> str | None:
     """Draw ``dot`` fitted to the window (zoom, pan, click a box); returns the id of the box last
-    clicked (``node5``), or None."""
-    svg = rendered(dot).decode("utf-8")
-    svg = svg[svg.index("<svg") :]
+    clicked (``node5``), or None. With ``layouts`` (name -> DOT of the same diagram laid out another
+    way), the browser shows whichever is drawn largest in the space it has. In presentation mode the
+    diagram fills all the width and height the window has left."""
+    svgs = [{"name": name, "svg": _svg(source)} for name, source in (layouts or {}).items()]
+    present = bool(st.session_state.get("present"))
     result = _SVG_VIEWER(
         key=key,
-        data={"svg": svg, "key": str(hash(dot)), "title": title, "details": dict(details or {})},
+        data={
+            "svg": "" if svgs else _svg(dot),
+            "layouts": svgs,
+            "key": str(hash((dot, *(layouts or {}).values(), present))),
+            "title": title,
+            "details": dict(details or {}),
+            "fill": present,
+            "max_scale": 4.0 if present else 2.5,
+        },
         on_selected_change=lambda: None,
     )
     selected = result.get("selected") if result else None
     return selected if isinstance(selected, str) else None
+
+
+def _svg(dot: str) -> str:
+    svg = rendered(dot).decode("utf-8")
+    return svg[svg.index("<svg") :]
+
+
+def largest_on_a_slide(layouts: Mapping[str, str]) -> str:
+    """Of several layouts of one diagram (name -> DOT), the one drawn largest on a 16:9 slide."""
+    sizes = {}
+    for name, source in layouts.items():
+        found = re.search(r'viewBox="[-\d.]+ [-\d.]+ ([\d.]+) ([\d.]+)"', _svg(source))
+        sizes[name] = (float(found[1]), float(found[2])) if found else (1.0, 1.0)
+    return largest(sizes, SLIDE)
 
 
 def diagram_columns() -> tuple[Any, Any]:

@@ -18,6 +18,7 @@ from ..engine.analysis import Analysis
 from ..engine.labels import ACTIVATIONS, block_label
 from ..formats import human_bytes, human_count, per_dim_text
 from ..shapes import format_shape
+from .folding import best_rows, box_width, columns, fold
 from .render import render_svg
 from .style import (
     CATEGORY_COLORS,
@@ -269,10 +270,14 @@ def _tooltip(n: GraphNode) -> str:
     return "; ".join(parts)
 
 
-def graph_dot(graph: LayerGraph, color_by: str = "type", orientation: str = "vertical", title: str = "") -> str:
+def graph_dot(
+    graph: LayerGraph, color_by: str = "type", orientation: str = "vertical", title: str = "", rows: int = 0
+) -> str:
     """Graphviz DOT of the graph: each box says its label over its output shape; the main column's
-    boxes share a group (``dot`` keeps them straight), and identity shortcuts are weight-0 arcs."""
-    return _document(_body(graph, color_by, ""), orientation, title)
+    boxes share a group (``dot`` keeps them straight), and identity shortcuts are weight-0 arcs.
+    ``folded`` cuts the chain into ``rows`` rows (0: as many as make the labels largest on a 16:9 screen)."""
+    _rankdir(orientation)
+    return _document(_body(graph, color_by, "", _rows(graph, orientation, rows)), orientation, title)
 
 
 def graphs_dot(graphs: Sequence[tuple[str, LayerGraph]], color_by: str = "type", orientation: str = "vertical") -> str:
@@ -280,19 +285,46 @@ def graphs_dot(graphs: Sequence[tuple[str, LayerGraph]], color_by: str = "type",
     no frame, its name as the drawing's title)."""
     if len(graphs) == 1:
         return graph_dot(graphs[0][1], color_by, orientation, graphs[0][0])
+    _rankdir(orientation)
     lines = []
     for i, (name, graph) in enumerate(graphs):
         frame: dot.Attrs = {"label": name, "fontsize": GRAPH_LABEL_PT, "style": "solid", "color": FRAME}
-        lines += dot.cluster(f"model{i}", frame, _body(graph, color_by, f"m{i}_"))
+        lines += dot.cluster(f"model{i}", frame, _body(graph, color_by, f"m{i}_", _rows(graph, orientation, 0)))
     return _document(lines, orientation, "")
 
 
-def _document(body: list[str], orientation: str, title: str) -> str:
+# A box's height in a left-to-right layout, with the gap to the next one below (points).
+_BOX_HEIGHT_PT = 60.0
+
+
+def _widths(graph: LayerGraph) -> list[float]:
+    return [box_width(n.label, GRAPH_LABEL_PT) for n in graph.nodes]
+
+
+def fold_choices(graph: LayerGraph) -> list[int]:
+    """The row counts worth laying out for a screen of unknown size: around the best for 16:9."""
+    best = best_rows(_widths(graph), graph.edges, _BOX_HEIGHT_PT)
+    return sorted({max(2, best - 1), max(2, best), best + 1})
+
+
+def _rows(graph: LayerGraph, orientation: str, rows: int) -> tuple[int, ...] | None:
+    """Each box's row when ``orientation`` folds the chain, else None."""
+    if orientation != "folded":
+        return None
+    widths = _widths(graph)
+    return fold(widths, graph.edges, rows or best_rows(widths, graph.edges, _BOX_HEIGHT_PT))
+
+
+def _rankdir(orientation: str) -> str:
     rankdir = ORIENTATIONS.get(orientation)
     if rankdir is None:
         raise ValueError(f"orientation must be one of {', '.join(ORIENTATIONS)}")
+    return rankdir
+
+
+def _document(body: list[str], orientation: str, title: str) -> str:
     attrs: dict[str, dot.Value] = {
-        "rankdir": rankdir,
+        "rankdir": _rankdir(orientation),
         "nodesep": 0.25,
         "ranksep": 0.18,
         "newrank": "true",
@@ -313,13 +345,17 @@ def _document(body: list[str], orientation: str, title: str) -> str:
     return dot.digraph("layers", attrs, body, node_attrs=node, edge_attrs=edge)
 
 
-def _body(graph: LayerGraph, color_by: str, prefix: str) -> list[str]:
-    """Node, cluster and edge statements of one graph; ``prefix`` keeps ids apart in a multi-graph."""
+def _body(graph: LayerGraph, color_by: str, prefix: str, rows: Sequence[int] | None = None) -> list[str]:
+    """Node, cluster and edge statements of one graph; ``prefix`` keeps ids apart in a multi-graph.
+    With ``rows`` (each box's row), every row is an invisible cluster whose boxes stay in line, and the
+    rows snake: every other one runs right to left, so the edge into the next row is a short turn down."""
     if color_by not in COLOR_METRICS:
         raise ValueError(f"color_by must be one of {', '.join(COLOR_METRICS)}")
     values = [getattr(n, color_by) for n in graph.nodes] if color_by != "type" else []
     top = max((math.log10(v + 1) for v in values), default=1.0) or 1.0
     statements: dict[str, list[str]] = {}
+    parts: list[tuple[int, list[str]]] = []  # statements, each with the box that places it in a row
+    first: dict[str, int] = {}  # a cluster's first box: which row it goes in
     for n in graph.nodes:
         if color_by == "type":
             stroke = CATEGORY_COLORS.get(n.category, CATEGORY_COLORS["other"])
@@ -344,10 +380,14 @@ def _body(graph: LayerGraph, color_by: str, prefix: str) -> list[str]:
             if n.collapsed:
                 attrs.update(style="rounded,filled,bold", penwidth=2.5, peripheries=2)
         if n.main:
-            attrs["group"] = f"{prefix}main"
+            attrs["group"] = f"{prefix}main" if rows is None else f"{prefix}row{rows[n.id]}"
         cluster = next((c for c in reversed(graph.clusters) if n.name.startswith(c + ".")), "")
-        statements.setdefault(cluster, []).append(dot.node(f"{prefix}n{n.id}", {"label": label, **attrs}))
-    lines = statements.pop("", [])
+        statement = dot.node(f"{prefix}n{n.id}", {"label": label, **attrs})
+        if cluster:
+            statements.setdefault(cluster, []).append(statement)
+            first.setdefault(cluster, n.id)
+        else:
+            parts.append((n.id, [statement]))
     for c in graph.clusters:
         if c not in statements:
             continue
@@ -359,10 +399,35 @@ def _body(graph: LayerGraph, color_by: str, prefix: str) -> list[str]:
             "color": GRAPH_CLUSTER,
             "labeljust": "l",
         }
-        lines += dot.cluster(f"{prefix}{c}", outline, statements[c])
+        parts.append((first[c], dot.cluster(f"{prefix}{c}", outline, statements[c])))
+    lines = _in_rows(parts, rows, prefix)
     for s, d in graph.edges:
-        lines.append(dot.edge(f"{prefix}n{s}", f"{prefix}n{d}", {"weight": 0 if (s, d) in graph.skips else 4}))
+        edge: dict[str, dot.Value] = {"weight": 0 if (s, d) in graph.skips else 4}
+        tail, head = f"{prefix}n{s}", f"{prefix}n{d}"
+        if rows is not None and rows[s] == rows[d] and rows[s] % 2:  # a row running right to left
+            tail, head = head, tail
+            edge["dir"] = "back"
+        lines.append(dot.edge(tail, head, edge))
+    if rows is not None:  # every box in its column: the turn into the next row runs straight down
+        stacks: dict[int, list[str]] = {}
+        for n, column in zip(graph.nodes, columns(rows, graph.edges), strict=True):
+            stacks.setdefault(column, []).append(dot.quote(f"{prefix}n{n.id}"))
+        lines += [f"{{rank=same; {'; '.join(boxes)};}}" for _, boxes in sorted(stacks.items()) if len(boxes) > 1]
     return lines
+
+
+def _in_rows(parts: list[tuple[int, list[str]]], rows: Sequence[int] | None, prefix: str) -> list[str]:
+    """Boxes and branch clusters in drawing order; with ``rows``, wrapped in one invisible cluster per row."""
+    if rows is None:
+        return [line for _, lines in parts for line in lines]
+    by_row: dict[int, list[str]] = {}
+    for box, lines in parts:
+        by_row.setdefault(rows[box], []).extend(lines)
+    out = []
+    for r, members in sorted(by_row.items(), reverse=True):  # last first: a left-to-right drawing stacks
+        # the clusters it meets first at the bottom
+        out += dot.cluster(f"{prefix}row{r}", {"peripheries": 0, "label": ""}, members)
+    return out
 
 
 def layer_graph_svg(

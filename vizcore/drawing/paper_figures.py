@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from html import escape
 
 from ..engine.analysis import Analysis
+from .folding import SLIDE, fold
 from .paper_boxes import Box, Column, column, size_band
 from .style import PAPER_FILLS, paper, paper_color
 from .svg import Svg, fit_size
@@ -67,11 +68,15 @@ def _columns(columns: Sequence[Column], label: str, orientation: str = "vertical
                 tallest, sum(_item_height(b) + gap for b, band in zip(col.boxes, bands, strict=True) if band == k)
             )
         band_h.append(tallest)
-    top = m + paper("title_font") + 24
-    band_top = [top]
-    for h in band_h:
-        band_top.append(band_top[-1] + h + paper("band_gap"))
     widths = [max([bw, *(_item_width(b) for b in c.boxes)]) + paper("arc") + 20 for c in columns]
+    panel_w = paper("size_col") + sum(widths) + paper("column_gap") * (len(columns) - 1)
+    panel = _panels(band_h, panel_w) if orientation == "folded" else [0] * len(sizes)
+    shift = [p * (panel_w + paper("column_gap")) for p in range(max(panel, default=0) + 1)]  # each panel's x
+    top = m + paper("title_font") + 24
+    band_top: list[float] = []
+    for k in range(len(band_h)):
+        y = top if not k or panel[k] != panel[k - 1] else band_top[-1] + band_h[k - 1] + paper("band_gap")
+        band_top.append(y)
     x0 = m + paper("size_col")
     centers = []
     for w in widths:
@@ -82,11 +87,11 @@ def _columns(columns: Sequence[Column], label: str, orientation: str = "vertical
     for k, size in enumerate(sizes):
         if band_h[k] == 0:
             continue
-        y = band_top[k] - paper("band_gap") / 2
-        if k:
-            svg.line(m, y, right, y, cls="band", arrow=False, color=paper_color("band_line"))
+        y, dx = band_top[k] - paper("band_gap") / 2, shift[panel[k]]
+        if k and panel[k] == panel[k - 1]:
+            svg.line(m + dx, y, right + dx, y, cls="band", arrow=False, color=paper_color("band_line"))
         svg.text(
-            m,
+            m + dx,
             band_top[k] + paper("small_font"),
             _band_text(size),
             paper("small_font"),
@@ -94,26 +99,32 @@ def _columns(columns: Sequence[Column], label: str, orientation: str = "vertical
             "size",
             color=paper_color("muted"),
         )
-    for col, bands, cx in zip(columns, placed, centers, strict=True):
+    for col, bands, center in zip(columns, placed, centers, strict=True):
         svg.parts.append(f'<g class="column" data-model="{escape(col.model)}">')
-        svg.text(cx, m + paper("title_font"), col.title, paper("title_font"), cls="title", weight="bold")
-        fill = {k: band_top[k] for k in range(len(sizes))}
-        spans: list[tuple[float, float]] = []
+        for dx in shift:
+            svg.text(center + dx, m + paper("title_font"), col.title, paper("title_font"), cls="title", weight="bold")
+        fill = dict(enumerate(band_top))
+        spans: list[tuple[float, float, float]] = []  # each box's top, bottom and centre line
         for box, band in zip(col.boxes, bands, strict=True):
-            y = fill[band]
+            y, cx = fill[band], center + shift[panel[band]]
             h = _item_height(box)
             fill[band] = y + h + gap
             if box.branches:
                 _draw_cluster(svg, box, cx, y)
             else:
                 _draw_box(svg, box, cx - bw / 2, y, bw, bh)
-            spans.append((y, y + h))
-        for (_, bottom), (top_next, _) in itertools.pairwise(spans):
-            svg.line(cx, bottom, cx, top_next - 1, cls="flow")
+            spans.append((y, y + h, cx))
+        for (_, bottom, cx), (top_next, _, cx_next) in itertools.pairwise(spans):
+            if cx == cx_next:
+                svg.line(cx, bottom, cx, top_next - 1, cls="flow")
+            else:  # the column goes on in the next panel: an arrow out of this one, and one in there
+                svg.line(cx, bottom, cx, bottom + paper("band_gap"), cls="flow continued")
+                svg.line(cx_next, top_next - paper("band_gap"), cx_next, top_next - 1, cls="flow continued")
         for arc in col.arcs:
             # from the junction above the block's first box, out beside the column, back in below its last
             y1 = spans[arc.first][0] - gap / 2
             y2 = spans[arc.last][1] + gap / 2
+            cx = spans[arc.first][2]
             out, r = cx + bw / 2 + paper("arc"), 10.0
             svg.reach(out + 2, y2)
             svg.path(
@@ -124,6 +135,22 @@ def _columns(columns: Sequence[Column], label: str, orientation: str = "vertical
             )
         svg.parts.append("</g>")
     return svg.document(label, orientation)
+
+
+def _panels(band_h: Sequence[float], panel_w: float) -> list[int]:
+    """Which panel each band goes in when a tall figure is folded to fill a 16:9 screen: the bands cut
+    into side-by-side panels of about equal height (never inside a band, so sizes still line up), as
+    many as draw the figure largest."""
+    chain = [(k, k + 1) for k in range(len(band_h) - 1)]
+    best, chosen = 0.0, [0] * len(band_h)
+    for count in range(1, 5):
+        panel = list(fold(band_h, chain, count))
+        tallest = max(sum(h for h, p in zip(band_h, panel, strict=True) if p == q) for q in set(panel))
+        wide = (max(panel) + 1) * panel_w
+        scale = min(SLIDE[0] / wide, SLIDE[1] / tallest)
+        if scale > best:
+            best, chosen = scale, panel
+    return chosen
 
 
 def _item_height(box: Box) -> float:

@@ -9,8 +9,9 @@ import numpy as np
 import plotly.graph_objects as go
 
 
-def top_classes(labels: Sequence[str], probs: Sequence[float]) -> go.Figure:
-    """Horizontal bars of the predicted classes' probabilities (in %), the most likely on top."""
+def top_classes(labels: Sequence[str], probs: Sequence[float], font_px: int = 0) -> go.Figure:
+    """Horizontal bars of the predicted classes' probabilities (in %), the most likely on top; with
+    ``font_px``, every word at least that large (a projector: the answer is what the room came to see)."""
     fig = go.Figure(
         go.Bar(
             x=[p * 100 for p in probs][::-1],
@@ -27,6 +28,17 @@ def top_classes(labels: Sequence[str], probs: Sequence[float]) -> go.Figure:
         xaxis={"title": "probability (%)", "range": [0, 100]},
         title={"text": f"Top {len(labels)}: {labels[0]} ({probs[0]:.1%})"},
     )
+    if font_px:
+        fig.update_layout(
+            height=round(font_px * (2.0 * len(labels) + 4.5)),
+            margin={"l": 10, "r": 10, "t": round(font_px * 2), "b": 10},
+            font={"size": font_px},
+            title={"font": {"size": round(font_px * 1.2)}},
+            xaxis={"title": {"text": "probability (%)", "font": {"size": font_px}}, "tickfont": {"size": font_px}},
+            yaxis={"tickfont": {"size": font_px}},
+            uniformtext={"minsize": font_px, "mode": "show"},
+        )
+        fig.update_traces(textfont={"size": font_px})
     return fig
 
 

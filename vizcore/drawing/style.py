@@ -62,8 +62,9 @@ PAPER: Mapping[str, float | str] = {
     "kernel": "#d62728",
 }
 
-# How a drawing runs: top to bottom, as the papers draw, or left to right (Graphviz's rankdir).
-ORIENTATIONS: Mapping[str, str] = {"vertical": "TB", "horizontal": "LR"}
+# How a drawing runs (Graphviz's rankdir): top to bottom, as the papers draw; left to right; or folded:
+# a long chain cut into rows that run left to right, one under another, to fill a 16:9 screen.
+ORIENTATIONS: Mapping[str, str] = {"vertical": "TB", "horizontal": "LR", "folded": "LR"}
 
 # Graphviz drawings (the layer graph, block diagrams, the tour's chains): fonts and sizes in points.
 FONT = "Helvetica"
