@@ -42,6 +42,16 @@ def html_label(*lines: tuple[str, float]) -> Html:
     return Html("<" + "<br/>".join(runs) + ">")
 
 
+def ports_label(text: str, size: float, ports: int, *, below: bool) -> Html:
+    """An HTML-like label of ``text`` with a row of ``ports`` empty cells (``p1``, ``p2``, ...) below or
+    above it: edges attached to them leave or enter the box in that order, left to right, which
+    Graphviz's ordering keeps even where clusters defeat ``ordering=out``."""
+    cells = "".join(f'<td port="p{i}" width="8" height="1"></td>' for i in range(1, ports + 1))
+    words = f'<tr><td colspan="{max(ports, 1)}"><font point-size="{size:g}">{escape(text)}</font></td></tr>'
+    rows = f"{words}<tr>{cells}</tr>" if below else f"<tr>{cells}</tr>{words}"
+    return Html(f'<<table border="0" cellborder="0" cellspacing="0" cellpadding="0">{rows}</table>>')
+
+
 def value(v: Value) -> str:
     if isinstance(v, Html):
         return v.markup
