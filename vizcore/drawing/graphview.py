@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from .. import dot_writer as dot
 from ..engine.analysis import Analysis
-from ..engine.labels import ACTIVATIONS, block_label
+from ..engine.labels import ACTIVATIONS
 from ..formats import human_bytes, human_count, per_dim_text
 from ..shapes import format_shape
 from .render import render_svg
@@ -90,7 +90,7 @@ COLOR_METRICS: Mapping[str, str] = {
 class GraphNode:
     id: int  # index in LayerGraph.nodes
     name: str
-    label: str  # what the box says: ``3x3 conv, 128, /2``, or a collapsed block's name and size
+    label: str  # what the box says: ``3x3 conv, 128, /2``, or what a collapsed block is (blocks.block_label)
     type: str
     category: str
     shape: tuple[int, ...]  # the box's output shape (its first layer's, before anything folded in)
@@ -134,7 +134,7 @@ def layer_graph(
             GraphNode(
                 id=len(nodes),
                 name=key,
-                label=first.label if single else block_label(key, len(members)),
+                label=first.label if single else analysis.group_label(key, members),
                 type=first.type if single else analysis.module_types.get(key, "block"),
                 category=category(first.op, first.type) if single else "block",
                 shape=members[-1].output_shape,
