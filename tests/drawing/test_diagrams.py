@@ -11,6 +11,7 @@ import vizcore
 from tests.support.toys import LateConcat
 from vizcore.course.lectures import googlenet_table
 from vizcore.drawing.diagrams import branch_dot, flow_steps, reduction_savings, residual_dot, stage_dot
+from vizcore.drawing.graphview import graph_dot, layer_graph
 from vizcore.drawing.render import render_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -90,3 +91,30 @@ def test_branches_follow_the_concat_not_the_execution_order() -> None:
     assert [b.layers[0] for b in block.branches] == ["long.0", "short"]
     lefts = branch_lefts(render_svg(branch_dot(result, block)))
     assert lefts["branch 1: 16 ch"] < lefts["branch 2: 8 ch"]
+
+
+def box_centres(svg: str) -> dict[str, float]:
+    """Each box's centre x in the laid-out SVG, by its element id (``node5``)."""
+    centres = {}
+    for g in ET.fromstring(svg).iter(f"{SVG}g"):
+        if (g.get("class") or "").startswith("node") and g.get("id"):
+            outline = next(e for e in g.iter() if e.tag in (f"{SVG}path", f"{SVG}polygon", f"{SVG}ellipse"))
+            if outline.tag == f"{SVG}ellipse":
+                centres[g.get("id") or ""] = float(outline.get("cx") or 0)
+                continue
+            xs = [float(v) for v in re.findall(r"-?[0-9.]+", outline.get("d") or outline.get("points") or "")][0::2]
+            centres[g.get("id") or ""] = (min(xs) + max(xs)) / 2
+    return centres
+
+
+@pytest.mark.parametrize("model", ["googlenet", "inception_v3"])
+def test_layer_graph_keeps_concat_inputs_in_order(model: str) -> None:
+    result = vizcore.analyze(model, device="cpu")
+    graph = layer_graph(result, 2)  # the app's depth for both: every branch a box, in a module's outline
+    centres = box_centres(render_svg(graph_dot(graph)))
+    joins = [n for n in graph.nodes if n.category == "concat"]
+    assert len(joins) == {"googlenet": 9, "inception_v3": 15}[model]  # Inception-v3: 11 modules, 4 nested splits
+    for join in joins:
+        inputs = [s for s, d in graph.edges if d == join.id]  # in the order they enter the concatenation
+        xs = [centres[f"node{s}"] for s in inputs]
+        assert xs == sorted(xs), (join.name, [graph.nodes[s].name for s in inputs])

@@ -112,7 +112,7 @@ def _chain(
 def _entry(block: Block, ports: int = 0) -> str:
     """The block's input; with ``ports``, one exit per branch along its bottom edge, in order."""
     text = f"{block.fork}: {format_shape(block.input_shape[1:])}"
-    label: dot.Value = dot.ports_label(text, DIAGRAM_LABEL_PT, ports, below=True) if ports else text
+    label: dot.Value = dot.ports_label((text, DIAGRAM_LABEL_PT), ports=ports) if ports else text
     color = CATEGORY_COLORS["input"]
     return dot.node(
         "in", {"label": label, "fontsize": DIAGRAM_LABEL_PT, "color": color, "fillcolor": fill_for("input")}
@@ -147,10 +147,8 @@ def branch_dot(analysis: Analysis, block: Block, highlight: int | None = None) -
             edges.append(dot.edge("in", last, {"tailport": f"p{i}:s"}))
         outline = {"label": f"branch {i}: {branch.out_channels} ch", "style": "rounded", "color": CLUSTER}
         lines += dot.cluster(str(i), outline, members)
-        edges.append(dot.edge(last, f"n{join.id}", {"label": f" +{branch.out_channels}", "headport": f"p{i}:n"}))
-    concat = dot.ports_label(
-        f"concatenate: {format_shape(join.output_shape[1:])}", DIAGRAM_LABEL_PT, count, below=False
-    )
+        edges.append(dot.edge(last, f"n{join.id}", {"label": f" +{branch.out_channels}", "headport": f"i{i}:n"}))
+    concat = dot.ports_label((f"concatenate: {format_shape(join.output_shape[1:])}", DIAGRAM_LABEL_PT), ins=count)
     lines.append(_join(join.id, concat, "concat", fill_for("concat")))
     return _digraph([*lines, *edges])
 

@@ -112,6 +112,10 @@ class LayerGraph:
     clusters: tuple[str, ...] = ()  # branch modules drawn outlined, outermost first
     skips: frozenset[tuple[int, int]] = frozenset()  # identity shortcuts: drawn as arcs beside the column
     hidden: int = 0  # dense connectivity: edges into concatenations left out (another path implies them)
+    # a branch module's fork box and the boxes its branches start with, in concatenation order ...
+    fans: tuple[tuple[int, tuple[int, ...]], ...] = ()
+    # ... and its concatenation's box and the boxes its branches end with, in the same order
+    gathers: tuple[tuple[int, tuple[int, ...]], ...] = ()
 
     @property
     def collapsible(self) -> list[str]:
@@ -155,16 +159,55 @@ def layer_graph(
     pairs = [(owner[s], owner[d]) for s, d in analysis.edges] + [(owner[s], out) for s in analysis.output_edges]
     edges = list(dict.fromkeys((s, d) for s, d in pairs if s != d))
     skips = {(owner[s], owner[d]) for s, d in _identity_edges(analysis)}
+    box = owner
     if fold:
         nodes, edges, into = _fold(nodes, edges)
         skips = {(into[s], into[d]) for s, d in skips}
+        box = {i: into[b] for i, b in owner.items()}
     clusters = tuple(dict.fromkeys(b.name for b in analysis.blocks if b.kind == "branch" and b.name))
     names = {n.name for n in nodes}
     drawn = tuple(c for c in clusters if c not in names)  # a collapsed cluster is just its box
     kept = _thin_dense(nodes, edges)
     return LayerGraph(
-        tuple(nodes), tuple(kept), drawn, frozenset(e for e in skips if e in kept), len(edges) - len(kept)
+        tuple(nodes),
+        tuple(kept),
+        drawn,
+        frozenset(e for e in skips if e in kept),
+        len(edges) - len(kept),
+        *_fans(analysis, box, kept),
     )
+
+
+MAX_FAN = 8  # branches a fork box gives ports to, in order (more: Graphviz places them freely)
+
+
+Fan = tuple[tuple[int, tuple[int, ...]], ...]
+
+
+def _fans(analysis: Analysis, box: Mapping[int, int], edges: Sequence[tuple[int, int]]) -> tuple[Fan, Fan]:
+    """For each branch module, its fork's box and the boxes its branches start with, and its concat's
+    box and the boxes they end with, in the order the branches enter the concatenation (an identity
+    branch: the concat's box, the fork's box). Drawn leaving and entering in that order, the branches
+    stand left to right as the papers draw an inception module."""
+    into: dict[int, set[int]] = {}
+    for s, d in edges:
+        into.setdefault(d, set()).add(s)
+    fans: dict[int, tuple[int, ...]] = {}
+    gathers: dict[int, tuple[int, ...]] = {}
+    for b in analysis.blocks:
+        ids = [i for br in b.branches for i in br.ids]
+        if b.kind != "branch" or len(ids) != len(set(ids)):
+            continue  # dense blocks' branches share layers: no order to keep
+        starts = tuple(dict.fromkeys(box[br.ids[0]] if br.ids else box[b.join_id] for br in b.branches))
+        forks = set.intersection(*(into.get(t, set()) for t in starts))
+        if not 1 < len(starts) <= MAX_FAN or len(forks) != 1:
+            continue
+        fork, join = forks.pop(), box[b.join_id]
+        fans.setdefault(fork, starts)
+        ends = tuple(dict.fromkeys(box[br.ids[-1]] if br.ids else fork for br in b.branches))
+        if len(ends) == len(starts) and all(e in into.get(join, set()) for e in ends):
+            gathers.setdefault(join, ends)
+    return tuple(sorted(fans.items())), tuple(sorted(gathers.items()))
 
 
 DENSE_FAN_IN = 5  # boxes gathering more inputs than this on average: dense connectivity
@@ -318,8 +361,10 @@ def _body(graph: LayerGraph, color_by: str, prefix: str) -> list[str]:
     if color_by not in COLOR_METRICS:
         raise ValueError(f"color_by must be one of {', '.join(COLOR_METRICS)}")
     values = [getattr(n, color_by) for n in graph.nodes] if color_by != "type" else []
+    fans, gathers = dict(graph.fans), dict(graph.gathers)
     top = max((math.log10(v + 1) for v in values), default=1.0) or 1.0
     statements: dict[str, list[str]] = {}
+    where: dict[int, str] = {}  # box -> the cluster it is drawn in
     for n in graph.nodes:
         if color_by == "type":
             stroke = CATEGORY_COLORS.get(n.category, CATEGORY_COLORS["other"])
@@ -340,13 +385,21 @@ def _body(graph: LayerGraph, color_by: str, prefix: str) -> list[str]:
             attrs.update(shape="circle", width=0.42, fixedsize="true", style="filled")
         else:
             shape_text = format_shape(n.shape[1:]) if len(n.shape) > 1 else format_shape(n.shape)
-            label = dot.html_label((n.label, GRAPH_LABEL_PT), (shape_text, GRAPH_SHAPE_PT))
+            text = ((n.label, GRAPH_LABEL_PT), (shape_text, GRAPH_SHAPE_PT))
+            ports, above = len(fans.get(n.id, ())), len(gathers.get(n.id, ()))
+            label = dot.ports_label(*text, ports=ports, ins=above) if ports or above else dot.html_label(*text)
             if n.collapsed:
                 attrs.update(style="rounded,filled,bold", penwidth=2.5, peripheries=2)
         if n.main:
             attrs["group"] = f"{prefix}main"
         cluster = next((c for c in reversed(graph.clusters) if n.name.startswith(c + ".")), "")
         statements.setdefault(cluster, []).append(dot.node(f"{prefix}n{n.id}", {"label": label, **attrs}))
+        where[n.id] = cluster
+    for starts in fans.values():  # a module's branches start side by side, in their ports' order
+        inside = {where[t] for t in starts}
+        if len(inside) == 1:
+            names = " ".join(dot.quote(f"{prefix}n{t}") + ";" for t in starts)
+            statements.setdefault(inside.pop(), []).append(f"{{rank=same; {names}}}")
     lines = statements.pop("", [])
     for c in graph.clusters:
         if c not in statements:
@@ -361,7 +414,12 @@ def _body(graph: LayerGraph, color_by: str, prefix: str) -> list[str]:
         }
         lines += dot.cluster(f"{prefix}{c}", outline, statements[c])
     for s, d in graph.edges:
-        lines.append(dot.edge(f"{prefix}n{s}", f"{prefix}n{d}", {"weight": 0 if (s, d) in graph.skips else 4}))
+        attrs = {"weight": 0 if (s, d) in graph.skips else 4}
+        if d in fans.get(s, ()) and graph.nodes[s].category != "add":
+            attrs["tailport"] = f"p{fans[s].index(d) + 1}"
+        if s in gathers.get(d, ()) and graph.nodes[d].category != "add":
+            attrs["headport"] = f"i{gathers[d].index(s) + 1}"
+        lines.append(dot.edge(f"{prefix}n{s}", f"{prefix}n{d}", attrs))
     return lines
 
 

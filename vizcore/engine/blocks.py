@@ -282,7 +282,10 @@ def _describe(members: list[Node], found: _Found, type_name: str, key: str) -> _
     if covering:
         return _block_name(covering[0], nodes, found, type_name)
     children = _children(members, key)
-    if len(children) > 1 and any(sum(_drawn(n) for n in c) > 1 for _, c in children):
+    run = {n.id: k for k, (_, c) in enumerate(children) for n in c}
+    # the module's children are its units unless a block straddles two (names that lie: some ONNX files)
+    aligned = all(len({run[i] for i in found.ids[b.join_id]}) == 1 for b in top)
+    if aligned and len(children) > 1 and any(sum(_drawn(n) for n in c) > 1 for _, c in children):
         units = [_describe(c, found, "", child) for child, c in children if any(_drawn(n) for n in c)]
     else:
         units = _units(members, top, nodes, found)
@@ -438,12 +441,15 @@ def _counts(members: Sequence[Node], type_name: str) -> str:
 
 
 def _channels(members: Sequence[Node]) -> str:
-    """``, 256``: the box's output channels (features, for a sequence of vectors)."""
+    """``, 256``: the box's output channels (dim 1, where convolutions keep them), or where its last
+    drawn layer is fully connected, that layer's features (tokens keep their channels last)."""
     shape = members[-1].output_shape
-    if len(shape) < 2:
+    last = next((n for n in reversed(members) if _drawn(n)), None)
+    if len(shape) < 2 or last is None:
         return ""
-    convolutional = len(shape) > 2 and any(n.op.startswith("conv") or "pool" in n.op for n in members)
-    return f", {shape[1] if convolutional or len(shape) == 2 else shape[-1]}"
+    if last.op.startswith("conv") or "pool" in last.op or not last.output_shape:
+        return f", {shape[1]}"
+    return f", {last.output_shape[-1]}"
 
 
 def _downsampling(members: Sequence[Node]) -> str:
