@@ -388,7 +388,7 @@ def _block_name(block: Block, nodes: dict[int, Node], found: _Found, type_name: 
     prefix = "" if type_name in _GENERIC else f"{type_name}: "
     text = next(
         (t for t in (prefix + " | ".join(chains), " | ".join(chains)) if len(t) <= MAX_LABEL),
-        f"{type_name if prefix else 'branches'}: {len(chains)} branches",
+        f"{prefix}{len(chains)} branches",
     )
     return _Name(text, type_name if prefix else word, word, "branch")
 
@@ -459,13 +459,13 @@ def _downsampling(members: Sequence[Node]) -> str:
     first = members[0].input_shapes[0] if members[0].input_shapes else ()
     last = members[-1].output_shape
     maps = any(n.op.startswith("conv") or "pool" in n.op for n in members)
-    if not maps or len(first) < 3 or len(first) != len(last) or all(d == 1 for d in last[2:]):
+    if not maps or len(first) < 3 or len(first) != len(last) or 0 in last or all(d == 1 for d in last[2:]):
         return ""
     factor = [a / b for a, b in zip(first[2:], last[2:], strict=True)]
     windowed = next((n for n in members if n.stride and n.effective_stride), None)
     end = members[-1].effective_stride
     if windowed is not None and len(end) == len(windowed.stride) == len(factor):
         jumps = [e * s / w for e, s, w in zip(end, windowed.stride, windowed.effective_stride, strict=True)]
-        if all(0.5 < j / f < 2 for j, f in zip(jumps, factor, strict=True)):  # the same story, told exactly
+        if all(0.5 * f < j < 2 * f for j, f in zip(jumps, factor, strict=True)):  # the same story, told exactly
             factor = jumps
     return stride_text(tuple(max(round(f), 1) for f in factor))
