@@ -4,10 +4,13 @@ from the traced layers, stages in ResNet's Table 1 brackets, inception modules a
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
+import torchvision
 
 import vizcore
+from tests.support.onnx_files import export
 from tests.support.toys import CustomNet
 from vizcore.drawing.graphview import LayerGraph, graph_dot, layer_graph, node_details
 from vizcore.engine.blocks import MAX_LABEL
@@ -26,7 +29,7 @@ def assert_no_paths(analysis: vizcore.Analysis, graph: LayerGraph) -> None:
     for n in graph.nodes:
         if not n.collapsed:
             continue
-        words = set(re.split(r"[\s,:|\[\]()]+", n.label))
+        words = {w for w in re.split(r"[\s,:|\[\]()]+", n.label) if not w.isdigit()}  # not channels
         assert not words & paths and "." not in n.label.replace(", /", ""), n.label
         assert len(n.label) <= MAX_LABEL + len(", 2048, /32"), n.label
         assert details[f"node{n.id}"]["name"] == n.name and details[f"node{n.id}"]["label"] == n.label
@@ -151,3 +154,29 @@ def test_a_custom_module_is_named_from_its_layers() -> None:
         "split.wide": "3x3dw-1x1 block, 32",
     }
     assert_no_paths(custom, graph)
+
+
+def test_an_onnx_file_is_named_as_its_module(tmp_path: Path) -> None:
+    path = export(CustomNet(), tmp_path / "custom.onnx", dynamo=False, shape=(1, 3, 32, 32))
+    onnx = vizcore.analyze(path, device="cpu")
+    graph = layer_graph(onnx, 1)
+    assert collapsed(graph) == {
+        "stem": "3x3 conv, 16, /2",
+        "stage": "2 x [3x3-1x1], 16",
+        "split": "1x1 | 3x3dw-1x1, 48",
+    }
+    assert_no_paths(onnx, graph)  # (the file keeps no class names: the branch module is its branches)
+
+
+@pytest.mark.parametrize("dynamo", [False, True])
+def test_onnx_resnet_stages(tmp_path: Path, dynamo: bool) -> None:
+    """Both exporters; the newer one files some of a block's layers under the block before it, so
+    where names and blocks disagree the blocks decide."""
+    resnet = export(torchvision.models.resnet18(), tmp_path / "resnet18.onnx", dynamo=dynamo)
+    stages = collapsed(layer_graph(vizcore.analyze(resnet, device="cpu"), 1))
+    assert list(stages.values()) == [
+        "2 x [3x3-3x3], 64",
+        "2 x [3x3-3x3], 128, /2",
+        "2 x [3x3-3x3], 256, /2",
+        "2 x [3x3-3x3], 512, /2",
+    ]

@@ -307,7 +307,8 @@ def _drawn(node: Node) -> bool:
         return True
     if op == "mean" and node.label == "avg pool":
         return True
-    return node.params > 0 and "norm" not in op and op not in _POINTWISE_JOINS
+    # any other module with weights (an embedding, a recurrent layer); not a parameter used in passing
+    return node.kind == "module" and node.params > 0 and "norm" not in op and op not in _POINTWISE_JOINS
 
 
 def _children(members: list[Node], key: str) -> list[tuple[str, list[Node]]]:
