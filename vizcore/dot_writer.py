@@ -42,6 +42,29 @@ def html_label(*lines: tuple[str, float]) -> Html:
     return Html("<" + "<br/>".join(runs) + ">")
 
 
+def ports_label(*lines: tuple[str, float], ports: int = 0, ins: int = 0) -> Html:
+    """An HTML-like label of lines of text (``(text, size)``, as :func:`html_label`) with empty cells
+    ``i1``, ``i2``, ... above it (``ins``) and ``p1``, ``p2``, ... below it (``ports``). Edges attached
+    to them enter or leave the box in that order, which Graphviz keeps even where clusters defeat
+    ``ordering=out``. The cells stand on a diagonal, each right of and below the one before, so the
+    order holds whether the graph runs top to bottom or left to right."""
+    width = max(ports, ins, 1)
+    text = "<br/>".join(f'<font point-size="{size:g}">{escape(t)}</font>' for t, size in lines)
+
+    def diagonal(name: str, count: int) -> str:
+        rows = []
+        for i in range(1, count + 1):
+            cells = [
+                f'<td port="{name}{i}" width="4" height="1"></td>' if j == i else '<td width="4" height="1"></td>'
+                for j in range(1, width + 1)
+            ]
+            rows.append("<tr>" + "".join(cells) + "</tr>")
+        return "".join(rows)
+
+    rows = diagonal("i", ins) + f'<tr><td colspan="{width}">{text}</td></tr>' + diagonal("p", ports)
+    return Html(f'<<table border="0" cellborder="0" cellspacing="0" cellpadding="0">{rows}</table>>')
+
+
 def value(v: Value) -> str:
     if isinstance(v, Html):
         return v.markup

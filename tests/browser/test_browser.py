@@ -71,15 +71,15 @@ def test_layer_graph_drawn_and_depth_control(page: Page, base_url: str) -> None:
     boxes = page.locator(".vz-stage svg g.node")
     expect(boxes.first).to_be_visible()
     expect(boxes).to_have_count(10)  # input, stem conv (bn, relu inside), pool, 4 stages, pool, fc, output
-    expect(page.locator(".vz-stage svg text").filter(has_text="layer2, 42 layers")).to_have_count(1)
+    expect(page.locator(".vz-stage svg text").filter(has_text="4 x [1x1-3x3-1x1], 512, /2")).to_have_count(1)
     choose(page, "Depth", "2")
     expect(boxes).to_have_count(22)
     assert "depth=2" in page.url
-    boxes.filter(has_text="layer1.0, 12 layers").click()  # a click shows its numbers ...
-    expect(page.locator(".vz-info")).to_contain_text("layer1.0: layer1.0, 12 layers")
+    boxes.filter(has_text="1x1-3x3-1x1 block, 256").first.click()  # a click shows its numbers ...
+    expect(page.locator(".vz-info")).to_contain_text("layer1.0: 1x1-3x3-1x1 block, 256")
     page.get_by_role("button", name="Expand layer1.0 (12 layers)").click()  # ... and opens it
     texts = page.locator(".vz-stage svg text")
-    expect(texts.filter(has_text="downsample, 2 layers")).to_have_count(1)  # opened one level
+    expect(texts.filter(has_text="1x1 conv, 256")).to_have_count(2)  # opened one level: conv3, the shortcut
     expect(boxes).to_have_count(26)  # layer1.0 is now its 3 convolutions, the shortcut block and the add
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0)  # the expand's rerun is over
     with page.expect_download() as info:

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+
 import vizcore
+from tests.support.toys import LateConcat
 from vizcore.course.lectures import googlenet_table
 from vizcore.drawing.diagrams import branch_dot, flow_steps, reduction_savings, residual_dot, stage_dot
+from vizcore.drawing.graphview import graph_dot, layer_graph
+from vizcore.drawing.render import render_svg
+
+SVG = "{http://www.w3.org/2000/svg}"
 
 
 def test_branch_diagram_marks_bottlenecks() -> None:
@@ -46,3 +56,65 @@ def test_residual_diagram_and_steps() -> None:
     assert 'label=" identity"' in identity and "cluster_skip" not in identity
     stage = stage_dot([b for b in result.blocks if b.name.startswith("layer3.")])
     assert stage.count("projection shortcut") == 1 and stage.count("identity shortcut") == 5
+
+
+def branch_lefts(svg: str) -> dict[str, float]:
+    """Each branch cluster's left edge in the laid-out SVG: ``branch 1: 64 ch`` -> x."""
+    lefts = {}
+    for g in ET.fromstring(svg).iter(f"{SVG}g"):
+        if g.get("class") == "cluster":
+            outline = next(e for e in g if e.tag in (f"{SVG}path", f"{SVG}polygon"))
+            numbers = [float(v) for v in re.findall(r"-?[0-9.]+", outline.get("d") or outline.get("points") or "")]
+            title = next(t.text or "" for t in g.iter(f"{SVG}text"))
+            lefts[title] = min(numbers[0::2])
+    return lefts
+
+
+@pytest.mark.parametrize(
+    ("model", "name", "channels"),
+    [("inception_v3", "Mixed_5b", [64, 64, 96, 32]), ("googlenet", "inception3a", [64, 128, 32, 32])],
+)
+def test_branches_stand_in_concatenation_order(model: str, name: str, channels: list[int]) -> None:
+    result = vizcore.analyze(model, device="cpu")
+    block = result.block(name)
+    join = result.node(block.join_id)
+    assert [b.out_channels for b in block.branches] == channels == [s[1] for s in join.input_shapes]
+    lefts = branch_lefts(render_svg(branch_dot(result, block)))
+    titles = [f"branch {i}: {c} ch" for i, c in enumerate(channels, 1)]
+    assert sorted(lefts, key=lefts.__getitem__) == titles  # drawn left to right in that order
+
+
+def test_branches_follow_the_concat_not_the_execution_order() -> None:
+    result = vizcore.analyze(LateConcat(), input_shape=(1, 4, 8, 8), device="cpu")
+    (block,) = result.blocks
+    assert [b.out_channels for b in block.branches] == [16, 8]  # long first, as concatenated
+    assert [b.layers[0] for b in block.branches] == ["long.0", "short"]
+    lefts = branch_lefts(render_svg(branch_dot(result, block)))
+    assert lefts["branch 1: 16 ch"] < lefts["branch 2: 8 ch"]
+
+
+def box_centres(svg: str) -> dict[str, float]:
+    """Each box's centre x in the laid-out SVG, by its element id (``node5``)."""
+    centres = {}
+    for g in ET.fromstring(svg).iter(f"{SVG}g"):
+        if (g.get("class") or "").startswith("node") and g.get("id"):
+            outline = next(e for e in g.iter() if e.tag in (f"{SVG}path", f"{SVG}polygon", f"{SVG}ellipse"))
+            if outline.tag == f"{SVG}ellipse":
+                centres[g.get("id") or ""] = float(outline.get("cx") or 0)
+                continue
+            xs = [float(v) for v in re.findall(r"-?[0-9.]+", outline.get("d") or outline.get("points") or "")][0::2]
+            centres[g.get("id") or ""] = (min(xs) + max(xs)) / 2
+    return centres
+
+
+@pytest.mark.parametrize("model", ["googlenet", "inception_v3"])
+def test_layer_graph_keeps_concat_inputs_in_order(model: str) -> None:
+    result = vizcore.analyze(model, device="cpu")
+    graph = layer_graph(result, 2)  # the app's depth for both: every branch a box, in a module's outline
+    centres = box_centres(render_svg(graph_dot(graph)))
+    joins = [n for n in graph.nodes if n.category == "concat"]
+    assert len(joins) == {"googlenet": 9, "inception_v3": 15}[model]  # Inception-v3: 11 modules, 4 nested splits
+    for join in joins:
+        inputs = [s for s, d in graph.edges if d == join.id]  # in the order they enter the concatenation
+        xs = [centres[f"node{s}"] for s in inputs]
+        assert xs == sorted(xs), (join.name, [graph.nodes[s].name for s in inputs])

@@ -42,7 +42,7 @@ def test_several_models_side_by_side(tmp_path: Path) -> None:
     out = export_figure(["vgg16", "resnet18"], tmp_path / "two.svg", options=FigureOptions(depth=1))
     labels = texts(out)
     assert {"vgg16, 3x224x224", "resnet18, 3x224x224"} <= set(labels)
-    assert "layer1, 14 layers" in labels and "features, 31 layers" in labels
+    assert "2 x [3x3-3x3], 64" in labels and "3x3 conv x13 + 5 pools, 512, /32" in labels
     root = ET.parse(out).getroot()
     ids = [g.get("id") for g in root.iter(f"{SVG}g") if g.get("class", "").startswith("node")]
     assert len(ids) == len(set(ids)) and "m0_node1" in ids and "m1_node1" in ids

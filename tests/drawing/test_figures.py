@@ -37,7 +37,12 @@ def test_collapse_by_depth_and_block(resnet50: vizcore.Analysis) -> None:
     assert stages.nodes[5].layers > 1 and stages.nodes[5].params == sum(
         n.params for n in resnet50.layers if n.name.startswith("layer1.")
     )
-    assert stages.nodes[5].label == f"layer1, {stages.nodes[5].layers} layers"
+    assert [n.label for n in stages.nodes[5:9]] == [
+        "3 x [1x1-3x3-1x1], 256",
+        "4 x [1x1-3x3-1x1], 512, /2",
+        "6 x [1x1-3x3-1x1], 1024, /2",
+        "3 x [1x1-3x3-1x1], 2048, /2",
+    ]
     assert sum(n.params for n in stages.nodes) == resnet50.totals.params
     opened = layer_graph(resnet50, 1, ["layer1"], fold=False)
     assert [n.name for n in opened.nodes if n.name.startswith("layer1")] == ["layer1.0", "layer1.1", "layer1.2"]
@@ -88,8 +93,9 @@ def test_branch_modules_are_clusters() -> None:
     collapsed = layer_graph(googlenet, 1)
     assert not collapsed.clusters
     box = next(n for n in collapsed.nodes if n.name == "inception3a")
-    assert box.collapsed and box.label == f"inception3a, {box.layers} layers"
-    assert "inception3a, " in " ".join(svg_texts(layer_graph_svg(googlenet, 1)))
+    # torchvision's GoogLeNet has 3x3 where the paper has 5x5: the name says what runs
+    assert box.collapsed and box.label == "Inception: 1x1 | 1x1-3x3 | 1x1-3x3 | pool-1x1, 256"
+    assert "Inception: 1x1 | 1x1-3x3 | 1x1-3x3 | pool-1x1, 256" in svg_texts(layer_graph_svg(googlenet, 1))
 
 
 def test_colour_by_cost_and_orientation() -> None:

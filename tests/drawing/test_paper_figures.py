@@ -148,9 +148,9 @@ def test_volumes_of_deep_models_go_by_stage() -> None:
     assert volumes.volumes(resnet)[3].lines == ("1x1-3x3-1x1 block, 512, /2", "3 × 1x1-3x3-1x1 block, 512")
     assert volumes.volumes(resnet)[1].kernel == (7, 7)  # the stem convolution, alone at 112, keeps its kernel
     mobile = volumes.volumes(vizcore.analyze("mobilenet_v2", device="cpu"))
-    assert mobile[2].lines == ("1x1-3x3 dw-1x1 block, 24, /2", "1x1-3x3 dw-1x1 block, 24")  # no-shortcut blocks too
+    assert mobile[2].lines == ("1x1-3x3dw-1x1 block, 24, /2", "1x1-3x3dw-1x1 block, 24")  # no-shortcut blocks too
     efficient = [v.lines for v in volumes.volumes(vizcore.analyze("efficientnet_b0", device="cpu"))]
-    assert efficient[3] == ("1x1-5x5 dw-SE-1x1 block, 40, /2", "1x1-5x5 dw-SE-1x1 block, 40")
+    assert efficient[3] == ("1x1-5x5dw-SE-1x1 block, 40, /2", "1x1-5x5dw-SE-1x1 block, 40")
     assert efficient[-2:] == [("avg pool",), ("fc 1000",)]  # squeeze-and-excitation pools stay inside their blocks
     basic = [v.lines for v in volumes.volumes(vizcore.analyze("resnet18", device="cpu"))]
     assert basic[5:7] == [("3x3-3x3 block, 128, /2",), ("3x3-3x3 block, 128",)]  # 12 volumes: one each

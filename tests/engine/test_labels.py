@@ -149,6 +149,6 @@ def test_label_everywhere(resnet18: vizcore.Analysis) -> None:
     table = formats.table(resnet18).splitlines()
     assert table[3].split()[:2] == ["Layer", "Label"]
     assert any(line.startswith("fc") and "fc 1000" in line for line in table)
-    # a block merged at a depth is labelled by its name and size
+    # a block merged at a depth is labelled by what it is, as ResNet's Table 1 writes a stage
     stage = next(r for r in resnet18.rows(1) if r.name == "layer1")
-    assert stage.label == f"layer1, {stage.layers} layers"
+    assert stage.label == "2 x [3x3-3x3], 64" and stage.layers == 14

@@ -95,25 +95,31 @@ def _chain(
     nodes: list[str],
     edges: list[str],
     bottlenecks: frozenset[int] = frozenset(),
+    port: str = "",
 ) -> str:
     """Box statements for a path (into ``nodes``, for its cluster) and its edges (into ``edges``,
-    emitted after the clusters: an edge named inside a cluster would pull its ends into it)."""
+    emitted after the clusters: an edge named inside a cluster would pull its ends into it); the
+    first edge leaves ``start`` by ``port`` when given."""
     previous = start
     for members in _boxes(analysis, ids):
         head = members[0].id
         nodes.append(_box(members, highlight, head in bottlenecks, prefix))
-        edges.append(dot.edge(previous, f"n{head}"))
+        edges.append(dot.edge(previous, f"n{head}", {"tailport": port} if port and previous == start else None))
         previous = f"n{head}"
     return previous
 
 
-def _entry(block: Block) -> str:
+def _entry(block: Block, ports: int = 0) -> str:
+    """The block's input; with ``ports``, one exit per branch along its bottom edge, in order."""
     text = f"{block.fork}: {format_shape(block.input_shape[1:])}"
+    label: dot.Value = dot.ports_label((text, DIAGRAM_LABEL_PT), ports=ports) if ports else text
     color = CATEGORY_COLORS["input"]
-    return dot.node("in", {"label": text, "fontsize": DIAGRAM_LABEL_PT, "color": color, "fillcolor": fill_for("input")})
+    return dot.node(
+        "in", {"label": label, "fontsize": DIAGRAM_LABEL_PT, "color": color, "fillcolor": fill_for("input")}
+    )
 
 
-def _join(node_id: int, text: str, cat: str, fill: str, **extra: dot.Value) -> str:
+def _join(node_id: int, text: dot.Value, cat: str, fill: str, **extra: dot.Value) -> str:
     """The box where paths meet: the concatenation or the add."""
     color = CATEGORY_COLORS[cat]
     return dot.node(
@@ -123,23 +129,26 @@ def _join(node_id: int, text: str, cat: str, fill: str, **extra: dot.Value) -> s
 
 def branch_dot(analysis: Analysis, block: Block, highlight: int | None = None) -> str:
     """The input, each branch's layers side by side (1x1 bottlenecks marked), and the concatenation
-    with the channels each branch contributes."""
+    with the channels each branch contributes. Branches stand left to right in the order their outputs
+    enter the concatenation, as the papers draw them: each leaves the input and enters the concat by
+    its own port, in that order (left alone, Graphviz puts the longest branches first)."""
     prefix = f"{block.name}." if block.name else ""
-    lines, edges = [_entry(block)], list[str]()
+    count = len(block.branches)
+    lines, edges = [_entry(block, count)], list[str]()
     join = analysis.node(block.join_id)
     for i, branch in enumerate(block.branches, 1):
         marked = frozenset(n for n in branch.ids if is_bottleneck(analysis.node(n), branch, analysis))
         members: list[str] = []
         if branch.ids:
-            last = _chain(analysis, branch.ids, "in", highlight, prefix, members, edges, marked)
+            last = _chain(analysis, branch.ids, "in", highlight, prefix, members, edges, marked, f"p{i}:s")
         else:
             last = f"identity_{i}"
             members.append(dot.node(last, {"label": "identity", "shape": "plaintext", "style": ""}))
-            edges.append(dot.edge("in", last))
+            edges.append(dot.edge("in", last, {"tailport": f"p{i}:s"}))
         outline = {"label": f"branch {i}: {branch.out_channels} ch", "style": "rounded", "color": CLUSTER}
         lines += dot.cluster(str(i), outline, members)
-        edges.append(dot.edge(last, f"n{join.id}", {"label": f" +{branch.out_channels}"}))
-    concat = f"concatenate: {format_shape(join.output_shape[1:])}"
+        edges.append(dot.edge(last, f"n{join.id}", {"label": f" +{branch.out_channels}", "headport": f"i{i}:n"}))
+    concat = dot.ports_label((f"concatenate: {format_shape(join.output_shape[1:])}", DIAGRAM_LABEL_PT), ins=count)
     lines.append(_join(join.id, concat, "concat", fill_for("concat")))
     return _digraph([*lines, *edges])
 

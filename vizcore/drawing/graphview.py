@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from .. import dot_writer as dot
 from ..engine.analysis import Analysis
-from ..engine.labels import ACTIVATIONS, block_label
+from ..engine.labels import ACTIVATIONS
 from ..formats import human_bytes, human_count, per_dim_text
 from ..shapes import format_shape
 from .folding import best_rows, box_width, columns, fold
@@ -91,7 +91,7 @@ COLOR_METRICS: Mapping[str, str] = {
 class GraphNode:
     id: int  # index in LayerGraph.nodes
     name: str
-    label: str  # what the box says: ``3x3 conv, 128, /2``, or a collapsed block's name and size
+    label: str  # what the box says: ``3x3 conv, 128, /2``, or what a collapsed block is (blocks.block_label)
     type: str
     category: str
     shape: tuple[int, ...]  # the box's output shape (its first layer's, before anything folded in)
@@ -113,6 +113,10 @@ class LayerGraph:
     clusters: tuple[str, ...] = ()  # branch modules drawn outlined, outermost first
     skips: frozenset[tuple[int, int]] = frozenset()  # identity shortcuts: drawn as arcs beside the column
     hidden: int = 0  # dense connectivity: edges into concatenations left out (another path implies them)
+    # a branch module's fork box and the boxes its branches start with, in concatenation order ...
+    fans: tuple[tuple[int, tuple[int, ...]], ...] = ()
+    # ... and its concatenation's box and the boxes its branches end with, in the same order
+    gathers: tuple[tuple[int, tuple[int, ...]], ...] = ()
 
     @property
     def collapsible(self) -> list[str]:
@@ -135,7 +139,7 @@ def layer_graph(
             GraphNode(
                 id=len(nodes),
                 name=key,
-                label=first.label if single else block_label(key, len(members)),
+                label=first.label if single else analysis.group_label(key, members),
                 type=first.type if single else analysis.module_types.get(key, "block"),
                 category=category(first.op, first.type) if single else "block",
                 shape=members[-1].output_shape,
@@ -156,16 +160,55 @@ def layer_graph(
     pairs = [(owner[s], owner[d]) for s, d in analysis.edges] + [(owner[s], out) for s in analysis.output_edges]
     edges = list(dict.fromkeys((s, d) for s, d in pairs if s != d))
     skips = {(owner[s], owner[d]) for s, d in _identity_edges(analysis)}
+    box = owner
     if fold:
         nodes, edges, into = _fold(nodes, edges)
         skips = {(into[s], into[d]) for s, d in skips}
+        box = {i: into[b] for i, b in owner.items()}
     clusters = tuple(dict.fromkeys(b.name for b in analysis.blocks if b.kind == "branch" and b.name))
     names = {n.name for n in nodes}
     drawn = tuple(c for c in clusters if c not in names)  # a collapsed cluster is just its box
     kept = _thin_dense(nodes, edges)
     return LayerGraph(
-        tuple(nodes), tuple(kept), drawn, frozenset(e for e in skips if e in kept), len(edges) - len(kept)
+        tuple(nodes),
+        tuple(kept),
+        drawn,
+        frozenset(e for e in skips if e in kept),
+        len(edges) - len(kept),
+        *_fans(analysis, box, kept),
     )
+
+
+MAX_FAN = 8  # branches a fork box gives ports to, in order (more: Graphviz places them freely)
+
+
+Fan = tuple[tuple[int, tuple[int, ...]], ...]
+
+
+def _fans(analysis: Analysis, box: Mapping[int, int], edges: Sequence[tuple[int, int]]) -> tuple[Fan, Fan]:
+    """For each branch module, its fork's box and the boxes its branches start with, and its concat's
+    box and the boxes they end with, in the order the branches enter the concatenation (an identity
+    branch: the concat's box, the fork's box). Drawn leaving and entering in that order, the branches
+    stand left to right as the papers draw an inception module."""
+    into: dict[int, set[int]] = {}
+    for s, d in edges:
+        into.setdefault(d, set()).add(s)
+    fans: dict[int, tuple[int, ...]] = {}
+    gathers: dict[int, tuple[int, ...]] = {}
+    for b in analysis.blocks:
+        ids = [i for br in b.branches for i in br.ids]
+        if b.kind != "branch" or len(ids) != len(set(ids)):
+            continue  # dense blocks' branches share layers: no order to keep
+        starts = tuple(dict.fromkeys(box[br.ids[0]] if br.ids else box[b.join_id] for br in b.branches))
+        forks = set.intersection(*(into.get(t, set()) for t in starts))
+        if not 1 < len(starts) <= MAX_FAN or len(forks) != 1:
+            continue
+        fork, join = forks.pop(), box[b.join_id]
+        fans.setdefault(fork, starts)
+        ends = tuple(dict.fromkeys(box[br.ids[-1]] if br.ids else fork for br in b.branches))
+        if len(ends) == len(starts) and all(e in into.get(join, set()) for e in ends):
+            gathers.setdefault(join, ends)
+    return tuple(sorted(fans.items())), tuple(sorted(gathers.items()))
 
 
 DENSE_FAN_IN = 5  # boxes gathering more inputs than this on average: dense connectivity
@@ -352,10 +395,12 @@ def _body(graph: LayerGraph, color_by: str, prefix: str, rows: Sequence[int] | N
     if color_by not in COLOR_METRICS:
         raise ValueError(f"color_by must be one of {', '.join(COLOR_METRICS)}")
     values = [getattr(n, color_by) for n in graph.nodes] if color_by != "type" else []
+    fans, gathers = dict(graph.fans), dict(graph.gathers)
     top = max((math.log10(v + 1) for v in values), default=1.0) or 1.0
     statements: dict[str, list[str]] = {}
     parts: list[tuple[int, list[str]]] = []  # statements, each with the box that places it in a row
     first: dict[str, int] = {}  # a cluster's first box: which row it goes in
+    where: dict[int, str] = {}  # box -> the cluster it is drawn in
     for n in graph.nodes:
         if color_by == "type":
             stroke = CATEGORY_COLORS.get(n.category, CATEGORY_COLORS["other"])
@@ -376,18 +421,32 @@ def _body(graph: LayerGraph, color_by: str, prefix: str, rows: Sequence[int] | N
             attrs.update(shape="circle", width=0.42, fixedsize="true", style="filled")
         else:
             shape_text = format_shape(n.shape[1:]) if len(n.shape) > 1 else format_shape(n.shape)
-            label = dot.html_label((n.label, GRAPH_LABEL_PT), (shape_text, GRAPH_SHAPE_PT))
+            text = ((n.label, GRAPH_LABEL_PT), (shape_text, GRAPH_SHAPE_PT))
+            ports, above = len(fans.get(n.id, ())), len(gathers.get(n.id, ()))
+            label = dot.ports_label(*text, ports=ports, ins=above) if ports or above else dot.html_label(*text)
             if n.collapsed:
                 attrs.update(style="rounded,filled,bold", penwidth=2.5, peripheries=2)
         if n.main:
             attrs["group"] = f"{prefix}main" if rows is None else f"{prefix}row{rows[n.id]}"
         cluster = next((c for c in reversed(graph.clusters) if n.name.startswith(c + ".")), "")
         statement = dot.node(f"{prefix}n{n.id}", {"label": label, **attrs})
+        where[n.id] = cluster
         if cluster:
             statements.setdefault(cluster, []).append(statement)
             first.setdefault(cluster, n.id)
         else:
             parts.append((n.id, [statement]))
+    for starts in fans.values() if rows is None else ():  # a module's branches start side by side, in
+        # their ports' order (folded rows place every box in a column of its own instead)
+        inside = {where[t] for t in starts}
+        if len(inside) == 1:
+            names = " ".join(dot.quote(f"{prefix}n{t}") + ";" for t in starts)
+            rank = f"{{rank=same; {names}}}"
+            cluster = inside.pop()
+            if cluster:
+                statements[cluster].append(rank)
+            else:
+                parts.append((starts[0], [rank]))
     for c in graph.clusters:
         if c not in statements:
             continue
@@ -407,6 +466,11 @@ def _body(graph: LayerGraph, color_by: str, prefix: str, rows: Sequence[int] | N
         if rows is not None and rows[s] == rows[d] and rows[s] % 2:  # a row running right to left
             tail, head = head, tail
             edge["dir"] = "back"
+        elif rows is None:  # each branch leaves by its own port and enters the concat by its own
+            if d in fans.get(s, ()) and graph.nodes[s].category != "add":
+                edge["tailport"] = f"p{fans[s].index(d) + 1}"
+            if s in gathers.get(d, ()) and graph.nodes[d].category != "add":
+                edge["headport"] = f"i{gathers[d].index(s) + 1}"
         lines.append(dot.edge(tail, head, edge))
     if rows is not None:  # every box in its column: the turn into the next row runs straight down
         stacks: dict[int, list[str]] = {}

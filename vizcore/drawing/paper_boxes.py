@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 
 from ..engine.analysis import Analysis
 from ..engine.blocks import Block
+from ..engine.labels import kernel_word
 from ..engine.node import Node
 from ..shapes import Shape, format_shape
 from .graphview import category
@@ -185,18 +186,19 @@ def _block_box(analysis: Analysis, block: Block) -> Box:
 
 def _residual_name(analysis: Analysis, block: Block) -> str:
     """A residual block named by its main path's kernels, as the papers' tables write them:
-    ``3x3-3x3 block`` (basic), ``1x1-3x3-1x1 block`` (bottleneck), ``1x1-3x3 dw-1x1 block`` (inverted)."""
+    ``3x3-3x3 block`` (basic), ``1x1-3x3-1x1 block`` (bottleneck), ``1x1-3x3dw-1x1 block`` (inverted)."""
     return kernels_name([analysis.node(i) for i in block.main.ids]) or "residual block"
 
 
 def kernels_name(nodes: Sequence[Node]) -> str:
-    """``1x1-3x3 dw-SE-1x1 block`` from a block's layers: each convolution's kernel, and ``SE`` where
-    a squeeze-and-excitation (convolutions on a 1x1 map) sits; "" when that would be too long."""
+    """``1x1-3x3dw-SE-1x1 block`` from a block's layers: each convolution's kernel in the words of the
+    layer graph's block names (``labels.kernel_word``), and ``SE`` where a squeeze-and-excitation
+    (convolutions on a 1x1 map) sits; "" when that would be too long."""
     words: list[str] = []
     for n in nodes:
         if not (n.op.startswith("conv") and " conv" in n.label):
             continue
-        word = "SE" if len(n.output_shape) == 4 and n.output_shape[2:] == (1, 1) else n.label.split(" conv", 1)[0]
+        word = "SE" if len(n.output_shape) == 4 and n.output_shape[2:] == (1, 1) else kernel_word(n)
         if not (word == "SE" and words and words[-1] == "SE"):
             words.append(word)
     return f"{'-'.join(words)} block" if 0 < len(words) <= 5 else ""

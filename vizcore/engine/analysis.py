@@ -9,9 +9,8 @@ from typing import Any
 
 from ..cards import ModelCard
 from ..shapes import Shape
-from .blocks import Block
+from .blocks import Block, block_label
 from .costs import CONVENTIONS
-from .labels import block_label
 from .node import Node
 
 
@@ -38,7 +37,7 @@ class SummaryRow:
     output_bytes: int
     layers: int
     time_ms: float | None = None
-    label: str = ""  # a layer's paper label (``3x3 conv, 128, /2``); a merged block's name and size
+    label: str = ""  # a layer's paper label (``3x3 conv, 128, /2``); a merged block's (``1x1-3x3-1x1 block, 256``)
     receptive_field: tuple[int, ...] = ()  # of the row's last layer (a block's output)
     effective_stride: tuple[float, ...] = ()
 
@@ -81,7 +80,7 @@ class Analysis:
                     output_bytes=sum(n.output_bytes for n in members if n.new_memory),
                     layers=len(members),
                     time_ms=sum(times) if times else None,
-                    label=members[0].label if key == members[0].name else block_label(key, len(members)),
+                    label=self.group_label(key, members),
                     receptive_field=members[-1].receptive_field,
                     effective_stride=members[-1].effective_stride,
                 )
@@ -96,6 +95,12 @@ class Analysis:
             (key, list(group))
             for key, group in itertools.groupby(self.layers, key=lambda n: _block_at(n, depth, expanded))
         ]
+
+    def group_label(self, key: str, members: list[Node]) -> str:
+        """A group's label: a layer's own, or what a block of layers is (``1x1-3x3-1x1 block, 256``)."""
+        if key == members[0].name:
+            return members[0].label
+        return block_label(members, self.blocks, self.module_types.get(key, ""), key)
 
     def block(self, name: str) -> Block:
         """A branch or residual block by its module name, or by its join's name where several blocks

@@ -14,7 +14,8 @@ vocabulary, one rule per kind of layer:
   ``dropout``, ``drop path``; joins ``add`` and ``concat``; ``flatten``; anything else its op name.
 
 A pure function of a traced node: nothing is looked up, so the label is the same wherever it appears
-(to_dict, the summary table and its exports, the diagrams).
+(to_dict, the summary table and its exports, the diagrams). A block of layers drawn as one box is
+named from the same words (``kernel_word``) by ``blocks.block_label``.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def _size(dims: tuple[int, ...]) -> str:
     return "x".join(map(str, dims))
 
 
-def _stride(stride: tuple[int, ...], sign: str = "/") -> str:
+def stride_text(stride: tuple[int, ...], sign: str = "/") -> str:
     """``, /2`` for a stride of 2 in every dimension, ``, /2x1`` for an uneven one, nothing for 1."""
     if not stride or all(s == 1 for s in stride):
         return ""
@@ -60,14 +61,26 @@ def _spatial(shape: tuple[int, ...]) -> tuple[int, ...]:
     return shape[2:] if len(shape) > 2 else ()
 
 
+def is_depthwise(node: Node) -> bool:
+    """A convolution with one group per input channel (MobileNet's 3x3 dw conv)."""
+    in_channels = node.input_shapes[0][1] if node.input_shapes and len(node.input_shapes[0]) > 1 else 0
+    return node.op.startswith("conv") and node.groups > 1 and node.groups == in_channels
+
+
+def kernel_word(node: Node) -> str:
+    """How a block's name writes one of its convolutions: ``3x3``, ``3x3dw`` (depthwise), ``1x7``,
+    ``2x2up`` (transposed)."""
+    kernel = _size(node.kernel) if node.kernel else "conv"
+    return kernel + ("up" if node.op == "conv_transpose" else "dw" if is_depthwise(node) else "")
+
+
 def _conv(node: Node) -> str:
     channels = node.output_shape[1] if len(node.output_shape) > 1 else 0
-    in_channels = node.input_shapes[0][1] if node.input_shapes and len(node.input_shapes[0]) > 1 else 0
     kernel = f"{_size(node.kernel)} " if node.kernel else ""
     if node.op == "conv_transpose":
-        return f"{kernel}up-conv, {channels}{_stride(node.stride, 'x')}"
-    depthwise = node.groups > 1 and node.groups == in_channels
-    label = f"{kernel}{'dw ' if depthwise else ''}conv, {channels}{_stride(node.stride)}"
+        return f"{kernel}up-conv, {channels}{stride_text(node.stride, 'x')}"
+    depthwise = is_depthwise(node)
+    label = f"{kernel}{'dw ' if depthwise else ''}conv, {channels}{stride_text(node.stride)}"
     if node.dilation and any(d != 1 for d in node.dilation):
         label += f", dil {node.dilation[0] if len(set(node.dilation)) == 1 else _size(node.dilation)}"
     if node.groups > 1 and not depthwise:
@@ -84,7 +97,7 @@ def _pool(node: Node) -> str:
     if "adaptive" in node.op:
         return f"{kind} pool to {_size(out)}"
     kernel = f"{_size(node.kernel)} " if node.kernel else ""
-    return f"{kernel}{kind} pool{_stride(node.stride)}"
+    return f"{kernel}{kind} pool{stride_text(node.stride)}"
 
 
 def layer_label(node: Node) -> str:
@@ -103,10 +116,3 @@ def layer_label(node: Node) -> str:
     if op in ("flatten", "view", "reshape"):
         return "flatten" if len(node.output_shape) == 2 else op
     return _NAMES.get(op, op.replace("_", " "))
-
-
-def block_label(name: str, layers: int) -> str:
-    """A collapsed block's label: its own name part (``inception3a``, ``layer1.0``) and its size."""
-    parts = name.split(".")
-    short = ".".join(parts[-2:]) if parts[-1].isdigit() and len(parts) > 1 else parts[-1]
-    return f"{short}, {layers} layers"
