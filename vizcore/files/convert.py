@@ -24,11 +24,13 @@ from onnx2torch.node_converters.global_average_pool import (
     OnnxGlobalAveragePool,
     OnnxGlobalAveragePoolWithKnownInputShape,
 )
+from onnx2torch.node_converters.pad import OnnxPadStatic
 from onnx2torch.node_converters.reshape import OnnxReshape
 from onnx2torch.onnx_graph import OnnxGraph
 from onnx2torch.onnx_node import OnnxNode
 from onnx2torch.utils.common import OperationConverterResult, onnx_mapping_from_node
 from torch import fx, nn
+from torch.nn import functional as F
 
 from ..errors import ModelFileError
 
@@ -60,6 +62,19 @@ class Cat(nn.Module):
 
     def forward(self, *tensors: torch.Tensor) -> torch.Tensor:
         return torch.cat(tensors, self.dim)
+
+
+class Pad(nn.Module):
+    """ONNX Pad with constant pads (in torch's order, last dimension first), as the engine's ``pad``."""
+
+    def __init__(self, pads: list[int], mode: str, value: float) -> None:
+        super().__init__()
+        self.pads = pads
+        self.mode = mode
+        self.value = value
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.pad(x, self.pads, self.mode, self.value if self.mode == "constant" else None)
 
 
 class Mean(nn.Module):
@@ -94,6 +109,8 @@ def _plain(module: nn.Module) -> nn.Module | None:
     if isinstance(module, OnnxBinaryMathOperation) and module.broadcast is None:
         cls = _BINARY.get(module.math_op_function)
         return cls() if cls is not None else None
+    if isinstance(module, OnnxPadStatic):
+        return Pad(list(module.pads), module.mode, module.constant_value)
     if isinstance(module, OnnxConcat):
         return Cat(module.axis)
     if isinstance(module, OnnxGlobalAveragePool | OnnxGlobalAveragePoolWithKnownInputShape):
@@ -294,11 +311,21 @@ def _renamed(converted: fx.GraphModule, ids: dict[str, str]) -> fx.GraphModule:
             if isinstance(shape, fx.Node) and shape.op == "get_attr":
                 replacement = Reshape([int(d) for d in converted.get_buffer(str(shape.target)).tolist()])
                 node.args = node.args[:1]
+            _plain_inside(module)
             _put(root, node.target, replacement or module)
     rebuilt = fx.GraphModule(root, converted.graph, class_name="OnnxModel")
     rebuilt.graph.eliminate_dead_code()  # the shape constants now held by the Reshape modules
     rebuilt.recompile()
     return rebuilt
+
+
+def _plain_inside(module: nn.Module) -> None:
+    """The same replacements inside onnx2torch's containers (a Conv with uneven pads: pad, then conv)."""
+    for name, child in module.named_children():
+        _plain_inside(child)
+        replacement = _plain(child)
+        if replacement is not None:
+            module.add_module(name, replacement)
 
 
 def _put(root: nn.Module, path: str, module: nn.Module) -> None:
