@@ -14,38 +14,22 @@ from PIL import Image
 from skimage import data
 from torch import nn
 
-from tests.support.onnx_files import export
+from tests.support import onnx_files
+from tests.support.onnx_files import ImageNetInput, export
 from vizcore.errors import WeightsError
 from vizcore.photos import attribution, channels, inference
 
 CATS = {"tabby", "tiger cat", "Egyptian cat"}  # ImageNet's three domestic cats: Chelsea could be any
 
 
-class ImageNetInput(nn.Module):
-    """EfficientNet-Lite0 taking ImageNet-normalised photos: the export holds the model's own scaling,
-    (x - 127) / 128 of 0..255 pixels, so the file works with the usual ImageNet preprocessing."""
-
-    def __init__(self, model: nn.Module) -> None:
-        super().__init__()
-        self.model = model
-        self.register_buffer("mean", torch.tensor(inference.IMAGENET_MEAN).view(1, 3, 1, 1))
-        self.register_buffer("std", torch.tensor(inference.IMAGENET_STD).view(1, 3, 1, 1))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        pixels = x * self.std + self.mean
-        out: torch.Tensor = self.model((pixels - 127 / 255) / (128 / 255))
-        return out
-
-
 @pytest.fixture(scope="module")
 def lite0() -> ImageNetInput:
-    return ImageNetInput(inference.default_classifier("cpu").model).eval()
+    return onnx_files.lite0()
 
 
 @pytest.fixture(scope="module")
 def lite0_file(lite0: ImageNetInput, tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    path = tmp_path_factory.mktemp("classify") / "lite0.onnx"
-    return export(lite0, path, dynamo=False, shape=(1, 3, 224, 224), opset_version=17).read_bytes()
+    return onnx_files.export_lite0(lite0, tmp_path_factory.mktemp("classify") / "lite0.onnx").read_bytes()
 
 
 @pytest.fixture(scope="module")
