@@ -250,6 +250,58 @@ def _clean(parts: list[str]) -> str:
     return ".".join(c for c in (_SAFE.sub("_", p).strip("_") for p in parts) if c)
 
 
+def split_merged_concats(model: onnx.ModelProto) -> None:
+    """Undo an exporter's merging of nested concatenations, in place: ``cat([a, cat([b, c]), d])`` along
+    one axis is written as one Concat of a, b, c, d (the TorchScript exporter does this), which hides the
+    inner branch block. Neighbouring inputs whose paths split from one tensor that the others do not
+    come from get their own Concat again; the values are the same."""
+    constants = {t.name for t in model.graph.initializer}
+    for node in model.graph.node:  # in order: values made from constants only (shared weights' Identity)
+        if all(i in constants for i in node.input if i):
+            constants.update(node.output)
+    producer = {o: n for n in model.graph.node for o in n.output}
+    uses: dict[str, int] = {}
+    for node in model.graph.node:
+        for name in set(node.input):
+            uses[name] = uses.get(name, 0) + 1
+
+    def fork(value: str) -> str:  # the tensor this path last split from: up through one-input layers
+        for _ in range(len(producer)):
+            node = producer.get(value)
+            data = [i for i in node.input if i and i not in constants] if node is not None else []
+            if uses.get(value, 0) > 1 or len(data) != 1:
+                return value
+            value = data[0]
+        return value
+
+    nodes: list[onnx.NodeProto] = []
+    for node in model.graph.node:
+        if node.op_type == "Concat" and len(node.input) > 2:
+            forks = [fork(i) for i in node.input]
+            inputs: list[str] = []
+            start = 0
+            for end in range(1, len(forks) + 1):
+                if end < len(forks) and forks[end] == forks[start]:
+                    continue
+                run = list(node.input[start:end])
+                if 1 < len(run) < len(forks):
+                    inner = onnx.NodeProto()
+                    inner.CopyFrom(node)
+                    inner.name = f"{node.name}_inner{len(nodes)}" if node.name else ""
+                    del inner.input[:], inner.output[:]
+                    inner.input.extend(run)
+                    inner.output.append(f"{node.output[0]}_inner{len(nodes)}")
+                    nodes.append(inner)
+                    run = [inner.output[0]]
+                inputs.extend(run)
+                start = end
+            del node.input[:]
+            node.input.extend(inputs)
+        nodes.append(node)
+    del model.graph.node[:]
+    model.graph.node.extend(nodes)
+
+
 def name_layers(model: onnx.ModelProto) -> None:
     """Name every node by its module path, in place: simplifying the file drops the scopes it is read from."""
     paths = layer_paths(model)

@@ -14,7 +14,7 @@ from torch import nn
 from ..errors import ModelFileError
 from ..shapes import Shape
 from . import onnxfile
-from .convert import name_layers, to_module
+from .convert import name_layers, split_merged_concats, to_module
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,7 @@ def read_onnx(
     model = onnxfile.parse(data)
     outside = onnxfile.strip_external_data(model)
     checked = onnxfile.fix_input(model, input_shape)
+    split_merged_concats(checked.proto)
     name_layers(checked.proto)
     notes = list(checked.notes)
     if outside:
@@ -58,8 +59,9 @@ def read_onnx(
             f"{outside} weights are stored outside the file and were not read: the analysis uses their declared shapes."
         )
     try:
-        # shares folded into each layer (the TorchScript exporter shares weights through Identity nodes)
-        simplified, _ = onnxsim.simplify(checked.proto)
+        # shares folded into each layer (the TorchScript exporter shares weights through Identity nodes);
+        # nested concatenations kept apart, since each closes a branch block (Inception-v3's 3x3 split)
+        simplified, _ = onnxsim.simplify(checked.proto, skipped_optimizers=["fuse_consecutive_concats"])
     except Exception:  # the simplifier is best effort: the converter may still take the file as it is
         simplified = checked.proto
     return FileModel(to_module(simplified), checked.input_shape, tuple(notes), graph_only=outside > 0)
