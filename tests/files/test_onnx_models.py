@@ -170,3 +170,34 @@ def test_both_exporters_find_the_zoo_branch_blocks(
 
 def _inside(dynamo: bool) -> dict[str, object]:
     return {"external_data": False} if dynamo else {"opset_version": 17}
+
+
+def test_graph_only_weights_are_never_allocated(resnet18_dynamo: Path, tmp_path: Path, zoo_resnet18) -> None:
+    """Placeholders for outside weights convert to meta tensors: nothing allocated or filled, whatever
+    the model's size, and the same weights as the file that holds them (its exporter folded batch norm)."""
+    from vizcore.files.reader import read_onnx
+
+    model = onnx.load(str(resnet18_dynamo))
+    onnx.save_model(model, str(tmp_path / "r.onnx"), save_as_external_data=True, location="r.onnx.data")
+    found = read_onnx(tmp_path / "r.onnx", None)
+    weights = list(found.module.parameters())
+    assert weights and all(w.is_meta for w in weights)
+    assert sum(w.numel() for w in weights) == 11_679_912
+    a = vizcore.analyze(tmp_path / "r.onnx", device="cpu")
+    assert (a.totals.params, a.totals.macs) == (11_679_912, zoo_resnet18.totals.macs)
+    assert a.traced_on == "meta"
+
+
+def test_a_file_with_some_weights_inside_and_some_outside_is_analysed(
+    resnet18_torchscript: Path, tmp_path: Path, zoo_resnet18
+) -> None:
+    """Small biases inside the file, big weights outside: a layer holding both is built from zeros
+    instead of meta tensors, and the numbers are the same."""
+    model = onnx.load(str(resnet18_torchscript))
+    convert_model_to_external_data(model, all_tensors_to_one_file=True, location="w.bin", size_threshold=1024)
+    inside = [t for t in model.graph.initializer if t.data_location != onnx.TensorProto.EXTERNAL]
+    assert inside and len(inside) < len(model.graph.initializer)
+    path = tmp_path / "mixed.onnx"
+    path.write_bytes(model.SerializeToString())
+    a = vizcore.analyze(path, device="cpu")
+    assert (a.totals.params, a.totals.macs) == (11_684_712, zoo_resnet18.totals.macs)

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import onnx
 import torch
 from onnx import defs
@@ -28,11 +29,14 @@ from onnx2torch.node_converters.pad import OnnxPadStatic
 from onnx2torch.node_converters.reshape import OnnxReshape
 from onnx2torch.onnx_graph import OnnxGraph
 from onnx2torch.onnx_node import OnnxNode
+from onnx2torch.onnx_tensor import OnnxTensor
 from onnx2torch.utils.common import OperationConverterResult, onnx_mapping_from_node
 from torch import fx, nn
 from torch.nn import functional as F
 
+from ..engine.measure import SkipInit
 from ..errors import ModelFileError
+from .onnxfile import fill_placeholders, holds_no_data
 
 
 class Add(nn.Module):
@@ -172,6 +176,34 @@ def _register_missing() -> None:
 
 
 _register_missing()
+
+
+def _placeholders_as_meta() -> None:
+    """onnx2torch reads every weight through ``OnnxTensor``; a placeholder for an outside weight (see
+    ``onnxfile.holds_no_data``) becomes a meta tensor of its shape, which allocates nothing (the
+    conversion then runs on the meta device). Set once; a tensor with values reads as before."""
+    if getattr(OnnxTensor.to_torch, "placeholders", False):
+        return
+    to_torch, to_numpy = OnnxTensor.to_torch, OnnxTensor.to_numpy
+
+    def meta_to_torch(self: OnnxTensor) -> torch.Tensor:
+        if holds_no_data(self.proto):
+            dtype = torch.from_numpy(np.empty(0, onnx.helper.tensor_dtype_to_np_dtype(self.proto.data_type))).dtype
+            return torch.empty(tuple(self.proto.dims), dtype=dtype, device="meta")
+        return to_torch(self)  # type: ignore[no-any-return]
+
+    def zero_to_numpy(self: OnnxTensor) -> np.ndarray:  # values asked for: zeros, one of them broadcast
+        if holds_no_data(self.proto):
+            dtype = onnx.helper.tensor_dtype_to_np_dtype(self.proto.data_type)
+            return np.broadcast_to(np.zeros((), dtype), tuple(self.proto.dims))
+        return to_numpy(self)  # type: ignore[no-any-return]
+
+    meta_to_torch.placeholders = True  # type: ignore[attr-defined]
+    OnnxTensor.to_torch = meta_to_torch
+    OnnxTensor.to_numpy = zero_to_numpy
+
+
+_placeholders_as_meta()
 
 
 def unconvertible(model: onnx.ModelProto) -> list[str]:
@@ -326,7 +358,7 @@ def to_module(model: onnx.ModelProto) -> nn.Module:
         ids[f"n{index}"] = paths[node.name or f"{node.op_type}_{index}"]
         node.name = f"n{index}"
     try:
-        converted = onnx2torch_convert(renamed)
+        converted = _converted(renamed)
     except ModelFileError:
         raise
     except Exception as exc:  # the converter's own errors name no layer a user knows
@@ -335,6 +367,23 @@ def to_module(model: onnx.ModelProto) -> nn.Module:
             f"the model could not be converted ({first[:200]}): export it again or simplify it."
         ) from exc
     return _renamed(converted, ids)
+
+
+def _converted(model: onnx.ModelProto) -> fx.GraphModule:
+    """onnx2torch's module; with placeholders for outside weights, built on the meta device with no
+    initialisation (nothing allocated or filled), or, where a converter mixes them with values from
+    the file, from zeros."""
+    converted: fx.GraphModule
+    if not any(holds_no_data(t) for t in model.graph.initializer):
+        converted = onnx2torch_convert(model)
+        return converted
+    try:
+        with torch.device("meta"), SkipInit():
+            converted = onnx2torch_convert(model)
+    except (RuntimeError, NotImplementedError, ValueError, TypeError):
+        fill_placeholders(model)
+        converted = onnx2torch_convert(model)
+    return converted
 
 
 def _drop_inert_allowzero(model: onnx.ModelProto) -> None:
