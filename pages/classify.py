@@ -15,9 +15,9 @@ import vizcore
 from vizcore.drawing import photo_charts
 from vizcore.photos import attribution, channels, images, inference, pictures
 from vizcore.photos.batching import Batcher, batch_size_for
-from webapp.caching import SharedResults, default_classifier, shareable
-from webapp.chrome import setup
-from webapp.url_state import init_from_url, remember, shared_params, show_url_problems, sync_url
+from webapp.caching import UPLOADED, SharedResults, default_classifier, is_upload, shareable, upload_name, uploads
+from webapp.chrome import file_name, setup
+from webapp.url_state import init_from_url, plain, remember, shared_params, show_url_problems, sync_url
 from webapp.widgets import ROOT
 
 SAMPLES = sorted((ROOT / "assets" / "samples").glob("*.jpg"))
@@ -27,7 +27,14 @@ SOURCES = {
     "torchvision": "torchvision weights",
     "file": "your weights file",
     "random": "random weights",
+    "onnx": "the file's own weights",
 }
+ZOO_SOURCES = ("default", "torchvision", "file", "random")
+ONNX_PREPROCESSING = (
+    "Photos for your file are prepared as most ImageNet models expect: ImageNet's mean and standard deviation, "
+    "at the size the file declares. A model trained on other pixels (say, scaled to [-1, 1]) should be exported "
+    "with that scaling inside it."
+)
 
 
 @st.cache_resource(max_entries=3, show_spinner=False)
@@ -43,6 +50,18 @@ def torchvision_classifier(name: str, device: str) -> inference.Classifier:
         )
     finally:
         bar.empty()
+
+
+@st.cache_resource(max_entries=2, show_spinner="Converting your file…")
+def upload_classifier(model: str, device: str) -> inference.Classifier | str:
+    """The uploaded file as a classifier, shared by every session that holds its id, or the sentence
+    that says why it cannot classify (kept too: the file behind an id never changes). Named from its
+    content, never from a user's file name."""
+    data = uploads().open(model.removeprefix(UPLOADED))
+    try:
+        return inference.onnx_classifier(data, upload_name(model), device)
+    except vizcore.WeightsError as exc:
+        return str(exc)
 
 
 @st.cache_resource(max_entries=3, show_spinner="Building the model…")
@@ -226,7 +245,19 @@ setup()
 model = st.session_state["model"]
 device = st.session_state.get("device", "auto")
 st.title("Classify a photo")
-init_from_url("classify_source", "weights", "default", lambda v: v if v in SOURCES else None)
+# an uploaded model: the offline default, and the file itself where it carries weights for ImageNet's classes
+offered, uploaded, refusal = list(ZOO_SOURCES), None, ""
+if is_upload(model):
+    try:
+        found = upload_classifier(model, device)
+    except vizcore.VizcoreError as exc:  # the upload expired while the page was open
+        found = str(exc)
+    uploaded = found if isinstance(found, inference.Classifier) else None
+    refusal = "" if uploaded else str(found).replace(upload_name(model), file_name(model))
+    offered = ["default", "onnx"] if uploaded else ["default"]
+init_from_url("classify_source", "weights", "default", lambda v: v if v in offered else None)
+if st.session_state["classify_source"] not in offered:  # chosen with another model
+    st.session_state["classify_source"] = "default"
 init_from_url(
     "classify_sample",
     "sample",
@@ -235,15 +266,22 @@ init_from_url(
 )
 show_url_problems()
 
+labels = {
+    s: SOURCES[s] if s == "default" else f"{file_name(model) if s == 'onnx' else model}, {SOURCES[s]}" for s in offered
+}
 left, right = st.columns([1, 1])
 with left:
     source = st.radio(
         "Network",
-        list(SOURCES),
+        offered,
         key="classify_source",
         horizontal=True,
-        format_func=lambda s: SOURCES[s] if s == "default" else f"{model}, {SOURCES[s]}",
+        format_func=labels.__getitem__,
     )
+    if refusal:
+        st.info(plain(refusal))
+    elif source == "onnx":
+        st.caption(ONNX_PREPROCESSING)
     upload = st.file_uploader("Drop a photo", type=["jpg", "jpeg", "png", "gif", "bmp", "tif", "tiff", "webp"])
     camera = st.camera_input("Or take one", label_visibility="collapsed") if st.toggle("Use the camera") else None
     st.selectbox("Or a sample photo", [p.stem for p in SAMPLES], key="classify_sample")
@@ -257,6 +295,8 @@ try:
         clf = torchvision_classifier(model, device)
     elif source == "random":
         clf = random_classifier(model, device)
+    elif uploaded is not None and source == "onnx":
+        clf = uploaded
     else:
         weights_file = left.file_uploader(
             f"A state_dict for {model} (.pth, .pt or .safetensors)", type=["pth", "pt", "safetensors"]

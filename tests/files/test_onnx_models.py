@@ -14,6 +14,7 @@ from onnx.external_data_helper import convert_model_to_external_data
 import vizcore
 from tests.support.onnx_files import SMALL, export
 from vizcore.engine.analysis import Analysis
+from vizcore.zoo import get_model
 
 
 @pytest.fixture(scope="module")
@@ -137,3 +138,66 @@ def test_cli_answers_a_bad_file_with_one_line(cli, tmp_path: Path) -> None:
         assert done.returncode == 1
         assert done.stdout == ""
         assert done.stderr.count("\n") == 1 and sentence in done.stderr
+
+
+INCEPTION_INPUT = (1, 3, 96, 96)  # past Inception-v3's smallest input (75), small enough to export quickly
+
+
+@pytest.mark.parametrize(
+    ("name", "shape", "count", "dynamo"),
+    [
+        ("inception_v3", INCEPTION_INPUT, 15, False),
+        ("inception_v3", INCEPTION_INPUT, 15, True),
+        ("googlenet", SMALL, 9, False),  # the default exporter's GoogLeNet: test_branchy_model_from_bytes...
+    ],
+    ids=["inception_v3-torchscript", "inception_v3-dynamo", "googlenet-torchscript"],
+)
+def test_both_exporters_find_the_zoo_branch_blocks(
+    name: str, shape: tuple[int, ...], count: int, dynamo: bool, tmp_path: Path
+) -> None:
+    """A concatenation feeding another (Inception-v3's Mixed_7b splits its 3x3 branch in two) closes
+    its own block: the simplifier must not merge the two, and where the TorchScript exporter already
+    merged them into one Concat, they are split again."""
+    path = export(get_model(name), tmp_path / f"{name}.onnx", dynamo=dynamo, shape=shape, **_inside(dynamo))
+    zoo = vizcore.analyze(name, shape, "cpu")
+    a = vizcore.analyze(path, device="cpu")
+    assert [(b.name, b.kind, len(b.branches)) for b in a.blocks] == [
+        (b.name, b.kind, len(b.branches)) for b in zoo.blocks
+    ]
+    assert len(a.blocks) == count
+    assert a.totals.macs == zoo.totals.macs
+
+
+def _inside(dynamo: bool) -> dict[str, object]:
+    return {"external_data": False} if dynamo else {"opset_version": 17}
+
+
+def test_graph_only_weights_are_never_allocated(resnet18_dynamo: Path, tmp_path: Path, zoo_resnet18) -> None:
+    """Placeholders for outside weights convert to meta tensors: nothing allocated or filled, whatever
+    the model's size, and the same weights as the file that holds them (its exporter folded batch norm)."""
+    from vizcore.files.reader import read_onnx
+
+    model = onnx.load(str(resnet18_dynamo))
+    onnx.save_model(model, str(tmp_path / "r.onnx"), save_as_external_data=True, location="r.onnx.data")
+    found = read_onnx(tmp_path / "r.onnx", None)
+    weights = list(found.module.parameters())
+    assert weights and all(w.is_meta for w in weights)
+    assert sum(w.numel() for w in weights) == 11_679_912
+    a = vizcore.analyze(tmp_path / "r.onnx", device="cpu")
+    assert (a.totals.params, a.totals.macs) == (11_679_912, zoo_resnet18.totals.macs)
+    assert a.traced_on == "meta"
+
+
+def test_a_file_with_some_weights_inside_and_some_outside_is_analysed(
+    resnet18_torchscript: Path, tmp_path: Path, zoo_resnet18
+) -> None:
+    """Small biases inside the file, big weights outside: a layer holding both is built from zeros
+    instead of meta tensors, and the numbers are the same."""
+    model = onnx.load(str(resnet18_torchscript))
+    convert_model_to_external_data(model, all_tensors_to_one_file=True, location="w.bin", size_threshold=1024)
+    inside = [t for t in model.graph.initializer if t.data_location != onnx.TensorProto.EXTERNAL]
+    assert inside and len(inside) < len(model.graph.initializer)
+    path = tmp_path / "mixed.onnx"
+    path.write_bytes(model.SerializeToString())
+    a = vizcore.analyze(path, device="cpu")
+    assert (a.totals.params, a.totals.macs) == (11_684_712, zoo_resnet18.totals.macs)

@@ -1,4 +1,5 @@
-"""Exporting a module to ONNX for tests, as a user would (weights left random: only shapes matter)."""
+"""Exporting a module to ONNX for tests, as a user would (weights left random where only shapes matter;
+the offline EfficientNet-Lite0 with its real weights where photos are classified)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from vizcore.photos import inference
+
 SMALL = (1, 3, 64, 64)
 
 
@@ -16,3 +19,28 @@ def export(model: nn.Module, path: Path, *, dynamo: bool, shape: tuple[int, ...]
         warnings.simplefilter("ignore")
         torch.onnx.export(model.eval(), (torch.zeros(shape),), str(path), dynamo=dynamo, **options)  # type: ignore[arg-type]
     return path
+
+
+class ImageNetInput(nn.Module):
+    """EfficientNet-Lite0 taking ImageNet-normalised photos: the export holds the model's own scaling,
+    (x - 127) / 128 of 0..255 pixels, so the file works with the usual ImageNet preprocessing."""
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self.model = model
+        self.register_buffer("mean", torch.tensor(inference.IMAGENET_MEAN).view(1, 3, 1, 1))
+        self.register_buffer("std", torch.tensor(inference.IMAGENET_STD).view(1, 3, 1, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        pixels = x * self.std + self.mean
+        out: torch.Tensor = self.model((pixels - 127 / 255) / (128 / 255))
+        return out
+
+
+def lite0() -> ImageNetInput:
+    return ImageNetInput(inference.default_classifier("cpu").model).eval()
+
+
+def export_lite0(model: ImageNetInput, path: Path) -> Path:
+    """The TorchScript exporter's file (a second or two; the default exporter takes several)."""
+    return export(model, path, dynamo=False, shape=(1, 3, 224, 224), opset_version=17)

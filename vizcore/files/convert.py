@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import onnx
 import torch
 from onnx import defs
@@ -24,13 +25,18 @@ from onnx2torch.node_converters.global_average_pool import (
     OnnxGlobalAveragePool,
     OnnxGlobalAveragePoolWithKnownInputShape,
 )
+from onnx2torch.node_converters.pad import OnnxPadStatic
 from onnx2torch.node_converters.reshape import OnnxReshape
 from onnx2torch.onnx_graph import OnnxGraph
 from onnx2torch.onnx_node import OnnxNode
+from onnx2torch.onnx_tensor import OnnxTensor
 from onnx2torch.utils.common import OperationConverterResult, onnx_mapping_from_node
 from torch import fx, nn
+from torch.nn import functional as F
 
+from ..engine.measure import SkipInit
 from ..errors import ModelFileError
+from .onnxfile import fill_placeholders, holds_no_data
 
 
 class Add(nn.Module):
@@ -60,6 +66,19 @@ class Cat(nn.Module):
 
     def forward(self, *tensors: torch.Tensor) -> torch.Tensor:
         return torch.cat(tensors, self.dim)
+
+
+class Pad(nn.Module):
+    """ONNX Pad with constant pads (in torch's order, last dimension first), as the engine's ``pad``."""
+
+    def __init__(self, pads: list[int], mode: str, value: float) -> None:
+        super().__init__()
+        self.pads = pads
+        self.mode = mode
+        self.value = value
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.pad(x, self.pads, self.mode, self.value if self.mode == "constant" else None)
 
 
 class Mean(nn.Module):
@@ -94,6 +113,8 @@ def _plain(module: nn.Module) -> nn.Module | None:
     if isinstance(module, OnnxBinaryMathOperation) and module.broadcast is None:
         cls = _BINARY.get(module.math_op_function)
         return cls() if cls is not None else None
+    if isinstance(module, OnnxPadStatic):
+        return Pad(list(module.pads), module.mode, module.constant_value)
     if isinstance(module, OnnxConcat):
         return Cat(module.axis)
     if isinstance(module, OnnxGlobalAveragePool | OnnxGlobalAveragePoolWithKnownInputShape):
@@ -155,6 +176,34 @@ def _register_missing() -> None:
 
 
 _register_missing()
+
+
+def _placeholders_as_meta() -> None:
+    """onnx2torch reads every weight through ``OnnxTensor``; a placeholder for an outside weight (see
+    ``onnxfile.holds_no_data``) becomes a meta tensor of its shape, which allocates nothing (the
+    conversion then runs on the meta device). Set once; a tensor with values reads as before."""
+    if getattr(OnnxTensor.to_torch, "placeholders", False):
+        return
+    to_torch, to_numpy = OnnxTensor.to_torch, OnnxTensor.to_numpy
+
+    def meta_to_torch(self: OnnxTensor) -> torch.Tensor:
+        if holds_no_data(self.proto):
+            dtype = torch.from_numpy(np.empty(0, onnx.helper.tensor_dtype_to_np_dtype(self.proto.data_type))).dtype
+            return torch.empty(tuple(self.proto.dims), dtype=dtype, device="meta")
+        return to_torch(self)  # type: ignore[no-any-return]
+
+    def zero_to_numpy(self: OnnxTensor) -> np.ndarray:  # values asked for: zeros, one of them broadcast
+        if holds_no_data(self.proto):
+            dtype = onnx.helper.tensor_dtype_to_np_dtype(self.proto.data_type)
+            return np.broadcast_to(np.zeros((), dtype), tuple(self.proto.dims))
+        return to_numpy(self)  # type: ignore[no-any-return]
+
+    meta_to_torch.placeholders = True  # type: ignore[attr-defined]
+    OnnxTensor.to_torch = meta_to_torch
+    OnnxTensor.to_numpy = zero_to_numpy
+
+
+_placeholders_as_meta()
 
 
 def unconvertible(model: onnx.ModelProto) -> list[str]:
@@ -233,6 +282,58 @@ def _clean(parts: list[str]) -> str:
     return ".".join(c for c in (_SAFE.sub("_", p).strip("_") for p in parts) if c)
 
 
+def split_merged_concats(model: onnx.ModelProto) -> None:
+    """Undo an exporter's merging of nested concatenations, in place: ``cat([a, cat([b, c]), d])`` along
+    one axis is written as one Concat of a, b, c, d (the TorchScript exporter does this), which hides the
+    inner branch block. Neighbouring inputs whose paths split from one tensor that the others do not
+    come from get their own Concat again; the values are the same."""
+    constants = {t.name for t in model.graph.initializer}
+    for node in model.graph.node:  # in order: values made from constants only (shared weights' Identity)
+        if all(i in constants for i in node.input if i):
+            constants.update(node.output)
+    producer = {o: n for n in model.graph.node for o in n.output}
+    uses: dict[str, int] = {}
+    for node in model.graph.node:
+        for name in set(node.input):
+            uses[name] = uses.get(name, 0) + 1
+
+    def fork(value: str) -> str:  # the tensor this path last split from: up through one-input layers
+        for _ in range(len(producer)):
+            node = producer.get(value)
+            data = [i for i in node.input if i and i not in constants] if node is not None else []
+            if uses.get(value, 0) > 1 or len(data) != 1:
+                return value
+            value = data[0]
+        return value
+
+    nodes: list[onnx.NodeProto] = []
+    for node in model.graph.node:
+        if node.op_type == "Concat" and len(node.input) > 2:
+            forks = [fork(i) for i in node.input]
+            inputs: list[str] = []
+            start = 0
+            for end in range(1, len(forks) + 1):
+                if end < len(forks) and forks[end] == forks[start]:
+                    continue
+                run = list(node.input[start:end])
+                if 1 < len(run) < len(forks):
+                    inner = onnx.NodeProto()
+                    inner.CopyFrom(node)
+                    inner.name = f"{node.name}_inner{len(nodes)}" if node.name else ""
+                    del inner.input[:], inner.output[:]
+                    inner.input.extend(run)
+                    inner.output.append(f"{node.output[0]}_inner{len(nodes)}")
+                    nodes.append(inner)
+                    run = [inner.output[0]]
+                inputs.extend(run)
+                start = end
+            del node.input[:]
+            node.input.extend(inputs)
+        nodes.append(node)
+    del model.graph.node[:]
+    model.graph.node.extend(nodes)
+
+
 def name_layers(model: onnx.ModelProto) -> None:
     """Name every node by its module path, in place: simplifying the file drops the scopes it is read from."""
     paths = layer_paths(model)
@@ -257,7 +358,7 @@ def to_module(model: onnx.ModelProto) -> nn.Module:
         ids[f"n{index}"] = paths[node.name or f"{node.op_type}_{index}"]
         node.name = f"n{index}"
     try:
-        converted = onnx2torch_convert(renamed)
+        converted = _converted(renamed)
     except ModelFileError:
         raise
     except Exception as exc:  # the converter's own errors name no layer a user knows
@@ -266,6 +367,23 @@ def to_module(model: onnx.ModelProto) -> nn.Module:
             f"the model could not be converted ({first[:200]}): export it again or simplify it."
         ) from exc
     return _renamed(converted, ids)
+
+
+def _converted(model: onnx.ModelProto) -> fx.GraphModule:
+    """onnx2torch's module; with placeholders for outside weights, built on the meta device with no
+    initialisation (nothing allocated or filled), or, where a converter mixes them with values from
+    the file, from zeros."""
+    converted: fx.GraphModule
+    if not any(holds_no_data(t) for t in model.graph.initializer):
+        converted = onnx2torch_convert(model)
+        return converted
+    try:
+        with torch.device("meta"), SkipInit():
+            converted = onnx2torch_convert(model)
+    except (RuntimeError, NotImplementedError, ValueError, TypeError):
+        fill_placeholders(model)
+        converted = onnx2torch_convert(model)
+    return converted
 
 
 def _drop_inert_allowzero(model: onnx.ModelProto) -> None:
@@ -294,11 +412,21 @@ def _renamed(converted: fx.GraphModule, ids: dict[str, str]) -> fx.GraphModule:
             if isinstance(shape, fx.Node) and shape.op == "get_attr":
                 replacement = Reshape([int(d) for d in converted.get_buffer(str(shape.target)).tolist()])
                 node.args = node.args[:1]
+            _plain_inside(module)
             _put(root, node.target, replacement or module)
     rebuilt = fx.GraphModule(root, converted.graph, class_name="OnnxModel")
     rebuilt.graph.eliminate_dead_code()  # the shape constants now held by the Reshape modules
     rebuilt.recompile()
     return rebuilt
+
+
+def _plain_inside(module: nn.Module) -> None:
+    """The same replacements inside onnx2torch's containers (a Conv with uneven pads: pad, then conv)."""
+    for name, child in module.named_children():
+        _plain_inside(child)
+        replacement = _plain(child)
+        if replacement is not None:
+            module.add_module(name, replacement)
 
 
 def _put(root: nn.Module, path: str, module: nn.Module) -> None:

@@ -2,8 +2,9 @@
 
 ONNX is protobuf: parsing it runs no code. Every check here happens on the parsed message, before a
 converter sees it: size and node limits, operator domains, nested graphs, declared sizes. Weights kept
-outside the file ("external data") are never opened, whatever path the file names: they become zero
-placeholders of the declared shapes, since a trace only needs shapes.
+outside the file ("external data") are never opened, whatever path the file names: they become
+placeholders that declare their shapes and hold no values, since a trace only needs shapes (the
+converter makes them meta tensors, or zeros where it must; see ``convert``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from ..shapes import MAX_DIM, MAX_ELEMENTS, Shape, format_shape, normalize_shape
 
 MAX_FILE_BYTES = 1 << 30  # protobuf's own 2 GiB ceiling halved: graphs with weights for any zoo-sized CNN fit
 MAX_NODES = 20_000  # several times the largest zoo export (EfficientNet-B7 has a few thousand)
-MAX_PLACEHOLDER_VALUES = 200_000_000  # zero-filled stand-ins for outside weights (VGG-16 has 138 M)
+MAX_PLACEHOLDER_VALUES = 200_000_000  # stand-ins for outside weights (VGG-16 has 138 M)
 DOMAINS = frozenset({"", "ai.onnx"})  # the standard operator set; others need their own runtime
 NESTED_GRAPH = (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS)
 DEFAULT_INPUT: Shape = (1, 3, 224, 224)  # for symbolic sizes the user did not give
@@ -99,7 +100,7 @@ def _check_size(what: str, dims: Shape) -> None:
 
 
 def strip_external_data(model: onnx.ModelProto) -> int:
-    """Replace every weight stored outside the file with zeros of its declared shape, in place, without
+    """Make every weight stored outside the file a placeholder of its declared shape, in place, without
     reading the outside file (its path is never looked at); the number of weights replaced."""
     outside = [t for t in model.graph.initializer if t.data_location == onnx.TensorProto.EXTERNAL]
     values = sum(math.prod(t.dims) for t in outside)
@@ -111,9 +112,25 @@ def strip_external_data(model: onnx.ModelProto) -> int:
     for tensor in outside:
         del tensor.external_data[:]
         tensor.data_location = onnx.TensorProto.DEFAULT
-        itemsize = onnx.helper.tensor_dtype_to_np_dtype(tensor.data_type).itemsize
-        tensor.raw_data = bytes(math.prod(tensor.dims) * itemsize)
     return len(outside)
+
+
+def holds_no_data(tensor: onnx.TensorProto) -> bool:
+    """Whether ``tensor`` declares values but holds none: a placeholder (not valid ONNX otherwise)."""
+    stored = ("raw_data", "float_data", "int32_data", "int64_data", "double_data", "uint64_data", "string_data")
+    return (
+        math.prod(tensor.dims) > 0
+        and tensor.data_location == onnx.TensorProto.DEFAULT
+        and not any(len(getattr(tensor, field)) for field in stored)
+    )
+
+
+def fill_placeholders(model: onnx.ModelProto) -> None:
+    """Give every placeholder zeros of its shape, in place: for a converter that must have values."""
+    for tensor in model.graph.initializer:
+        if holds_no_data(tensor):
+            itemsize = onnx.helper.tensor_dtype_to_np_dtype(tensor.data_type).itemsize
+            tensor.raw_data = bytes(math.prod(tensor.dims) * itemsize)
 
 
 def fix_input(model: onnx.ModelProto, given: Sequence[int] | None) -> OnnxModel:

@@ -14,7 +14,7 @@ from torch import nn
 from ..errors import ModelFileError
 from ..shapes import Shape
 from . import onnxfile
-from .convert import name_layers, to_module
+from .convert import name_layers, split_merged_concats, to_module
 
 
 @dataclass(frozen=True)
@@ -51,18 +51,42 @@ def read_onnx(
     model = onnxfile.parse(data)
     outside = onnxfile.strip_external_data(model)
     checked = onnxfile.fix_input(model, input_shape)
+    split_merged_concats(checked.proto)
     name_layers(checked.proto)
     notes = list(checked.notes)
     if outside:
         notes.append(
             f"{outside} weights are stored outside the file and were not read: the analysis uses their declared shapes."
         )
+    return FileModel(to_module(simplified(checked.proto)), checked.input_shape, tuple(notes), graph_only=outside > 0)
+
+
+def simplified(model: onnx.ModelProto) -> onnx.ModelProto:
+    """The model simplified: shares folded into each layer (the TorchScript exporter shares weights
+    through Identity nodes); nested concatenations kept apart, since each closes a branch block
+    (Inception-v3's 3x3 split). Placeholders for outside weights go in as inputs of their shape (the
+    simplifier runs what it folds, and they hold no values) and come back out as placeholders."""
+    placeholders = {t.name: t for t in model.graph.initializer if onnxfile.holds_no_data(t)}
+    work = onnx.ModelProto()
+    work.CopyFrom(model)
+    if placeholders:
+        kept = [t for t in work.graph.initializer if t.name not in placeholders]
+        del work.graph.initializer[:]
+        work.graph.initializer.extend(kept)
+        work.graph.input.extend(
+            onnx.helper.make_tensor_value_info(t.name, t.data_type, list(t.dims)) for t in placeholders.values()
+        )
     try:
-        # shares folded into each layer (the TorchScript exporter shares weights through Identity nodes)
-        simplified, _ = onnxsim.simplify(checked.proto)
+        result: onnx.ModelProto = onnxsim.simplify(work, skipped_optimizers=["fuse_consecutive_concats"])[0]
     except Exception:  # the simplifier is best effort: the converter may still take the file as it is
-        simplified = checked.proto
-    return FileModel(to_module(simplified), checked.input_shape, tuple(notes), graph_only=outside > 0)
+        return model
+    if placeholders:
+        inputs = [v for v in result.graph.input if v.name not in placeholders]
+        used = {i for n in result.graph.node for i in n.input}
+        del result.graph.input[:]
+        result.graph.input.extend(inputs)
+        result.graph.initializer.extend(t for name, t in placeholders.items() if name in used)
+    return result
 
 
 def _shown(path: Path) -> str:

