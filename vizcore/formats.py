@@ -152,6 +152,7 @@ _LATEX_SPECIAL = {
     "~": r"\textasciitilde{}",
     "^": r"\textasciicircum{}",
     "→": r"$\to$",
+    "|": r"\textbar{}",  # an inception block's branches (1x1 | 1x1-3x3); a bare | prints as a dash
 }
 
 

@@ -152,3 +152,10 @@ def test_label_everywhere(resnet18: vizcore.Analysis) -> None:
     # a block merged at a depth is labelled by what it is, as ResNet's Table 1 writes a stage
     stage = next(r for r in resnet18.rows(1) if r.name == "layer1")
     assert stage.label == "2 x [3x3-3x3], 64" and stage.layers == 14
+
+
+def test_an_inception_label_survives_latex() -> None:
+    googlenet = vizcore.analyze("googlenet")
+    row = next(r for r in googlenet.rows(1) if r.name == "inception3a")
+    assert " | " in row.label
+    assert row.label.replace("|", r"\textbar{}") in formats.latex(googlenet, 1)  # a bare | prints as a dash

@@ -113,3 +113,17 @@ def test_a_file_that_takes_no_square_photo_is_refused(tmp_path: Path) -> None:
     file = export(tiny(1000), tmp_path / "wide.onnx", dynamo=False, shape=(1, 3, 32, 48)).read_bytes()
     with pytest.raises(WeightsError, match=r"^wide.onnx cannot classify photos: it takes 1x3x32x48, not one square"):
         inference.onnx_classifier(file, "wide.onnx")
+
+
+def test_a_file_that_ends_in_a_softmax_keeps_its_probabilities(tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    net = nn.Sequential(
+        nn.Conv2d(3, 8, 3, stride=4), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(8, 1000), nn.Softmax(-1)
+    ).eval()
+    path = export(net, tmp_path / "softmax.onnx", dynamo=False, shape=(1, 3, 64, 64))
+    clf = inference.onnx_classifier(path.read_bytes(), "softmax.onnx", "cpu")
+    result = inference.classify(clf, Image.fromarray(data.chelsea()))
+    with torch.no_grad():
+        values, indices = net(result.input)[0].topk(5)
+    assert [p.index for p in result.predictions] == indices.tolist()
+    assert [p.prob for p in result.predictions] == pytest.approx(values.tolist(), rel=1e-4)  # not softmax twice

@@ -283,10 +283,11 @@ def onnx_classifier(data: bytes, name: str, device: str | torch.device | None = 
             f"{name} cannot classify photos: it ends in {format_shape(tuple(out.shape))}, not ImageNet's "
             f"{classes} classes, whose names the predictions are given."
         )
+    ends_in_softmax = bool(out.min() >= 0) and torch.allclose(out.sum(1), torch.ones(1), atol=1e-3)
     return _ready(
         name,
         f"{name}'s own weights",
-        OneByOne(found.module),
+        OneByOne(found.module, probabilities=ends_in_softmax),
         _IMAGENET_CATEGORIES,
         imagenet_preprocessing(shape[1], shape[2]),
         True,
@@ -296,17 +297,21 @@ def onnx_classifier(data: bytes, name: str, device: str | torch.device | None = 
 
 class OneByOne(nn.Module):
     """A converted file, fed a batch one photo at a time: the file fixes its batch at 1, and the
-    converter keeps shapes that follow from it (a reshape to 1x1280)."""
+    converter keeps shapes that follow from it (a reshape to 1x1280). A file that ends in a softmax
+    (``probabilities``) hands back their logarithms, so the classifier's own softmax gives them back
+    instead of flattening them a second time."""
 
-    def __init__(self, net: nn.Module) -> None:
+    def __init__(self, net: nn.Module, probabilities: bool = False) -> None:
         super().__init__()
         self.net = net
+        self.probabilities = probabilities
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.shape[0] == 1:  # as traced: the engine sees the file's own layers only
             out: torch.Tensor = self.net(x)
-            return out
-        return torch.cat([self.net(x[i : i + 1]) for i in range(x.shape[0])])
+        else:
+            out = torch.cat([self.net(x[i : i + 1]) for i in range(x.shape[0])])
+        return out.clamp_min(torch.finfo(out.dtype).tiny).log() if self.probabilities else out
 
 
 def random_classifier(name: str, device: str | torch.device | None = None) -> Classifier:
