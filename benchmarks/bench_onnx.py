@@ -1,7 +1,8 @@
 """ONNX files: from an upload to the layer graph, and conversion time for large zoo models.
 
 1. A ResNet-50 graph-only file (weights as external data, never read): seconds for each step a page
-   takes, store -> open -> analyze (parse, simplify, convert, trace) -> layer graph SVG.
+   takes, store -> open -> analyze (parse, simplify, convert, trace) -> layer graph SVG; then the same file
+   dropped on the sidebar's uploader of the Layer graph page in Chromium: seconds until its graph is on screen.
 2. For the largest zoo models, exported graph-only by PyTorch's default exporter: file size, seconds
    from the file's bytes to an analysis, and the MACs against the zoo's (they must be equal).
 
@@ -11,6 +12,7 @@ Run from the repository root: ``.venv/bin/python -m benchmarks.bench_onnx [model
 
 from __future__ import annotations
 
+import re
 import sys
 import tempfile
 import time
@@ -45,6 +47,33 @@ def timed(label: str, fn):  # type: ignore[no-untyped-def]
     return result
 
 
+def on_screen(data: bytes, folder: Path) -> float | None:
+    """Seconds from handing ``data`` to the sidebar's ONNX uploader, on the Layer graph page in Chromium at
+    1920x1080, to the uploaded ResNet-50's blocks drawn on screen; None without Chromium."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server
+
+    if not Path(CHROMIUM).exists():
+        return None
+    path = folder / "resnet50_graph_only.onnx"
+    path.write_bytes(data)
+    wait = 300_000
+    with streamlit_server() as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1920, "height": 1080})
+        page.goto(f"{url}/layer_graph")
+        expect(page.locator(".vz-stage svg g.node").first).to_be_visible(timeout=wait)  # the default model's
+        start = time.perf_counter()
+        page.get_by_test_id("stSidebar").locator("input[type='file']").set_input_files(str(path))
+        expect(page.get_by_role("heading", name=re.compile("upload-"))).to_be_visible(timeout=wait)
+        block = page.locator(".vz-stage svg text").filter(has_text="1x1-3x3-1x1 block").first
+        expect(block).to_be_visible(timeout=wait)
+        seconds = time.perf_counter() - start
+        browser.close()
+    return seconds
+
+
 def main() -> None:
     names = sys.argv[1:] or ["vgg16", "resnet152", "efficientnet_b7"]
     with tempfile.TemporaryDirectory() as tmp:
@@ -57,6 +86,12 @@ def main() -> None:
         a = timed("analyze (parse, simplify, convert, trace)", lambda: vizcore.analyze(opened, device="cpu"))
         timed("layer graph SVG", lambda: layer_graph_svg(a, 2))
         print(f"  MACs {a.totals.macs:,} (zoo {vizcore.analyze('resnet50', SHAPE, 'cpu').totals.macs:,})")
+        seconds = on_screen(data, folder)
+        print(
+            f"  in Chromium, dropped on the Layer graph page to its graph on screen: {seconds:.2f} s"
+            if seconds is not None
+            else "  (no Chromium: the in-browser step is skipped)"
+        )
         print(f"\n{'model':<16} {'file KiB':>9} {'to analysis s':>14} {'MACs':>16} {'zoo MACs':>16}")
         for name in names:
             data = graph_only(name, folder)
