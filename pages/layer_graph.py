@@ -12,7 +12,17 @@ from vizcore.drawing.style import ORIENTATIONS
 from vizcore.formats import human_bytes, human_count, per_dim_text
 from webapp.caching import derived
 from webapp.chrome import current_analysis, default_depth, setup
-from webapp.url_state import DEPTHS, init_from_url, plain, remember, shared_params, sync_url
+from webapp.url_state import (
+    DEPTHS,
+    choose_layout,
+    init_from_url,
+    init_layout,
+    layout_chosen,
+    plain,
+    remember,
+    shared_params,
+    sync_url,
+)
 from webapp.widgets import diagram_downloads, largest_on_a_slide, show_diagram, show_working
 
 setup(reads=("depth", "color", "orientation", "expand"))
@@ -24,11 +34,7 @@ init_from_url("graph_color", "color", "type", lambda v: v if v in COLOR_METRICS 
 # "fit": of every orientation (folded into a few row counts), the one drawn largest on the screen at hand.
 # It is presentation mode's default; an orientation asked for by the URL or picked here stays.
 LAYOUTS = ("fit", *ORIENTATIONS)
-present = bool(st.session_state.get("present"))
-chosen = st.session_state.setdefault("_graph_layout_chosen", "orientation" in st.query_params)
-init_from_url("graph_orientation", "orientation", "vertical", lambda v: v if v in LAYOUTS else None)
-if not chosen:
-    st.session_state["graph_orientation"] = "fit" if present else "vertical"
+init_layout("graph_orientation", LAYOUTS, "fit")
 
 
 def known_blocks(text: str) -> list[str] | None:
@@ -74,7 +80,8 @@ controls[2].selectbox(
     LAYOUTS,
     key="graph_orientation",
     format_func=lambda o: "fit the screen" if o == "fit" else o,
-    on_change=lambda: st.session_state.update(_graph_layout_chosen=True),
+    on_change=choose_layout,
+    args=("graph_orientation",),
     help="Folded: the chain cut into rows that snake across a wide screen. Fit the screen: whichever "
     "layout draws the labels largest on this screen (presentation mode's default).",
 )
@@ -83,13 +90,13 @@ graph = derived(layer_graph, result, depth, tuple(st.session_state["graph_expand
 blocks = sorted(set(graph.collapsible) | set(st.session_state["graph_expanded"]))
 controls[3].multiselect("Expand blocks", blocks, key="graph_expanded", help="Open a collapsed block one level.")
 controls[4].button("Expand all", on_click=expand_all, width="stretch")
-remember("graph_depth", "graph_color", "graph_orientation", "graph_expanded")  # (and _graph_layout_chosen)
+remember("graph_depth", "graph_color", "graph_orientation", "graph_expanded")
 sync_url(
     {
         **shared_params(),
         "depth": depth_choice,
         "color": st.session_state["graph_color"],
-        "orientation": st.session_state["graph_orientation"] if st.session_state["_graph_layout_chosen"] else "",
+        "orientation": st.session_state["graph_orientation"] if layout_chosen("graph_orientation") else "",
         "expand": ",".join(st.session_state["graph_expanded"]),
     }
 )

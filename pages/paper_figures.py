@@ -13,7 +13,16 @@ from vizcore.drawing.figures import FIGURE_KINDS, PAPER_KINDS, DrawnFigure, Figu
 from vizcore.drawing.style import ORIENTATIONS
 from webapp.caching import analysis_for
 from webapp.chrome import current_analysis, setup, use_model
-from webapp.url_state import init_from_url, plain, remember, shared_params, sync_url
+from webapp.url_state import (
+    choose_layout,
+    init_from_url,
+    init_layout,
+    layout_chosen,
+    plain,
+    remember,
+    shared_params,
+    sync_url,
+)
 
 # The figure fills the page's width, but never more than the screen's height unless asked to; in
 # presentation mode, no more than the height left under the title and the folded options.
@@ -54,10 +63,7 @@ init_from_url("paper_fit", "fit", True, lambda v: v not in ("0", "false", "no"))
 # Presentation mode folds a tall figure into side-by-side panels to fill the screen, unless the URL or
 # the teacher chose a layout.
 present = bool(st.session_state.get("present"))
-chosen = st.session_state.setdefault("_paper_layout_chosen", "orientation" in st.query_params)
-init_from_url("paper_orientation", "orientation", "vertical", lambda v: v if v in ORIENTATIONS else None)
-if not chosen:
-    st.session_state["paper_orientation"] = "folded" if present else "vertical"
+init_layout("paper_orientation", ORIENTATIONS, "folded")
 
 st.title("Paper figures")
 # in presentation mode the controls fold away, leaving the screen to the figure
@@ -87,7 +93,8 @@ controls[2].selectbox(
     list(ORIENTATIONS),
     key="paper_orientation",
     disabled=kind == "volumes",
-    on_change=lambda: st.session_state.update(_paper_layout_chosen=True),
+    on_change=choose_layout,
+    args=("paper_orientation",),
     help="Horizontal: a tall figure turned a quarter left. Folded: cut between output sizes into panels side "
     "by side, to fill a wide screen (volumes always run left to right).",
 )
@@ -100,7 +107,7 @@ sync_url(
         "figure": kind,
         "models": ",".join(others),
         "fit": "" if st.session_state["paper_fit"] else "0",
-        "orientation": orientation if st.session_state["_paper_layout_chosen"] else "",
+        "orientation": orientation if layout_chosen("paper_orientation") else "",
     }
 )
 

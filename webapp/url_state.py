@@ -201,6 +201,25 @@ def init_from_url(key: str, param: str, default: Any, parse: Callable[[str], Any
     st.session_state[key] = value
 
 
+def init_layout(key: str, layouts: Collection[str], presented: str) -> None:
+    """Seed a diagram's layout picker from ``?orientation=``. Until the URL or the teacher picks a layout
+    (``choose_layout`` is the picker's on_change), it follows the mode: ``presented`` in presentation mode,
+    else vertical, as the papers draw."""
+    chosen = st.session_state.setdefault(f"_{key}_chosen", "orientation" in st.query_params)
+    init_from_url(key, "orientation", "vertical", lambda v: v if v in layouts else None)
+    if not chosen:
+        st.session_state[key] = presented if st.session_state.get("present") else "vertical"
+
+
+def choose_layout(key: str) -> None:
+    st.session_state[f"_{key}_chosen"] = True
+
+
+def layout_chosen(key: str) -> bool:
+    """Whether the layout was asked for (by the URL or the picker), so the page's link names it."""
+    return bool(st.session_state.get(f"_{key}_chosen"))
+
+
 def remember(*keys: str) -> None:
     """Keep widget choices across page switches (Streamlit drops a widget's state on another page)."""
     for key in keys:
