@@ -36,10 +36,13 @@ def quote(*lines: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
+def _runs(lines: tuple[tuple[str, float], ...]) -> str:
+    return "<br/>".join(f'<font point-size="{size:g}">{escape(text)}</font>' for text, size in lines)
+
+
 def html_label(*lines: tuple[str, float]) -> Html:
     """An HTML-like label of lines of text, each at its own point size: ``(text, size)``."""
-    runs = [f'<font point-size="{size:g}">{escape(text)}</font>' for text, size in lines]
-    return Html("<" + "<br/>".join(runs) + ">")
+    return Html(f"<{_runs(lines)}>")
 
 
 def ports_label(*lines: tuple[str, float], ports: int = 0, ins: int = 0) -> Html:
@@ -49,7 +52,7 @@ def ports_label(*lines: tuple[str, float], ports: int = 0, ins: int = 0) -> Html
     ``ordering=out``. The cells stand on a diagonal, each right of and below the one before, so the
     order holds whether the graph runs top to bottom or left to right."""
     width = max(ports, ins, 1)
-    text = "<br/>".join(f'<font point-size="{size:g}">{escape(t)}</font>' for t, size in lines)
+    text = _runs(lines)
 
     def diagonal(name: str, count: int) -> str:
         rows = []
