@@ -20,11 +20,14 @@ import streamlit as st
 
 
 def warm_up() -> None:
-    """Import everything the pages use, build the zoo, analyse the default model and load the offline
-    classifier into the app's caches."""
+    """Analyse the default model (what the first page shows), import everything the other pages use, and
+    load the offline classifier, into the app's caches."""
     import vizcore  # torch, torchvision and the zoo's registry
     import webapp
+    from webapp.caching import analysis_for, default_classifier
+    from webapp.chrome import DEFAULT_MODEL
 
+    analysis_for(DEFAULT_MODEL, (1, *vizcore.get_card(DEFAULT_MODEL).input_size), "auto")
     # Every module of the library and the app, with what they import (captum, timm, plotly, pandas, ...):
     # otherwise the first class to open the app waits while its pages import them, one after the other.
     for package in (vizcore, webapp):
@@ -33,10 +36,6 @@ def warm_up() -> None:
                 importlib.import_module(module.name)
     import pandas  # noqa: F401  (Streamlit's tables and charts load it on first use)
 
-    from webapp.caching import analysis_for, default_classifier
-    from webapp.chrome import DEFAULT_MODEL
-
-    analysis_for(DEFAULT_MODEL, (1, *vizcore.get_card(DEFAULT_MODEL).input_size), "auto")
     default_classifier("auto")  # the first photo a student classifies need not wait for it either
     # Everything alive now lives as long as the server: move it out of the collector's way, so the
     # collections that still run (post-run GC is off, see .streamlit/config.toml) stay short.
