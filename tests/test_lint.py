@@ -11,7 +11,7 @@ from tests.conftest import ROOT
 
 def test_ruff() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "vizcore", "tests", "app.py", "benchmarks"],
+        [sys.executable, "-m", "ruff", "check", "vizcore", "webapp", "pages", "app.py", "serve.py", "tests", "benchmarks"],
         cwd=ROOT,
         capture_output=True,
         text=True,
