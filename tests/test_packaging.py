@@ -1,4 +1,4 @@
-"""vizcore installs like a Python package, and its pins are requirements.txt's."""
+"""vizcore installs like a Python package: the library asks for little (ranges, torch pinned), extras add\nthe rest, and requirements.txt pins exactly what the README installs."""
 
 from __future__ import annotations
 
@@ -9,37 +9,80 @@ import subprocess
 import sys
 import tomllib
 from pathlib import Path
+from typing import Any
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
+PINNED = {"torch", "torchvision"}  # the builds this project is tested with: exact in every file
+
+
 def pins(lines: list[str]) -> dict[str, str]:
-    found = {}
+    found: dict[str, str] = {}
     for line in lines:
         match = re.match(r"\s*([A-Za-z0-9_.\-]+)==([^\s#;]+)", line)
         if match:
-            found[match[1].lower().replace("_", "-")] = match[2]
+            found[canonicalize_name(match[1])] = match[2]
     return found
 
 
-def test_pyproject_pins_are_requirements_pins() -> None:
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    declared = pins(project["dependencies"] + [d for extra in project["optional-dependencies"].values() for d in extra])
+def project() -> dict[str, Any]:
+    table: dict[str, Any] = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    return table
+
+
+def declared(*extras: str) -> dict[str, Requirement]:
+    """The library's dependencies and those of ``extras``, with the extras they name themselves."""
+    optional = project()["optional-dependencies"]
+    found: dict[str, Requirement] = {}
+    for line in project()["dependencies"] + [d for extra in extras for d in optional[extra]]:
+        requirement = Requirement(line)
+        if requirement.name == "vizcore":
+            found |= declared(*requirement.extras)
+        else:
+            found[canonicalize_name(requirement.name)] = requirement
+    return found
+
+
+def test_requirements_txt_pins_what_pyproject_allows() -> None:
+    """requirements.txt (what the README installs) pins every package pyproject names, exactly, at a
+    version pyproject's range allows; nothing more."""
     required = pins((ROOT / "requirements.txt").read_text().splitlines())
-    assert declared == required
-    assert project["scripts"]["vizcore"] == "vizcore.cli:main"
+    everything = declared(*project()["optional-dependencies"])
+    assert set(everything) == set(required)
+    for name, requirement in everything.items():
+        assert requirement.specifier.contains(required[name], prereleases=True), (name, required[name])
+    assert project()["scripts"]["vizcore"] == "vizcore.cli:main"
+
+
+def test_the_library_asks_for_ranges_and_pins_only_torch() -> None:
+    """A library that pins pandas exactly cannot share an environment; torch and torchvision are the
+    guide's exception. The test tools are pinned: a new ruff or mypy finds new things."""
+    core = declared()
+    assert set(core) == PINNED | {"numpy", "pillow"}
+    runtime = declared("drawing", "photos", "onnx", "app")
+    for name, requirement in runtime.items():
+        exact = any(spec.operator == "==" for spec in requirement.specifier)
+        assert exact == (name in PINNED), requirement
+    tools = [Requirement(d) for d in project()["optional-dependencies"]["test"] if not d.startswith("vizcore")]
+    assert all(str(r.specifier).startswith("==") for r in tools)
+    assert {"pygraphviz", "plotly"} <= set(declared("drawing")) and "captum" in declared("photos")
+    assert {"streamlit", "pandas", "onnx", "timm", "pygraphviz"} <= set(declared("app"))
 
 
 def test_the_app_image_installs_the_app_and_no_tools() -> None:
     """deploy/Dockerfile installs requirements-app.txt: pyproject's dependencies and its [app] extra, at
     requirements.txt's pins, and none of the test, lint or benchmark tools."""
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     app = pins((ROOT / "requirements-app.txt").read_text().splitlines())
-    assert app == pins(project["dependencies"] + project["optional-dependencies"]["app"])
+    assert set(app) == set(declared("app"))
     required = pins((ROOT / "requirements.txt").read_text().splitlines())
     assert all(required[name] == pin for name, pin in app.items())
-    assert not set(app) & set(pins(project["optional-dependencies"]["test"]))
-    assert {"pytest", "playwright", "mypy", "scikit-learn"} <= set(required) - set(app)
+    tools = {canonicalize_name(Requirement(d).name) for d in project()["optional-dependencies"]["test"]}
+    assert not set(app) & tools
+    assert {"pytest", "playwright", "mypy", "scikit-learn", "import-linter"} <= set(required) - set(app)
     dockerfile = (ROOT / "deploy" / "Dockerfile").read_text()
     assert "pip install --no-cache-dir -r requirements-app.txt" in dockerfile
     assert "-r requirements.txt" not in dockerfile

@@ -11,7 +11,6 @@ import sys
 from html import escape
 from typing import Any
 
-from .drawing.graphview import layer_graph_svg
 from .engine.analysis import Analysis
 from .errors import VizcoreError
 from .formats import human_bytes, human_count
@@ -42,6 +41,8 @@ def analysis_html(a: Analysis, depth: int | None = None) -> str:
         + "</tr>"
         for r in a.rows(depth)
     )
+    from .drawing.graphview import layer_graph_svg  # Graphviz loads when the first analysis is shown
+
     try:
         graph = layer_graph_svg(a, GRAPH_DEPTH if depth is None else depth)
     except VizcoreError as exc:  # a graph that cannot be laid out still leaves the numbers

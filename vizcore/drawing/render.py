@@ -8,11 +8,15 @@ past ``MAX_PNG_SIDE``, so a slide looks the same whichever kind it is.
 
 from __future__ import annotations
 
+import importlib
 import re
-
-import pygraphviz
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from ..errors import VizcoreError
+
+if TYPE_CHECKING:
+    import pygraphviz
 
 RENDER_FORMATS = ("svg", "png", "pdf")
 MIN_PNG_WIDTH = 1920  # pixels: a 1080p projector's width
@@ -32,10 +36,19 @@ def png_scale(width: float, height: float, least: float = 1.0) -> float:
     return min(scale, MAX_PNG_SIDE / max(width, height))
 
 
+def drawing_library(name: str) -> ModuleType:
+    """``pygraphviz`` or ``cairosvg``, imported at the first drawing (``import vizcore`` and the tables do
+    without them); missing, one sentence says which install brings it."""
+    try:
+        return importlib.import_module(name)
+    except ImportError as exc:
+        raise VizcoreError(f"drawing needs {name}, which is not installed: pip install 'vizcore[drawing]'.") from exc
+
+
 def render(dot: str, fmt: str = "svg") -> bytes:
     """Lay ``dot`` out with Graphviz's ``dot`` and draw it as ``fmt``."""
     check_format(fmt)
-    graph = pygraphviz.AGraph(string=dot)
+    graph = drawing_library("pygraphviz").AGraph(string=dot)
     graph.layout(prog="dot")
     if fmt == "png":
         width_pt, height_pt = _size_pt(graph)
@@ -58,8 +71,7 @@ def export_svg(svg: str, fmt: str) -> bytes:
     check_format(fmt)
     if fmt == "svg":
         return svg.encode()
-    import cairosvg  # only for raster and PDF export
-
+    cairosvg = drawing_library("cairosvg")  # only for raster and PDF export
     data = svg.encode()
     if fmt == "png":
         width, height = (float(svg.split(f'{side}="', 1)[1].split('"', 1)[0]) for side in ("width", "height"))
