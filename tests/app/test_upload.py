@@ -8,31 +8,19 @@ import hashlib
 from pathlib import Path
 
 import pytest
-import torch
 from onnx import TensorProto, helper
 from streamlit.testing.v1 import AppTest
-from torch import nn
 
 from tests.app.driver import run, said
 from tests.app.test_urls import EVERY_PAGE
 from tests.support.onnx_files import export
+from tests.support.toys import tiny_classifier
 
 SHAPE = (1, 3, 16, 16)
 
 
-def tiny(channels: int) -> nn.Sequential:
-    torch.manual_seed(0)
-    return nn.Sequential(
-        nn.Conv2d(3, channels, kernel_size=3, padding=1),
-        nn.ReLU(),
-        nn.AdaptiveAvgPool2d(1),
-        nn.Flatten(),
-        nn.Linear(channels, 4),
-    )
-
-
 def params(channels: int) -> int:
-    return sum(p.numel() for p in tiny(channels).parameters())
+    return sum(p.numel() for p in tiny_classifier(channels).parameters())
 
 
 def macs(channels: int) -> int:
@@ -44,7 +32,7 @@ def macs(channels: int) -> int:
 def files(tmp_path_factory: pytest.TempPathFactory) -> dict[int, bytes]:
     """Two different exported files (8 and 6 channels), from PyTorch's TorchScript exporter."""
     folder = tmp_path_factory.mktemp("upload")
-    return {c: export(tiny(c), folder / f"tiny{c}.onnx", dynamo=False, shape=SHAPE).read_bytes() for c in (8, 6)}
+    return {c: export(tiny_classifier(c), folder / f"tiny{c}.onnx", dynamo=False, shape=SHAPE).read_bytes() for c in (8, 6)}
 
 
 @pytest.fixture(autouse=True)

@@ -8,10 +8,9 @@ import pytest
 from onnx import TensorProto, helper
 
 import vizcore
+from tests.support.onnx_files import tiny_onnx
 from vizcore.errors import ModelFileError, VizcoreError
 from vizcore.files import onnxfile
-
-from .test_uploads import tiny
 
 
 def model(nodes: list, *, inits: tuple = (), opset: int = 17, shape: tuple = (1, 3, 8, 8)) -> bytes:
@@ -36,14 +35,14 @@ def refused(data: object, *match: str) -> str:
 
 
 def test_a_tiny_model_is_analysed_with_its_numbers() -> None:
-    a = vizcore.analyze(tiny(4), device="cpu")
+    a = vizcore.analyze(tiny_onnx(4), device="cpu")
     assert a.input_shape == (1, 3, 8, 8)
     assert [(n.name, n.label, n.params, n.macs) for n in a.layers] == [("conv", "3x3 conv, 4", 108, 4 * 27 * 64)]
 
 
 def test_empty_truncated_and_foreign_files() -> None:
     refused(b"", "the file is empty")
-    good = tiny(4)
+    good = tiny_onnx(4)
     refused(good[: len(good) // 2], "not ONNX, or it is cut short")
     refused(b"\x89PNG\r\n\x1a\n" + bytes(100), "not ONNX")
     refused(b"\x08\x07", "holds no ONNX graph")  # valid protobuf: a model with only an IR version

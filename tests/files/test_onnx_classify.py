@@ -16,6 +16,7 @@ from torch import nn
 
 from tests.support import onnx_files
 from tests.support.onnx_files import ImageNetInput, export
+from tests.support.toys import tiny_classifier
 from vizcore.errors import WeightsError
 from vizcore.photos import attribution, channels, inference
 
@@ -82,13 +83,8 @@ def test_feature_maps_grad_cam_and_receptive_fields_work_on_the_converted_layers
     assert channels.receptive_field(classifier.model, layers[0], result.input) == channels.ReceptiveField(3, 2, 1.0)
 
 
-def tiny(classes: int) -> nn.Sequential:
-    torch.manual_seed(0)
-    return nn.Sequential(nn.Conv2d(3, 4, 3), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, classes))
-
-
 def test_a_file_with_ten_classes_is_refused(tmp_path: Path) -> None:
-    file = export(tiny(10), tmp_path / "ten.onnx", dynamo=False, shape=(1, 3, 32, 32)).read_bytes()
+    file = export(tiny_classifier(classes=10), tmp_path / "ten.onnx", dynamo=False, shape=(1, 3, 32, 32)).read_bytes()
     with pytest.raises(WeightsError) as caught:
         inference.onnx_classifier(file, "ten.onnx")
     assert str(caught.value) == (
@@ -98,7 +94,7 @@ def test_a_file_with_ten_classes_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_graph_only_file_is_refused(tmp_path: Path) -> None:
-    path = export(tiny(1000), tmp_path / "full.onnx", dynamo=False, shape=(1, 3, 32, 32))
+    path = export(tiny_classifier(classes=1000), tmp_path / "full.onnx", dynamo=False, shape=(1, 3, 32, 32))
     model = onnx.load(str(path))
     convert_model_to_external_data(model, all_tensors_to_one_file=True, location="weights.bin", size_threshold=0)
     with pytest.raises(WeightsError) as caught:
@@ -110,7 +106,7 @@ def test_a_graph_only_file_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_file_that_takes_no_square_photo_is_refused(tmp_path: Path) -> None:
-    file = export(tiny(1000), tmp_path / "wide.onnx", dynamo=False, shape=(1, 3, 32, 48)).read_bytes()
+    file = export(tiny_classifier(classes=1000), tmp_path / "wide.onnx", dynamo=False, shape=(1, 3, 32, 48)).read_bytes()
     with pytest.raises(WeightsError, match=r"^wide.onnx cannot classify photos: it takes 1x3x32x48, not one square"):
         inference.onnx_classifier(file, "wide.onnx")
 

@@ -9,28 +9,15 @@ from pathlib import Path
 
 import onnx
 import pytest
-from onnx import TensorProto, helper
 
+from tests.support.onnx_files import tiny_onnx
 from vizcore.errors import ModelFileError
 from vizcore.files.uploads import UploadStore
 
 
-def tiny(channels: int) -> bytes:
-    """A one-layer ONNX model: a 3x3 convolution to ``channels`` channels (weights inside)."""
-    weight = helper.make_tensor("w", TensorProto.FLOAT, [channels, 3, 3, 3], [0.0] * (channels * 27))
-    graph = helper.make_graph(
-        [helper.make_node("Conv", ["x", "w"], ["y"], name="/conv/Conv", pads=[1, 1, 1, 1])],
-        "tiny",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, channels, 8, 8])],
-        [weight],
-    )
-    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString()
-
-
 def test_two_uploads_never_see_each_other(tmp_path: Path) -> None:
     store = UploadStore(tmp_path)
-    first, second = tiny(4), tiny(8)
+    first, second = tiny_onnx(4), tiny_onnx(8)
     a, b = store.store(first), store.store(second)
     assert a == hashlib.sha256(first).hexdigest() and b == hashlib.sha256(second).hexdigest()
     assert store.open(a) == first and store.open(b) == second
@@ -55,12 +42,12 @@ def test_junk_and_oversized_files_are_never_kept(tmp_path: Path) -> None:
     with pytest.raises(ModelFileError, match="empty"):
         store.store(b"")
     with pytest.raises(ModelFileError, match="past the upload limit of 0 MiB"):
-        store.store(tiny(64))
+        store.store(tiny_onnx(64))
     assert not tmp_path.exists() or not list(tmp_path.iterdir())
 
 
 def test_the_folder_is_bounded_in_size_least_recently_used_first(tmp_path: Path) -> None:
-    files = [tiny(c) for c in (4, 5, 6)]
+    files = [tiny_onnx(c) for c in (4, 5, 6)]
     store = UploadStore(tmp_path, max_bytes=len(files[0]) + len(files[2]) + 10)  # room for two of the three
     ids = [store.store(files[0]), store.store(files[1])]
     old = time.time() - 100
@@ -75,13 +62,13 @@ def test_the_folder_is_bounded_in_size_least_recently_used_first(tmp_path: Path)
 
 def test_uploads_expire(tmp_path: Path) -> None:
     store = UploadStore(tmp_path, max_age_s=3600)
-    stale, fresh = store.store(tiny(4)), store.store(tiny(5))
+    stale, fresh = store.store(tiny_onnx(4)), store.store(tiny_onnx(5))
     two_hours_ago = time.time() - 7200
     os.utime(tmp_path / f"{stale}.onnx", (two_hours_ago, two_hours_ago))
     store.prune()
     with pytest.raises(ModelFileError, match="no longer kept"):
         store.open(stale)
-    assert store.open(fresh) == tiny(5)
+    assert store.open(fresh) == tiny_onnx(5)
 
 
 def test_settings_come_from_the_environment(tmp_path: Path) -> None:

@@ -7,11 +7,26 @@ import warnings
 from pathlib import Path
 
 import torch
+from onnx import TensorProto, helper
 from torch import nn
 
 from vizcore.photos import inference
 
 SMALL = (1, 3, 64, 64)
+
+
+def tiny_onnx(channels: int) -> bytes:
+    """A one-layer ONNX file written by hand (no exporter): a padded 3x3 convolution of a 1x3x8x8 input
+    to ``channels`` channels, its zero weights inside."""
+    weight = helper.make_tensor("w", TensorProto.FLOAT, [channels, 3, 3, 3], [0.0] * (channels * 27))
+    graph = helper.make_graph(
+        [helper.make_node("Conv", ["x", "w"], ["y"], name="/conv/Conv", pads=[1, 1, 1, 1])],
+        "tiny",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, channels, 8, 8])],
+        [weight],
+    )
+    return bytes(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString())
 
 
 def export(model: nn.Module, path: Path, *, dynamo: bool, shape: tuple[int, ...] = SMALL, **options: object) -> Path:

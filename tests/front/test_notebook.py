@@ -1,4 +1,4 @@
-"""A notebook run by nbclient shows an analysis as rich output: zoo model, own module, ONNX file."""
+"""The notebook face (vizcore/notebook.py): a notebook run by nbclient shows an analysis as rich output: zoo model, own module, ONNX file."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from .test_uploads import tiny
+from tests.support.onnx_files import tiny_onnx
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_a_cell_ending_with_an_analysis_shows_totals_table_and_graph(tmp_path: Path) -> None:
     onnx_file = tmp_path / "tiny.onnx"
-    onnx_file.write_bytes(tiny(4))
+    onnx_file.write_bytes(tiny_onnx(4))
     cells = [
         "import torch\nfrom torch import nn\nimport vizcore",
         "vizcore.analyze('resnet18', (1, 3, 64, 64), 'cpu')",

@@ -1,10 +1,11 @@
-"""The data-flow graph follows tensors: residual adds have two in-edges, inception concats four."""
+"""The tracer (vizcore/engine/trace.py): the data-flow graph follows tensors; residual adds have two in-edges, inception concats four."""
 
 from __future__ import annotations
 
 from collections import Counter
 
 import pytest
+import torch
 
 import vizcore
 from tests.support.toys import FunctionalNet, SharedNet, ValueDependent
@@ -117,7 +118,13 @@ def test_timings_on_the_device() -> None:
     result = vizcore.analyze("resnet18", (1, 3, 64, 64), device="cpu", timings=True)
     assert result.forward_ms is not None and result.forward_ms > 0
     assert all(n.time_ms is not None and n.time_ms >= 0 for n in result.layers)
-    assert vizcore.best_device().type in ("cuda", "mps", "cpu")
+
+
+@pytest.mark.parametrize(("cuda", "mps", "best"), [(True, True, "cuda"), (False, True, "mps"), (False, False, "cpu")])
+def test_the_best_device_is_cuda_then_mps_then_cpu(monkeypatch: pytest.MonkeyPatch, cuda: bool, mps: bool, best: str) -> None:
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: mps)
+    assert vizcore.best_device() == torch.device(best)
 
 
 def test_a_norm_module_with_children_is_traced_through_its_functional_batch_norm() -> None:
