@@ -88,6 +88,12 @@ def test_the_app_image_installs_the_app_and_no_tools() -> None:
     assert "-r requirements.txt" not in dockerfile
 
 
+def test_ci_runs_the_readme_test_command() -> None:
+    """.ci/run is the README's test command, word for word, so CI tests what a user would run."""
+    command = (ROOT / ".ci" / "run").read_text().strip().splitlines()[-1]
+    assert f"```bash\n{command}\n```" in (ROOT / "README.md").read_text()
+
+
 def test_pip_install_gives_an_importable_vizcore_and_a_command(tmp_path: Path) -> None:
     site = tmp_path / "site"
     install = subprocess.run(

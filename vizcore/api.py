@@ -98,7 +98,7 @@ def _zoo_source(model: str, cfg: dict[str, Any]) -> Source:
             if device != META:
                 raise
         # A few constructors read tensor values (RegNet's widths): build on the CPU, allocated but
-        # never filled (initialising regnet_y_128gf's 644 M weights took ~10 s), then copy to meta.
+        # never filled (initialising regnet_y_128gf's 644 M weights would cost more than the trace), then copy to meta.
         with SkipInit():
             return copy_to(get_model(model, **cfg), META), "meta"
 

@@ -43,7 +43,7 @@ from . import layers as blocks
 # Limits: a spec past them is refused with the limit named (everything else is analysed on meta).
 MAX_CHARS = 200_000
 MAX_LAYERS = 2_000  # lines
-MAX_TRACED = 4_000  # layers once blocks are counted inside (about 3 s to trace on meta)
+MAX_TRACED = 4_000  # layers once blocks are counted inside: keeps one trace on meta within seconds
 MAX_CHANNELS = 1_000_000
 MAX_SIDE = 100_000
 MAX_BATCH = 1_024

@@ -104,7 +104,7 @@ def explain(
     """The ``method`` map for class ``target`` of the preprocessed input ``x`` (1xCxHxW). ``layer`` is
     Grad-CAM's convolution (default: the last with a spatial output); ``window``, ``stride`` and
     ``baseline`` ("grey" or "blur") are occlusion's; ``batch`` images go through the network at once
-    (default 64, and 16 on a CPU, where bigger batches cost more: occlusion 1.8 s at 16, 2.9 s at 64);
+    (default 64, and 16 on a CPU, where bigger batches cost more: benchmarks/README.md);
     ``steps`` is integrated gradients' path length."""
     if method not in METHODS:
         raise AttributionError(f"unknown method {method!r}: choose {_one_of(list(METHODS))}.")
