@@ -27,6 +27,7 @@ from .errors import (
     UnknownModelError,
     VizcoreError,
     WeightsError,
+    missing_extra,
 )
 from .shapes import format_shape, parse_shape
 from .zoo import FAMILIES, ModelCard, get_card, get_model, list_models
@@ -58,7 +59,11 @@ LAZY = {  # name -> the module that defines it
 def __getattr__(name: str) -> Any:
     if name not in LAZY:
         raise AttributeError(f"module 'vizcore' has no attribute {name!r}")
-    return getattr(importlib.import_module(LAZY[name], __name__), name)
+    try:
+        module = importlib.import_module(LAZY[name], __name__)
+    except ImportError as exc:  # an extra that is not installed: one sentence says which
+        raise missing_extra(exc) from exc
+    return getattr(module, name)
 
 
 def __dir__() -> list[str]:

@@ -20,7 +20,7 @@ from .cards import ModelCard
 from .engine.analysis import Analysis
 from .engine.measure import META, SkipInit, Source, copy_to, measure, module_source
 from .engine.training import TrainingCost, check_batch, check_optimizer, measure_training
-from .errors import InputShapeError, VizcoreError
+from .errors import InputShapeError, VizcoreError, missing_extra
 from .files import is_onnx_data, is_onnx_path
 from .shapes import normalize_shape
 from .zoo import get_card, get_model
@@ -69,7 +69,10 @@ def _resolve(
 ) -> tuple[Source, Sequence[int], str, ModelCard | None, tuple[str, ...]]:
     """What ``model`` names: a source that builds it, the input shape, its name, its card and notes."""
     if is_onnx_path(model) or is_onnx_data(model):
-        from .files.reader import read_onnx  # onnx2torch and onnxsim load here, for the analyses that need them
+        try:
+            from .files.reader import read_onnx  # onnx2torch and onnxsim load here, for the analyses that need them
+        except ImportError as exc:
+            raise missing_extra(exc) from exc
 
         found = read_onnx(model, input_shape)  # type: ignore[arg-type]
         name = Path(str(model)).name if is_onnx_path(model) else "model.onnx"

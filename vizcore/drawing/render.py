@@ -13,7 +13,7 @@ import re
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from ..errors import VizcoreError
+from ..errors import VizcoreError, missing_extra
 
 if TYPE_CHECKING:
     import pygraphviz
@@ -42,7 +42,7 @@ def drawing_library(name: str) -> ModuleType:
     try:
         return importlib.import_module(name)
     except ImportError as exc:
-        raise VizcoreError(f"drawing needs {name}, which is not installed: pip install 'vizcore[drawing]'.") from exc
+        raise missing_extra(exc) from exc
 
 
 def render(dot: str, fmt: str = "svg") -> bytes:
