@@ -444,7 +444,11 @@ def diagnose(question: Question, given: Given) -> Verdict:
         return Verdict(True, "", f"Right: {shown(question.answer)}.")
     for m in question.mistakes:
         if same(given, m.answer):
-            return Verdict(False, m.mistake, f"Not quite: that is the answer of someone who {m.mistake}.")
+            return Verdict(
+                False,
+                m.mistake,
+                f"Not quite: {shown(m.answer)} is what you get if you {m.mistake}; the answer is {shown(question.answer)}.",
+            )
     return Verdict(False, "", f"Not quite: the answer is {shown(question.answer)}.")
 
 
