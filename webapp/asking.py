@@ -100,35 +100,50 @@ def _teacher_live(board: AnswerBoard, code: str, token: str) -> None:
     given = board.answers(code, token, question.id)
     groups = poll.tally(question, given)
     st.subheader(plain(question.question))
-    st.metric("Answered", len(given))
-    if groups:
-        rows = pd.DataFrame(
-            {
-                "answer": [g.answer for g in groups],
-                "students": [g.count for g in groups],
-                "verdict": [("right" if g.correct else "wrong") if revealed else "answered" for g in groups],
-            }
-        )
-        st.bar_chart(rows, x="answer", y="students", color="verdict", horizontal=True, sort=False)
-        st.caption(plain(" · ".join(f"{g.answer}: {g.count}" for g in groups)))  # the bars, in words
+    left, right = st.columns([3, 2]) if revealed else (st.container(), st.container())
+    with left:
+        st.metric("Answered", len(given))
+        if groups:
+            # before the reveal one colour, after it right and wrong (the order never gives it away)
+            series = {"right": [g.correct for g in groups], "wrong": [not g.correct for g in groups]}
+            shown_as = series if revealed else {"students": [True] * len(groups)}
+            rows = pd.DataFrame(
+                {
+                    name: [g.count if on else 0 for g, on in zip(groups, flags, strict=True)]
+                    for name, flags in shown_as.items()
+                },
+                index=pd.Index([g.answer for g in groups], name="answer"),
+            )
+            st.bar_chart(
+                rows,
+                y=list(shown_as),
+                color=["#2e7d32", "#c62828"] if revealed else ["#1565c0"],  # green right, red wrong; blue before
+                horizontal=True,
+                sort=False,
+                height=260,
+            )
+            st.caption(plain(" · ".join(f"{g.answer}: {g.count}" for g in groups)))  # the bars, in words
+        if revealed:  # for each wrong answer given, the mistake that produces it
+            for g in groups:
+                if not g.correct:
+                    because = f": {g.mistake}" if g.mistake else ": no mistake we know gives it"
+                    students = "student" if g.count == 1 else "students"
+                    st.markdown(plain(f"{g.count} {students} answered {g.answer}{because}."))
     if not revealed:
         st.button("Reveal", type="primary", on_click=_reveal, args=(board, code, token, current), key="asking_reveal")
         return
-    st.success(plain(f"The answer: {quiz.shown(question.answer)} {question.unit}".strip()))
-    st.code(question.working, language=None)
-    wrong = [g for g in groups if not g.correct]
-    for g in wrong:
-        because = f": {g.mistake}" if g.mistake else ": no mistake we know gives it"
-        students = "student" if g.count == 1 else "students"
-        st.markdown(plain(f"{g.count} {students} answered {g.answer}{because}."))
-    st.download_button(
+    with right:
+        st.success(plain(f"The answer: {quiz.shown(question.answer)} {question.unit}".strip()))
+        st.code(question.working, language=None)
+    buttons = st.columns(4)
+    buttons[0].download_button(
         "Download the answers (CSV)",
         poll.answers_csv(question, given),
         file_name=f"answers-{question.id}.csv",
         mime="text/csv",
         key="asking_csv",
     )
-    st.button("Clear the question", on_click=_clear, args=(board, code, token), key="asking_clear")
+    buttons[1].button("Clear the question", on_click=_clear, args=(board, code, token), key="asking_clear")
 
 
 # -- the student's side -------------------------------------------------------------------------------

@@ -17,7 +17,18 @@ from vizcore.engine.analysis import Analysis
 from vizcore.engine.arithmetic import as_text, work
 from vizcore.engine.node import Node
 
-MODELS = ("lenet5", "alexnet", "vgg16", "resnet18", "resnext50_32x4d", "alexnet2012", "mobilenet_v2", "googlenet")
+MODELS = (
+    "lenet5",
+    "alexnet",
+    "vgg16",
+    "resnet18",
+    "resnext50_32x4d",
+    "alexnet2012",
+    "mobilenet_v2",
+    "googlenet",
+    "efficientnet_b0",  # squeeze-excitation: the working and the traced receptive field part (asked only where they agree)
+    "densenet121",  # many blocks in one module: asked by their join
+)
 
 
 @cache
@@ -188,6 +199,8 @@ def test_bad_seed_is_one_sentence(seed: str) -> None:
         ("1000", "shape", [1, 1000], True),
         ("11x11", "receptive field", 11, True),
         ("11", "receptive field", [11, 11], True),
+        ("1,003", "receptive field", 1003, True),  # ResNet-101's last layers see past the input
+        ("1,003", "receptive field", [1003, 1003], True),
     ],
 )
 def test_answers_read_as_students_write_them(text: str, kind: str, target: quiz.Answer, right: bool) -> None:

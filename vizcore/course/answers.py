@@ -103,10 +103,10 @@ def parse_shape_answer(text: str) -> tuple[int, ...]:
 
 def parse_answer(text: str, kind: str) -> Given:
     """A student's answer to a question of ``kind``: a shape for ``shape``, a number or a per-dimension
-    size for ``receptive field``, a number otherwise."""
+    size for ``receptive field`` (``11x11``; a comma there separates thousands: ``1,003``), a number otherwise."""
     if kind == "shape":
         return parse_shape_answer(text)
-    if kind == "receptive field" and re.search(r"\d\s*[x×X,*]\s*\d", text[: MAX_ANSWER + 1]):
+    if kind == "receptive field" and re.search(r"\d\s*[x×X*]\s*\d", text[: MAX_ANSWER + 1]):
         return parse_shape_answer(text)
     return parse_number(text)
 

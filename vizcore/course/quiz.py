@@ -238,7 +238,7 @@ def _figure(w: Working, kind: str, reads: str = "") -> Answer:
     return value if isinstance(value, list) else int(value)
 
 
-def _asks(w: Working, node: Node, kind: str) -> bool:
+def _has(w: Working, node: Node, kind: str) -> bool:
     """Whether ``node`` has the figure ``kind`` asks for (a ReLU has no parameters to ask about)."""
     if kind == "shape":
         return w.kind in ("conv", "pool", "adaptive pool", "linear", "concat")
@@ -251,6 +251,28 @@ def _asks(w: Working, node: Node, kind: str) -> bool:
     if kind == "receptive field":
         return w.kind in WINDOWS and bool(w.receptive_field)
     return False
+
+
+def _traced(node: Node, kind: str) -> Any:
+    """The tracer's own record of the figure (the working is done again from the layer's settings)."""
+    return {
+        "shape": list(node.output_shape),
+        "params": node.params,
+        "macs": node.macs,
+        "memory": node.output_bytes,
+        "receptive field": list(node.receptive_field),
+    }[kind]
+
+
+def _asks(w: Working, node: Node, kind: str) -> bool:
+    """Whether to ask about ``kind`` at ``node``: it has the figure, and its working lands on the traced one
+    (where the two differ, a student shown the working would be told two answers)."""
+    if not _has(w, node, kind):
+        return False
+    answer = _figure(w, kind)
+    if kind == "receptive field":
+        answer = list(w.receptive_field)
+    return bool(answer == _traced(node, kind))
 
 
 def _offered(right: Answer, found: Sequence[tuple[Answer, str]]) -> tuple[Mistake, ...]:
@@ -351,7 +373,8 @@ def block_question(analysis: Analysis, block: Block, qid: str) -> Question:
         found.append(
             (_block_total(analysis, [n for n in members if n.name not in skip]), "left out the projection shortcut")
         )
-    where = block.name or block.join
+    shared = sum(1 for b in analysis.blocks if b.name == block.name) > 1  # DenseNet: one module, many joins
+    where = block.join if shared or not block.name else block.name
     text = (
         f"How many parameters does the {block.kind} block {where} have in all (its {len(members)} layers, "
         f"from {format_shape(block.input_shape)} to {format_shape(block.output_shape)})?"
