@@ -117,6 +117,8 @@ def _teacher_live(board: AnswerBoard, code: str, token: str) -> None:
             st.bar_chart(
                 rows,
                 y=list(shown_as),
+                x_label="answer",
+                y_label="students",
                 color=["#2e7d32", "#c62828"] if revealed else ["#1565c0"],  # green right, red wrong; blue before
                 horizontal=True,
                 sort=False,

@@ -4,10 +4,15 @@ shown; a bad seed or a hostile answer is one sentence and the practice goes on."
 from __future__ import annotations
 
 from functools import partial
+from pathlib import Path
+
+import pytest
 
 import vizcore
 from tests.app.driver import run as run_page
 from tests.app.driver import said
+from tests.app.test_upload import SHAPE, model_of, tiny
+from tests.support.onnx_files import export
 from vizcore.course import quiz
 
 run = partial(run_page, "pages/practice.py")
@@ -54,3 +59,15 @@ def test_hostile_answer_and_bad_seed_are_one_sentence() -> None:
     at.number_input(key="practice_seed").set_value(9).run()
     assert at.query_params["seed"] == "9"
     assert said(at.subheader[0].value) == _questions("lenet5", 9)[0].question
+
+
+def test_practice_on_an_uploaded_onnx_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VIZCORE_UPLOAD_DIR", str(tmp_path / "uploads"))
+    data = export(tiny(8), tmp_path / "tiny.onnx", dynamo=False, shape=SHAPE).read_bytes()
+    at = run_page("app.py")
+    at.file_uploader(key="onnx_file").set_value(("my_net.onnx", data, "application/octet-stream"))
+    at.run().switch_page("pages/practice.py").run()
+    assert not at.exception and not at.error
+    expected = quiz.quiz(vizcore.analyze(tmp_path / "tiny.onnx"), 1, 20)
+    assert said(at.subheader[0].value) == expected[0].question
+    assert at.query_params["model"] == model_of(data) and at.query_params["seed"] == "1"
