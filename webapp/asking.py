@@ -22,6 +22,7 @@ from webapp.url_state import plain
 
 LIVE_SECONDS = 2.0  # how often the panels look for new answers and questions
 ANY = "any kind"
+ANY_LAYER = "any layer"
 
 
 class AnswerBoard(Protocol):
@@ -43,13 +44,25 @@ def _asking(board: AnswerBoard, code: str, token: str, question: quiz.Question) 
 
 
 def _ask_generated(board: AnswerBoard, code: str, token: str, analysis: vizcore.Analysis) -> None:
+    """A question of the chosen kind about the chosen layer; either left open, one drawn at random."""
     draws = st.session_state.get("asking_draws", 0) + 1
     st.session_state["asking_draws"] = draws
     kind = st.session_state.get("asking_kind", ANY)
-    kinds = quiz.KINDS if kind == ANY else (kind,)
-    found = quiz.quiz(analysis, draws, 1, kinds)
+    layer = st.session_state.get("asking_layer", ANY_LAYER)
+    kinds = [k for k in quiz.KINDS if k != "block"] if kind == ANY else [kind]
+    if layer == ANY_LAYER:
+        found = quiz.quiz(analysis, draws, 1, quiz.KINDS if kind == ANY else kinds)
+    else:
+        found = []
+        for k in kinds:
+            try:
+                found = [quiz.layer_question(analysis, analysis.layer(layer), k, f"{draws}-1")]
+                break
+            except (vizcore.VizcoreError, KeyError):
+                continue
     if not found:
-        st.session_state["asking_problem"] = f"{analysis.model} has no {kind} to ask about; pick another kind."
+        where = analysis.model if layer == ANY_LAYER else layer
+        st.session_state["asking_problem"] = f"{where} has no {kind} to ask about; pick another kind or layer."
         return
     _asking(board, code, token, found[0])
 
@@ -77,6 +90,8 @@ def teacher_panel(board: AnswerBoard, code: str, token: str, analysis: vizcore.A
         left, right = st.columns(2)
         with left:
             st.selectbox(f"A question about {analysis.model}", [ANY, *quiz.KINDS], key="asking_kind")
+            names = list(dict.fromkeys(n.name for n in analysis.layers))
+            st.selectbox("About the layer", [ANY_LAYER, *names], key="asking_layer")
             st.button(
                 "Ask a question", on_click=_ask_generated, args=(board, code, token, analysis), key="asking_generate"
             )

@@ -96,3 +96,18 @@ def test_own_question_and_a_wrong_token() -> None:
     intruder.button(key="asking_generate").click().run()
     assert said(intruder.error[0].value) == "only the room's teacher can do that."
     assert BOARD.asked("ROOM2")["kind"] == "own"  # type: ignore[index]
+
+
+def test_a_chosen_layer_and_a_layer_without_the_figure() -> None:
+    BOARD.open("ROOM3", "secret")
+    desk = teacher("ROOM3", model="resnet18")
+    desk.selectbox(key="asking_layer").set_value("layer1.0.conv1").run()
+    desk.button(key="asking_generate").click().run()
+    asked = BOARD.asked("ROOM3")
+    assert asked is not None and asked["layer"] == "layer1.0.conv1" and asked["kind"] == "shape"
+    assert asked["answer"] == [1, 64, 56, 56]
+    desk.selectbox(key="asking_kind").set_value("params").run()
+    desk.selectbox(key="asking_layer").set_value("relu").run()
+    desk.button(key="asking_generate").click().run()
+    assert said(desk.error[0].value) == "relu has no params to ask about; pick another kind or layer."
+    assert BOARD.asked("ROOM3")["layer"] == "layer1.0.conv1"  # type: ignore[index]

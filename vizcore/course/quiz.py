@@ -403,7 +403,7 @@ def candidates(analysis: Analysis) -> dict[str, list[Node | Block]]:
         for kind in KINDS[:-1]:
             if _asks(w, node, kind):
                 found[kind].append(node)
-    found["block"] = [b for b in analysis.blocks if _block_total(analysis, _members(analysis, b)) > 0]
+    found["block"] = [b for b in analysis.blocks if b.params > 0]
     return found
 
 
