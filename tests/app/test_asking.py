@@ -111,3 +111,8 @@ def test_a_chosen_layer_and_a_layer_without_the_figure() -> None:
     desk.button(key="asking_generate").click().run()
     assert said(desk.error[0].value) == "relu has no params to ask about; pick another kind or layer."
     assert BOARD.asked("ROOM3")["layer"] == "layer1.0.conv1"  # type: ignore[index]
+
+
+def test_a_room_that_is_gone_is_one_sentence() -> None:
+    at = student("NOPE", "ann")
+    assert not at.exception and said(at.error[0].value) == "no room 'NOPE'."
