@@ -36,11 +36,7 @@ class AnswerBoard(Protocol):
 
 def _asking(board: AnswerBoard, code: str, token: str, question: quiz.Question) -> None:
     """Put ``question`` to the room under a fresh id, so a question asked again starts with no answers."""
-    data = {**question.to_dict(), "id": f"{question.id}-{secrets.token_hex(3)}"}
-    try:
-        board.ask(code, token, data)
-    except (PermissionError, LookupError) as exc:
-        st.session_state["asking_problem"] = str(exc)
+    _put(board, code, token, {**question.to_dict(), "id": f"{question.id}-{secrets.token_hex(3)}"})
 
 
 def _ask_generated(board: AnswerBoard, code: str, token: str, analysis: vizcore.Analysis) -> None:
@@ -77,16 +73,27 @@ def _ask_own(board: AnswerBoard, code: str, token: str) -> None:
 
 
 def _reveal(board: AnswerBoard, code: str, token: str, current: dict[str, Any]) -> None:
-    board.ask(code, token, {**current, "revealed": True})
+    _put(board, code, token, {**current, "revealed": True})
 
 
 def _clear(board: AnswerBoard, code: str, token: str) -> None:
-    board.ask(code, token, None)
+    _put(board, code, token, None)
+
+
+def _put(board: AnswerBoard, code: str, token: str, question: dict[str, Any] | None) -> None:
+    try:
+        board.ask(code, token, question)
+    except (PermissionError, LookupError) as exc:
+        st.session_state["asking_problem"] = str(exc)
 
 
 def teacher_panel(board: AnswerBoard, code: str, token: str, analysis: vizcore.Analysis) -> None:
     """The projector's panel: ask, watch the answers come in, reveal."""
-    with st.expander("Ask the class", expanded=board.asked(code) is None):
+    try:
+        open_ = board.asked(code) is None  # open until a question is asked, then out of the projector's way
+    except LookupError:
+        open_ = False  # the live part below says the room is gone
+    with st.expander("Ask the class", expanded=open_):
         left, right = st.columns(2)
         with left:
             st.selectbox(f"A question about {analysis.model}", [ANY, *quiz.KINDS], key="asking_kind")
@@ -106,13 +113,17 @@ def teacher_panel(board: AnswerBoard, code: str, token: str, analysis: vizcore.A
 
 
 def _teacher_live(board: AnswerBoard, code: str, token: str) -> None:
-    current = board.asked(code)
+    try:
+        current = board.asked(code)
+        given = board.answers(code, token, str(current["id"])) if current is not None else {}
+    except (PermissionError, LookupError) as exc:  # a room that is gone, or a token that is not the teacher's
+        st.error(plain(str(exc)))
+        return
     if current is None:
         st.info("No question asked yet.")
         return
     question = quiz.Question.from_dict(current)
     revealed = bool(current.get("revealed"))
-    given = board.answers(code, token, question.id)
     groups = poll.tally(question, given)
     st.subheader(plain(question.question))
     left, right = st.columns([3, 2]) if revealed else (st.container(), st.container())

@@ -93,8 +93,10 @@ def test_own_question_and_a_wrong_token() -> None:
     desk.button(key="asking_own").click().run()
     assert BOARD.asked("ROOM2")["answer"] == 8  # type: ignore[index]
     intruder = teacher("ROOM2", token="guess")
+    assert not intruder.exception and said(intruder.error[0].value) == "only the room's teacher can do that."
     intruder.button(key="asking_generate").click().run()
-    assert said(intruder.error[0].value) == "only the room's teacher can do that."
+    assert not intruder.exception
+    assert [said(e.value) for e in intruder.error] == ["only the room's teacher can do that."] * 2
     assert BOARD.asked("ROOM2")["kind"] == "own"  # type: ignore[index]
 
 
@@ -116,3 +118,8 @@ def test_a_chosen_layer_and_a_layer_without_the_figure() -> None:
 def test_a_room_that_is_gone_is_one_sentence() -> None:
     at = student("NOPE", "ann")
     assert not at.exception and said(at.error[0].value) == "no room 'NOPE'."
+
+
+def test_a_teacher_on_a_room_that_is_gone() -> None:
+    desk = teacher("GONE")
+    assert not desk.exception and said(desk.error[0].value) == "no room 'GONE'."
