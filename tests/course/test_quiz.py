@@ -236,3 +236,14 @@ def test_teachers_own_question() -> None:
     with pytest.raises(AnswerError, match="is not a number"):
         quiz.own_question("Name it", "AlexNet")
     assert parse_number("61M").value == 61_000_000
+
+
+def test_no_question_past_what_a_student_can_write() -> None:
+    """RegNet-Y's squeeze-excitation joins give the engine receptive fields of ~10^20 pixels: not asked."""
+    a = vizcore.analyze("regnet_y_400mf", device="cpu")
+    assert max(max(n.receptive_field or (0,)) for n in a.layers) > 10**18
+    asked = quiz.quiz(a, 5, 100, ("receptive field",))
+    assert asked and all(max(quiz._traced(a.layer(q.layer), q.kind)) <= 1_000_000 for q in asked)
+    for q in quiz.quiz(a, 5, 100):
+        for m in q.mistakes:
+            assert quiz.check(q, quiz.shown(m.answer)).mistake == m.mistake
