@@ -39,7 +39,7 @@ def test_teacher_asks_students_answer_reveal(browser: Browser, asking_url: str, 
     bias = next(m for m in question.mistakes if m.mistake.startswith("forgot the bias"))
     desk = _open(browser, f"{asking_url}/?role=teacher&model=vgg16", 1920, 1080)
     expect(desk.get_by_text("No question asked yet.")).to_be_visible()
-    desk.get_by_test_id("stSelectbox").locator("input").click()
+    desk.get_by_test_id("stSelectbox").filter(has_text="A question about").locator("input").click()
     desk.get_by_role("option", name="params", exact=True).click()
     desk.get_by_role("button", name="Ask a question").click()
     expect(desk.get_by_role("heading", name=question.question)).to_be_visible()
