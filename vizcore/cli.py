@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from . import formats
+from . import cli_quiz, formats
 from .api import analyze, training_cost
 from .drawing.figures import FIGURE_KINDS, FigureOptions, export_figure
 from .drawing.graphview import COLOR_METRICS
@@ -95,6 +95,7 @@ def _parser() -> argparse.ArgumentParser:
     lecture.add_argument("--format", choices=["table", "json", "csv", "markdown", "latex"], default="table")
     _figure_parser(sub)
     _arithmetic_parsers(sub)
+    cli_quiz.add_parser(sub, _at_least_one("--count"))
     return parser
 
 
@@ -412,6 +413,7 @@ _TEXT_COMMANDS: dict[str, Callable[[argparse.Namespace], str]] = {
     "explain": _explain,
     "training": _training,
     "arithmetic": _arithmetic,
+    "quiz": cli_quiz.run,
 }
 
 

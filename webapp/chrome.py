@@ -46,6 +46,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/lecture_tables.py", "Lecture tables", ":material/fact_check:"),
     ("pages/ilsvrc.py", "ILSVRC story", ":material/emoji_events:"),
     ("pages/tour.py", "Guided tour", ":material/slideshow:"),
+    ("pages/practice.py", "Practice", ":material/quiz:"),
 )
 
 # Page choices that only make sense for one model (block names, a depth suited to its size).

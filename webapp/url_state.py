@@ -16,7 +16,7 @@ import torch
 
 import vizcore
 from vizcore.builder import spec
-from vizcore.course import lectures, tour
+from vizcore.course import lectures, quiz, tour
 from vizcore.drawing.charts import GROUPINGS
 from vizcore.drawing.figures import PAPER_KINDS
 from vizcore.drawing.graphview import COLOR_METRICS
@@ -115,6 +115,7 @@ CHECKS: Mapping[str, Callable[[str], Any]] = {
     "layer": _names,
     "batch": _batch,
     "optimizer": check_optimizer,
+    "seed": quiz.check_seed,  # practice questions: the same seed, the same questions
     **dict.fromkeys(("size", "kernel", "stride", "padding", "dilation", "channels", "groups"), _whole),
 }
 SHARED = ("model", "input", "device", "present")
