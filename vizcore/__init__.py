@@ -1,10 +1,11 @@
 """vizcore: build classic CNNs, trace them, and count exactly what each layer costs."""
 
-from .api import analyze, training_cost
+from .api import analyze, diff, training_cost
 from .builder.spec import build
 from .device import best_device
 from .engine.analysis import Analysis, SummaryRow, Totals
 from .engine.costs import CONVENTIONS
+from .engine.diff import Diff, Item, Part
 from .engine.measure import smallest_input
 from .engine.node import Node
 from .errors import (
@@ -29,11 +30,14 @@ __all__ = [
     "FAMILIES",
     "Analysis",
     "ChannelMismatchError",
+    "Diff",
     "InputShapeError",
     "InputTooSmallError",
+    "Item",
     "ModelCard",
     "ModelFileError",
     "Node",
+    "Part",
     "SpecError",
     "SummaryRow",
     "Totals",
@@ -45,6 +49,7 @@ __all__ = [
     "analyze",
     "best_device",
     "build",
+    "diff",
     "format_shape",
     "get_card",
     "get_model",
