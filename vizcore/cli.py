@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from . import formats
+from . import cli_diff, formats
 from .api import analyze, training_cost
 from .drawing.figures import FIGURE_KINDS, FigureOptions, export_figure
 from .drawing.graphview import COLOR_METRICS
@@ -95,6 +95,7 @@ def _parser() -> argparse.ArgumentParser:
     lecture.add_argument("--format", choices=["table", "json", "csv", "markdown", "latex"], default="table")
     _figure_parser(sub)
     _arithmetic_parsers(sub)
+    cli_diff.add_parser(sub)
     return parser
 
 
@@ -412,6 +413,7 @@ _TEXT_COMMANDS: dict[str, Callable[[argparse.Namespace], str]] = {
     "explain": _explain,
     "training": _training,
     "arithmetic": _arithmetic,
+    "diff": cli_diff.run,
 }
 
 

@@ -318,9 +318,12 @@ class _Matcher:
         return units
 
     def layer_score(self, x: int, y: int) -> int:
+        """Equal 6 and changed 3 for a drawn layer (conv, pool, fc), 2 and 1 for a norm or an activation:
+        a pooling that changed its padding pairs before an LRN that kept its place does."""
+        drawn = self.weights[x] == 2
         if x == y:
-            return 2 * self.weights[x]
-        return self.weights[x] if self.families[x] == self.families[y] else 0
+            return 6 if drawn else 2
+        return (3 if drawn else 1) if self.families[x] == self.families[y] else 0
 
     def unit_score(self, u: _Unit, v: _Unit) -> int:
         if (u.block is None) != (v.block is None):
