@@ -156,7 +156,11 @@ if d.identical:
 graph_side, table_side = diagram_columns()
 with graph_side:
     picked = show_diagram(
-        diff_dot(d), key="compare_diff", title=f"{d.before.model} -> {d.after.model}", details=box_details(d)
+        diff_dot(d),
+        key="compare_diff",
+        title=f"{d.before.model} -> {d.after.model}",
+        details=box_details(d),
+        height=900 if st.session_state.get("present") else 640,  # far down the page: its own screenful
     )
     shown = boxes(d)
     if picked and picked.removeprefix("node").isdigit() and int(picked[4:]) < len(shown):

@@ -1,6 +1,6 @@
 """What changed between two networks as one merged drawing: each part of the diff a box in graph order,
 added green, removed red, changed amber (``before`` over ``-> after``), runs of parts that stayed the same
-one grey box. The chain wraps into rows like text, as many as draw the labels largest on a 16:9 screen.
+one grey box. Colour says the change; a sign (+, -) says it again for a print in grey. The chain wraps into rows like text, as many as draw the labels largest on a 16:9 screen.
 A pure function from a ``Diff`` to DOT, with what a click on each box shows."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from ..formats import human_bytes, human_count, per_dim_text
 from .folding import SLIDE, box_width
 from .style import DIFF_FILLS, DIFF_LINES, DIFF_MARKS, EDGE, FONT, GRAPH_LABEL_PT, GRAPH_SHAPE_PT, TEXT
 
-_BOX_HEIGHT_PT = 62.0  # two lines of text and the gap to the next row
+_BOX_HEIGHT_PT = 60.0  # a box of one line (36 pt, as Graphviz draws it) and the rank gap (25 pt) below it
 _MAX_COLUMNS = 8
 
 
@@ -42,7 +42,7 @@ def boxes(d: Diff) -> list[DiffBox]:
             out.append(DiffBox("changed", (item.before.label, f"-> {item.after.label}"), (item,)))
         else:
             count = f"{item.blocks} blocks: " if item.blocks > 1 else ""
-            out.append(DiffBox(item.status, (f"{DIFF_MARKS[item.status]} {count}{item.label}", item.status), (item,)))
+            out.append(DiffBox(item.status, (f"{DIFF_MARKS[item.status]} {count}{item.label}",), (item,)))
     return out
 
 
@@ -54,7 +54,7 @@ def _same_lines(run: Sequence[Item]) -> tuple[str, ...]:
         head = drawn[0] + (f" x{len(drawn)}" if len(drawn) > 1 else "")
     else:
         head = f"{drawn[0]} ... {drawn[-1]}"
-    return (head, "same")
+    return (head,)
 
 
 def diff_dot(d: Diff, columns: int = 0) -> str:
@@ -71,7 +71,7 @@ def diff_dot(d: Diff, columns: int = 0) -> str:
         body.append(
             dot.node(
                 f"node{i}",
-                {"label": label, "fillcolor": DIFF_FILLS[b.status], "color": DIFF_LINES[b.status], "fontcolor": TEXT},
+                {"id": f"node{i}", "label": label, "fillcolor": DIFF_FILLS[b.status], "color": DIFF_LINES[b.status], "fontcolor": TEXT},
             )
         )
     for start in range(0, len(found), per_row):
