@@ -71,7 +71,13 @@ def diff_dot(d: Diff, columns: int = 0) -> str:
         body.append(
             dot.node(
                 f"node{i}",
-                {"id": f"node{i}", "label": label, "fillcolor": DIFF_FILLS[b.status], "color": DIFF_LINES[b.status], "fontcolor": TEXT},
+                {
+                    "id": f"node{i}",
+                    "label": label,
+                    "fillcolor": DIFF_FILLS[b.status],
+                    "color": DIFF_LINES[b.status],
+                    "fontcolor": TEXT,
+                },
             )
         )
     for start in range(0, len(found), per_row):
