@@ -216,3 +216,16 @@ def test_align_pairs_the_most_and_keeps_order() -> None:
     common = "".join(x for x, y in pairs if x is not None and y is not None)
     assert len(common) == 4 and all(x == y for x, y in pairs if x is not None and y is not None)
     assert "".join(x for x, _ in pairs if x) == "ABCBDAB" and "".join(y for _, y in pairs if y) == "BDCABA"
+
+
+def test_cifar_resnet56_to_resnet110_gains_nine_blocks_a_stage() -> None:
+    # He et al. 4.2: 6n + 2 layers, n = 9 and n = 18; the zoo's CIFAR nets are flat Sequentials
+    d = diff("resnet56_cifar", "resnet110_cifar")
+    assert [(i.blocks, i.label) for i in d.added] == [
+        (9, "9 x [3x3-3x3], 16"),
+        (9, "9 x [3x3-3x3], 32"),
+        (9, "9 x [3x3-3x3], 64"),
+    ]
+    assert d.removed == [] and d.changed == []
+    assert [i.delta("params") for i in d.added] == [9 * (2 * 9 * c * c + 4 * c) for c in (16, 32, 64)]
+    assert_deltas_add_up(d)
