@@ -136,7 +136,9 @@ export default function (component) {
     stage.querySelectorAll("g.node.vz-picked").forEach((g) => g.classList.remove("vz-picked"));
     node.classList.add("vz-picked");
     const d = (data.details || {})[node.id];
-    if (d) {
+    if (d && d.text) {
+      info.textContent = d.text; // a box that says itself in one line (a diff's before -> after)
+    } else if (d) {
       const parts = [`${d.name}: ${d.label}`, `output ${d.output}`];
       if (d.params) parts.push(`${d.params} params`, `${d.macs} MACs`, d.memory);
       if (d.rf) parts.push(`receptive field ${d.rf}`);

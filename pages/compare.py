@@ -7,13 +7,15 @@ import streamlit as st
 
 import vizcore
 from vizcore.drawing.charts import compare_bubbles
-from vizcore.formats import human_bytes
-from webapp.caching import analysis_for, is_upload, upload_input
+from vizcore.drawing.diffgraph import box_details, box_text, boxes, diff_dot
+from vizcore.engine.diff import Diff, match
+from vizcore.formats import DIFF_COLUMNS, diff_rows, human_bytes, human_count
+from webapp.caching import analysis_for, derived, is_upload, upload_input
 from webapp.chrome import model_choices, model_label, setup
 from webapp.url_state import init_from_url, plain, quoted, remember, shared_params, sync_url
-from webapp.widgets import baseline, number_columns
+from webapp.widgets import baseline, diagram_columns, number_columns, show_diagram
 
-setup(reads=("models",))
+setup(reads=("models", "diff"))
 st.title("Compare models")
 # the zoo, the session's uploads, and uploads a shared link brought to this page
 names = list(
@@ -51,7 +53,16 @@ init_from_url(
 )
 chosen = st.multiselect("Models (the first is the baseline)", names, key="compare_models", format_func=model_label)
 remember("compare_models")
-sync_url({**shared_params(), "models": ",".join(chosen)})
+
+
+def two_models(text: str) -> list[str] | None:
+    """?diff=before,after: two models among the chosen ones (else the page says so and uses the first two)."""
+    pair = text.split(",")
+    return pair if len(pair) == 2 and all(m in chosen for m in pair) else None
+
+
+init_from_url("compare_pair", "diff", chosen[:2], two_models)
+sync_url({**shared_params(), "models": ",".join(chosen), "diff": ",".join(st.session_state["compare_pair"])})
 if len(chosen) < 2:
     st.info("Pick at least two models to compare.")
     st.stop()
@@ -115,3 +126,63 @@ st.plotly_chart(
 st.caption(
     "Bubble area is the parameter count, colour the year; accuracy is torchvision's published ImageNet top-1 (models without one are in the table only)."
 )
+
+
+# -- What changed: two of the chosen models matched layer by layer (vizcore.diff) --------------------------
+def matched(before: vizcore.Analysis, after: str, shape: tuple[int, ...], device: str) -> Diff:
+    return match(before, analysis_for(after, shape, device))
+
+
+st.subheader("What changed")
+options = list(results)
+pair = [m for m in st.session_state["compare_pair"] if m in options]
+for key, value in zip(
+    ("compare_before", "compare_after"), [*pair, *(m for m in options if m not in pair)], strict=False
+):
+    if st.session_state.get(key) not in options:
+        st.session_state[key] = value
+left, right = st.columns(2)
+before = left.selectbox("Before", options, key="compare_before", format_func=model_label)
+after = right.selectbox("After", options, key="compare_after", format_func=model_label)
+st.session_state["compare_pair"] = [before, after]
+remember("compare_pair")
+sync_url({**shared_params(), "models": ",".join(chosen), "diff": f"{before},{after}"})
+device = st.session_state.get("device", "auto")
+d = derived(matched, results[before], after, own_shape(after), device)
+for note in d.notes:
+    st.caption(plain(note))
+if d.identical:
+    st.stop()
+graph_side, table_side = diagram_columns()
+with graph_side:
+    picked = show_diagram(
+        diff_dot(d),
+        key="compare_diff",
+        title=f"{d.before.model} -> {d.after.model}",
+        details=box_details(d),
+        height=900 if st.session_state.get("present") else 640,  # far down the page: its own screenful
+    )
+    shown = boxes(d)
+    if picked and picked.removeprefix("node").isdigit() and int(picked[4:]) < len(shown):
+        st.info(plain(box_text(shown[int(picked[4:])])))
+    else:
+        st.caption("Added green, removed red, changed amber (before over -> after); click a box for its costs.")
+with table_side:
+    a, b = d.before.totals, d.after.totals
+    st.markdown(
+        f"**{len(d.added)}** added, **{len(d.removed)}** removed, **{len(d.changed)}** changed: "
+        f"params **{b.params - a.params:+,}**, MACs **{'+' if b.macs > a.macs else ''}{human_count(b.macs - a.macs)}**, "
+        f"activation memory **{'+' if b.activation_bytes > a.activation_bytes else ''}{human_bytes(b.activation_bytes - a.activation_bytes)}**"
+    )
+    changes = pd.DataFrame(diff_rows(d), columns=list(DIFF_COLUMNS))
+    chosen_row = st.dataframe(
+        changes, hide_index=True, width="stretch", key="compare_changes", on_select="rerun", selection_mode="single-row"
+    )
+    rows = chosen_row.selection.rows if chosen_row else []
+    if rows:
+        row = changes.iloc[rows[0]]
+        st.info(
+            plain(
+                f"{row['Change'].strip()}: {row['Before'] or '(none)'} -> {row['After'] or '(none)'}; {row['What changed']}"
+            )
+        )

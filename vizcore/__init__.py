@@ -10,11 +10,12 @@ import importlib
 import sys
 from typing import TYPE_CHECKING, Any
 
-from .api import analyze, training_cost
+from .api import analyze, diff, training_cost
 from .builder.spec import build
 from .device import best_device
 from .engine.analysis import Analysis, SummaryRow, Totals
 from .engine.costs import CONVENTIONS
+from .engine.diff import Diff, Item, Part
 from .engine.measure import smallest_input
 from .engine.node import Node
 from .errors import (
@@ -81,12 +82,15 @@ __all__ = [
     "FIGURE_KINDS",
     "Analysis",
     "ChannelMismatchError",
+    "Diff",
     "FigureOptions",
     "InputShapeError",
     "InputTooSmallError",
+    "Item",
     "ModelCard",
     "ModelFileError",
     "Node",
+    "Part",
     "SpecError",
     "SummaryRow",
     "Totals",
@@ -100,6 +104,7 @@ __all__ = [
     "build",
     "classify",
     "default_classifier",
+    "diff",
     "draw_figure",
     "explain",
     "export_figure",

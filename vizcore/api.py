@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 from .builder import spec
 from .cards import ModelCard
 from .engine.analysis import Analysis
+from .engine.diff import Diff, match
 from .engine.measure import META, SkipInit, Source, copy_to, measure, module_source
 from .engine.training import TrainingCost, check_batch, check_optimizer, measure_training
 from .errors import InputShapeError, VizcoreError, missing_extra
@@ -46,6 +47,38 @@ def analyze(
     """
     source, shape, name, card, notes = _resolve(model, input_shape, cfg)
     return measure(source, shape, device, name=name, card=card, timings=timings, dtype=dtype, notes=notes)
+
+
+def diff(
+    before: str | os.PathLike[str] | bytes | nn.Module | onnx.ModelProto,
+    after: str | os.PathLike[str] | bytes | nn.Module | onnx.ModelProto,
+    input_shape: Sequence[int] | None = None,
+    device: str | torch.device | None = None,
+) -> Diff:
+    """What changed from ``before`` to ``after`` (each anything ``analyze`` takes), matched along the two
+    traced graphs, block by block and layer by layer: ``Diff.added``, ``removed``, ``changed`` (what: kernel,
+    stride, padding, channels, groups, the op) and every matched part with both sides' costs and receptive
+    fields (``vizcore.engine.diff`` says how). ``input_shape`` goes to both; by default each model gets its own."""
+    first = _analysed("first", before, input_shape, device)
+    second = first if after is before else _analysed("second", after, input_shape, device)
+    return match(first, second)
+
+
+def _analysed(
+    side: str, model: object, input_shape: Sequence[int] | None, device: str | torch.device | None
+) -> Analysis:
+    try:
+        return analyze(model, input_shape, device)  # type: ignore[arg-type]
+    except VizcoreError as exc:
+        raise VizcoreError(f"The {side} model, {_shown(model)}, could not be analysed: {exc}") from exc
+
+
+def _shown(model: object) -> str:
+    """A model as a message names it: a name or a path (shortened), else what it is."""
+    if isinstance(model, (str, os.PathLike)):
+        text = str(model)
+        return repr(text if len(text) <= 60 else text[:57] + "...")
+    return "ONNX bytes" if isinstance(model, bytes) else f"a {type(model).__name__}"
 
 
 def training_cost(

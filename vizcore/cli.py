@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from . import cli_quiz, formats
+from . import cli_diff, cli_quiz, formats
 from .api import analyze, training_cost
 from .drawing.figures import FIGURE_KINDS, FigureOptions, export_figure
 from .drawing.graphview import COLOR_METRICS
@@ -96,6 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     _figure_parser(sub)
     _arithmetic_parsers(sub)
     cli_quiz.add_parser(sub, _at_least_one("--count"))
+    cli_diff.add_parser(sub)
     return parser
 
 
@@ -414,6 +415,7 @@ _TEXT_COMMANDS: dict[str, Callable[[argparse.Namespace], str]] = {
     "training": _training,
     "arithmetic": _arithmetic,
     "quiz": cli_quiz.run,
+    "diff": cli_diff.run,
 }
 
 

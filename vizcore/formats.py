@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 
 from . import dot_writer
 from .engine.analysis import Analysis, SummaryRow
+from .engine.diff import Diff, Item
 from .engine.training import LayerTraining, TrainingCost
 from .shapes import format_shape
 
@@ -235,6 +236,84 @@ def blocks_table(a: Analysis) -> str:
             path = " > ".join(name.removeprefix(b.name + ".") for name in br.layers) or "identity"
             lines.append(f"  {i}. {br.out_channels} ch, {br.params:,} params, {human_count(br.macs)} MACs: {path}")
     return "\n".join(lines) + "\n"
+
+
+# -- diff: what changed between two networks (vizcore.engine.diff) ---------------------------------------
+DIFF_COLUMNS = ("Change", "Before", "After", "What changed", "Params", "MACs", "Memory", "RF")
+
+
+def _signed(n: int, text: str) -> str:
+    return "0" if n == 0 else ("+" if n > 0 else "") + text
+
+
+def diff_cells(item: Item, indent: str = "") -> tuple[str, ...]:
+    """One row of a diff: the change, both labels, what changed, the cost deltas, the receptive field."""
+    params, macs, memory = (item.delta(c) for c in ("params", "macs", "activation_bytes"))
+    field = ""
+    if item.before and item.after and item.before.receptive_field != item.after.receptive_field:
+        field = f"{per_dim_text(item.before.receptive_field)} -> {per_dim_text(item.after.receptive_field)}"
+    return (
+        indent + (f"{item.blocks} blocks {item.status}" if item.blocks > 1 else item.status),
+        item.before.label if item.before else "",
+        item.after.label if item.after else "",
+        ", ".join(item.what),
+        _signed(params, f"{params:,}"),
+        _signed(macs, human_count(macs)),
+        _signed(memory, human_bytes(memory)),
+        field,
+    )
+
+
+def diff_rows(d: Diff) -> list[tuple[str, ...]]:
+    """Every part that is not the same, in graph order; a changed block's layers under it."""
+    rows: list[tuple[str, ...]] = []
+    for item in d.items:
+        if item.status != "same":
+            rows.append(diff_cells(item))
+            rows += [diff_cells(i, "  ") for i in item.inside if i.status != "same"]
+    return rows
+
+
+def _diff_lines(d: Diff) -> list[str]:
+    a, b = d.before.totals, d.after.totals
+    counts = ", ".join(f"{len(d.of(s))} {s}" for s in ("added", "removed", "changed"))
+    lines = [
+        f"{d.before.model} -> {d.after.model}: {counts}; {sum(i.status == 'same' for i in d.leaves())} parts the same",
+        f"Params: {a.params:,} -> {b.params:,} ({_signed(b.params - a.params, f'{b.params - a.params:,}')})",
+        f"MACs: {human_count(a.macs)} -> {human_count(b.macs)} ({_signed(b.macs - a.macs, human_count(b.macs - a.macs))})",
+        f"Activation memory: {human_bytes(a.activation_bytes)} -> {human_bytes(b.activation_bytes)}",
+    ]
+    moved = d.field_changes()
+    if moved:
+        first, last = moved[0], moved[-1]
+        assert first.before and first.after and last.before and last.after
+        lines.append(
+            f"Receptive field: first differs after {first.label} ({per_dim_text(first.before.receptive_field)} -> "
+            f"{per_dim_text(first.after.receptive_field)}); at {last.label}, {per_dim_text(last.before.receptive_field)}"
+            f" -> {per_dim_text(last.after.receptive_field)}"
+        )
+    return lines + [f"Note: {n}" for n in d.notes]
+
+
+def diff_table(d: Diff) -> str:
+    if d.identical:
+        return d.notes[-1] + "\n"
+    return _boxed(f"What changed: {d.before.model} -> {d.after.model}", DIFF_COLUMNS, diff_rows(d), 4, _diff_lines(d))
+
+
+def diff_markdown(d: Diff) -> str:
+    if d.identical:
+        return d.notes[-1] + "\n"
+    lines = ["| " + " | ".join(DIFF_COLUMNS) + " |", "|" + "|".join(["---"] * 4 + ["---:"] * 4) + "|"]
+    lines += ["| " + " | ".join(_md_escape(c.strip()) for c in cells) + " |" for cells in diff_rows(d)]
+    return "\n".join([*lines, "", *(f"- {_md_escape(line)}" for line in _diff_lines(d))]) + "\n"
+
+
+def diff_json(d: Diff) -> str:
+    return json.dumps(d.to_dict(), indent=2)
+
+
+DIFF_FORMATS: dict[str, Callable[[Diff], str]] = {"text": diff_table, "markdown": diff_markdown, "json": diff_json}
 
 
 # -- training: what one step keeps (vizcore.engine.training) ------------------------------------------

@@ -103,6 +103,7 @@ CHECKS: Mapping[str, Callable[[str], Any]] = {
     "scale": _one_of(("linear", "log")),
     "cumulative": _flag,
     "models": _names,
+    "diff": _names,  # Compare's "What changed": two of ?models, before and after
     "figure": _one_of(PAPER_KINDS),
     "fit": _flag,
     "table": lectures.check_table_id,

@@ -115,11 +115,13 @@ def show_diagram(
     title: str = "",
     details: Mapping[str, Mapping[str, str]] | None = None,
     layouts: Mapping[str, str] | None = None,
+    height: int | None = None,
 ) -> str | None:
     """Draw ``dot`` fitted to the window (zoom, pan, click a box); returns the id of the box last
     clicked (``node5``), or None. With ``layouts`` (name -> DOT of the same diagram laid out another
     way), the browser shows whichever is drawn largest in the space it has. In presentation mode the
-    diagram fills all the width and height the window has left."""
+    diagram fills all the width and height the window has left; ``height`` (px) fixes the frame's height
+    instead, for a diagram far down a page, where little of the window is left below it."""
     svgs = [{"name": name, "svg": _svg(source)} for name, source in (layouts or {}).items()]
     present = bool(st.session_state.get("present"))
     result = _SVG_VIEWER(
@@ -132,6 +134,7 @@ def show_diagram(
             "details": dict(details or {}),
             "fill": present,
             "max_scale": 4.0 if present else 2.5,
+            **({"height": height} if height else {}),
         },
         on_selected_change=lambda: None,
     )

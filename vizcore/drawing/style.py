@@ -87,6 +87,12 @@ SHORTCUT = CATEGORY_COLORS["add"]
 CUMULATIVE = "#d62728"  # a cost chart's running-share line
 VIRIDIS = ("#440154", "#3b528b", "#21918c", "#5ec962", "#fde725")  # colouring by cost
 
+# What changed between two networks (vizcore.diff): a box's fill and outline by its change. Added green and
+# removed red, as every diff tool draws them; changed amber; parts the same stay grey so the changes stand out.
+DIFF_FILLS: Mapping[str, str] = {"same": "#f0f0f0", "changed": "#fdd9a0", "added": "#c7e9c0", "removed": "#fcbba1"}
+DIFF_LINES: Mapping[str, str] = {"same": "#9a9a9a", "changed": "#d98200", "added": "#238b45", "removed": "#cb181d"}
+DIFF_MARKS: Mapping[str, str] = {"same": "=", "changed": "~", "added": "+", "removed": "-"}
+
 # The tour's chains of a plain CNN: fills by layer type.
 CHAIN_FILLS: Mapping[str, str] = {"input": "#d9f0d3", "Conv2d": "#9ecae1", "Linear": "#fdae6b", "other": "#e0e0e0"}
 CHAIN_FRAME = "#cccccc"

@@ -284,7 +284,7 @@ def _describe(members: list[Node], found: _Found, type_name: str, key: str) -> _
     children = _children(members, key)
     run = {n.id: k for k, (_, c) in enumerate(children) for n in c}
     # the module's children are its units unless a block straddles two (names that lie: some ONNX files)
-    aligned = all(len({run[i] for i in found.ids[b.join_id]}) == 1 for b in top)
+    aligned = len(children) > 1 and all(len({run[i] for i in found.ids[b.join_id]}) == 1 for b in top)
     if aligned and len(children) > 1 and any(sum(_drawn(n) for n in c) > 1 for _, c in children):
         units = [_describe(c, found, "", child) for child, c in children if any(_drawn(n) for n in c)]
     else:
