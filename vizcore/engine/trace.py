@@ -304,8 +304,10 @@ class _FunctionMode(TorchFunctionMode):
 
         def call() -> Any:
             if func in _SHAPE_PRESERVING and args and isinstance(args[0], torch.Tensor) and args[0].is_meta:
-                # on meta, batch norm runs a Python decomposition just to return its input's shape
-                return torch.empty_like(args[0])
+                # on meta, batch norm and ReLU run Python decompositions just to return their input's shape
+                # (ResNet-1202's 1,201 ReLUs took a second); an in-place ReLU returns its input itself
+                in_place = func in _IN_PLACE or kwargs.get("inplace") or (len(args) > 1 and args[1] is True)
+                return args[0] if in_place else torch.empty_like(args[0])
             return func(*args, **kwargs)
 
         op = function_op(func)
@@ -328,7 +330,8 @@ class _FunctionMode(TorchFunctionMode):
 
 
 # ops whose output has their first input's shape, dtype and layout (in eval mode, for batch norm)
-_SHAPE_PRESERVING = frozenset({F.batch_norm, torch.batch_norm})
+_IN_PLACE = frozenset({F.relu_, torch.relu_, torch.Tensor.relu_})
+_SHAPE_PRESERVING = frozenset({F.batch_norm, torch.batch_norm, F.relu, torch.relu, torch.Tensor.relu, *_IN_PLACE})
 
 # torch functions that are bookkeeping, not computation
 _NOT_OPS = frozenset(
