@@ -11,7 +11,8 @@ import sys
 from html import escape
 from typing import Any
 
-from .drawing.graphview import layer_graph_svg
+from .drawing.graphview import layer_graph
+from .drawing.projector import fit_layouts, fitted_svg
 from .engine.analysis import Analysis
 from .errors import VizcoreError
 from .formats import human_bytes, human_count
@@ -43,7 +44,8 @@ def analysis_html(a: Analysis, depth: int | None = None) -> str:
         for r in a.rows(depth)
     )
     try:
-        graph = layer_graph_svg(a, GRAPH_DEPTH if depth is None else depth)
+        # laid out as a 16:9 screen shows it largest, as the app's "fit" does
+        _, graph = fitted_svg(fit_layouts(layer_graph(a, GRAPH_DEPTH if depth is None else depth)))
     except VizcoreError as exc:  # a graph that cannot be laid out still leaves the numbers
         graph = f"<p>{escape(str(exc))}</p>"
     columns = "".join(f"<th>{c}</th>" for c in ("Layer", "Label", "Type", "Output", "Params", "MACs"))

@@ -104,6 +104,7 @@ class GraphNode:
     main: bool = True  # on the network's main column (not inside a branch or a shortcut)
     receptive_field: tuple[int, ...] = ()  # of the box's last layer (receptive.py)
     effective_stride: tuple[float, ...] = ()
+    repeats: tuple[str, ...] = ()  # the identical blocks this box stands for, when it says "x N" (repeats.py)
 
 
 @dataclass(frozen=True)
