@@ -100,6 +100,7 @@ CHECKS: Mapping[str, Callable[[str], Any]] = {
     "orientation": _one_of((*ORIENTATIONS, FIT)),  # fit: the layer graph's largest layout for the screen
     "expand": _names,
     "repeats": _flag,  # the layer graph folds runs of identical blocks into one "x N" box
+    "numbers": _flag,  # the Convolution page's frames show the arithmetic
     "block": _names,
     "group": _one_of(GROUPINGS),
     "scale": _one_of(("linear", "log")),
