@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import vizcore
+from vizcore.drawing.graphview import node_details
 from vizcore.drawing.projector import (
     READABLE_PX,
     ROOM_1080P,
@@ -59,6 +60,7 @@ def test_repeated_blocks_fold_into_one_box_each() -> None:
     ]
     assert graph.edges == tuple((i, i + 1) for i in range(9))
     assert graph.nodes[2].repeats == tuple(str(i) for i in range(3, 21))  # Sequential's children 3..20
+    assert node_details(graph)["node2"]["folded"] == "18 identical blocks, 3 to 20"  # what a click says
     assert sum(n.params for n in graph.nodes) == result.totals.params == 1_727_962  # the paper: 1.7 M
     # the teacher expands the first block of the first stage: it opens, the other 17 stay one box
     opened = projector_graph(result, 1, True, ("3",))

@@ -526,7 +526,8 @@ def node_details(graph: LayerGraph) -> dict[str, dict[str, str]]:
             if n.receptive_field
             else "",
             "layers": str(n.layers),
-            "folded": ", ".join(n.folded),
+            "folded": ", ".join(n.folded)
+            or (f"{len(n.repeats)} identical blocks, {n.repeats[0]} to {n.repeats[-1]}" if n.repeats else ""),
         }
         for n in graph.nodes
     }
