@@ -1,5 +1,6 @@
 """Graph-only analyses skip the Python decompositions of shape-preserving ops on the meta device
-(batch norm, ReLU): the layers, edges and counts must be the ones a real run on the CPU records."""
+(batch norm, ReLU, same-shape additions): the layers, edges and counts must be the ones a real run on
+the CPU records."""
 
 from __future__ import annotations
 
@@ -26,7 +27,9 @@ class FunctionalReLUs(nn.Module):
         x = self.act(x)
         x = torch.relu(x) + nn.functional.relu(x, inplace=True)
         x = x.relu() + torch.relu_(self.conv2(x))
-        return nn.functional.relu_(x)
+        x += self.conv2(x)  # in place: no new memory
+        x = torch.add(x, self.conv1(torch.ones(1, 3, 1, 1, device=x.device)))  # broadcast: the real op decides
+        return nn.functional.relu_(x.add_(x))
 
 
 def _trace(model: nn.Module, shape: tuple[int, ...], device: str) -> TraceResult:
