@@ -1,5 +1,6 @@
 // The Convolution page's player (st.components.v2): frames of the kernel sliding, as SVG, shown one
 // after another. It plays as it opens; a click pauses or resumes; the left and right arrow keys step.
+// With data.fill (presentation mode) each frame is scaled up to the room the window has left.
 
 export default function (component) {
   const { data, parentElement } = component;
@@ -22,6 +23,13 @@ export default function (component) {
 
   const show = () => {
     stage.innerHTML = frames[index];
+    const svg = stage.querySelector("svg");
+    if (data.fill && svg) {
+      // presentation mode: the frame as large as the window's width and the height left below it allow
+      const room = window.innerHeight - stage.getBoundingClientRect().top - 48; // the status line stays on screen
+      svg.style.width = "100%";
+      svg.style.height = `${Math.max(room, 240)}px`;
+    }
     status.textContent =
       `frame ${index + 1} of ${frames.length}, ` +
       (playing ? "playing: click to pause" : "paused: click to play, ← → to step");

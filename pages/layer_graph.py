@@ -7,12 +7,24 @@ import streamlit as st
 
 import vizcore
 from vizcore import formats
-from vizcore.drawing.graphview import COLOR_METRICS, fold_choices, graph_dot, layer_graph, node_details
+from vizcore.drawing.folding import SLIDE
+from vizcore.drawing.graphview import COLOR_METRICS, graph_dot, node_details
+from vizcore.drawing.projector import (
+    FIT,
+    ROOM_1080P,
+    ProjectorView,
+    fit_layouts,
+    fitted_svg,
+    projector_graph,
+    projector_view,
+)
+from vizcore.drawing.repeats import TIMES
 from vizcore.drawing.style import ORIENTATIONS
 from vizcore.formats import human_bytes, human_count, per_dim_text
 from webapp.caching import derived
 from webapp.chrome import current_analysis, default_depth, setup
 from webapp.url_state import (
+    CHECKS,
     DEPTHS,
     choose_layout,
     init_from_url,
@@ -23,18 +35,30 @@ from webapp.url_state import (
     shared_params,
     sync_url,
 )
-from webapp.widgets import diagram_downloads, largest_on_a_slide, show_diagram, show_working
+from webapp.widgets import diagram_downloads, diagram_svg, show_diagram, show_working
 
-setup(reads=("depth", "color", "orientation", "expand"))
+setup(reads=("depth", "color", "orientation", "expand", "repeats"))
 result = current_analysis()
 st.title(f"{result.model}: layer graph, {vizcore.format_shape(result.input_shape[1:])}")
 
-init_from_url("graph_depth", "depth", default_depth(result), lambda v: v if v in DEPTHS else None)
-init_from_url("graph_color", "color", "type", lambda v: v if v in COLOR_METRICS else None)
+
+# On a projector a network opens at its own default: as deep as fits the screen whole at a readable size,
+# repeated blocks folded into "x N" boxes where that is what makes it fit (vizcore.drawing.projector).
+def presented(analysis: vizcore.Analysis) -> ProjectorView:
+    return projector_view(analysis, ROOM_1080P, diagram_svg)  # drawn through the app's shared Graphviz cache
+
+
+projector = derived(presented, result) if st.session_state.get("present") else None
+depth_default = (
+    default_depth(result) if projector is None else "all" if projector.depth is None else str(projector.depth)
+)
+init_from_url("graph_depth", "depth", depth_default, CHECKS["depth"])
+init_from_url("graph_repeats", "repeats", bool(projector and projector.repeats), CHECKS["repeats"])
+init_from_url("graph_color", "color", "type", CHECKS["color"])
 # "fit": of every orientation (folded into a few row counts), the one drawn largest on the screen at hand.
 # It is presentation mode's default; an orientation asked for by the URL or picked here stays.
-LAYOUTS = ("fit", *ORIENTATIONS)
-init_layout("graph_orientation", LAYOUTS, "fit")
+LAYOUTS = (FIT, *ORIENTATIONS)
+init_layout("graph_orientation", LAYOUTS, FIT)
 
 
 def known_blocks(text: str) -> list[str] | None:
@@ -52,16 +76,11 @@ init_from_url("graph_expanded", "expand", [], known_blocks)
 
 
 def graph_sources(
-    analysis: vizcore.Analysis, depth: int | None, expanded: tuple[str, ...], color: str, orientation: str
+    analysis: vizcore.Analysis, depth: int | None, expanded: tuple[str, ...], repeats: bool, color: str, layout: str
 ) -> dict[str, str]:
-    """The DOT of the graph in ``orientation``, or for "fit" in each layout worth trying (name -> DOT)."""
-    graph = layer_graph(analysis, depth, expanded)
-    if orientation != "fit":
-        return {orientation: graph_dot(graph, color, orientation)}
-    layouts = {name: graph_dot(graph, color, name) for name in ("vertical", "horizontal")}
-    for rows in fold_choices(graph):
-        layouts[f"folded into {rows} rows"] = graph_dot(graph, color, "folded", rows=rows)
-    return layouts
+    """The DOT of the graph in ``layout``, or for "fit" in each layout worth trying (name -> DOT)."""
+    graph = projector_graph(analysis, depth, repeats, expanded)
+    return fit_layouts(graph, color) if layout == FIT else {layout: graph_dot(graph, color, layout)}
 
 
 def expand_all() -> None:
@@ -70,7 +89,7 @@ def expand_all() -> None:
 
 # in presentation mode the controls fold away, leaving the screen to the diagram
 options = st.expander("Diagram options") if st.session_state.get("present") else st.container()
-controls = options.columns([1, 1, 1, 3, 1])
+controls = options.columns([1, 1, 1, 3, 1, 1])
 depth_choice = controls[0].selectbox(
     "Depth", DEPTHS, key="graph_depth", help="Blocks deeper than this are drawn as one box."
 )
@@ -86,11 +105,16 @@ controls[2].selectbox(
     "layout draws the labels largest on this screen (presentation mode's default).",
 )
 depth = None if depth_choice == "all" else int(depth_choice)
-graph = derived(layer_graph, result, depth, tuple(st.session_state["graph_expanded"]))
+repeats = controls[5].toggle(
+    f"Fold repeats ({TIMES} N)",
+    key="graph_repeats",
+    help="A run of identical blocks drawn as one box that says how many (a very deep network on one screen).",
+)
+graph = derived(projector_graph, result, depth, repeats, tuple(st.session_state["graph_expanded"]))
 blocks = sorted(set(graph.collapsible) | set(st.session_state["graph_expanded"]))
 controls[3].multiselect("Expand blocks", blocks, key="graph_expanded", help="Open a collapsed block one level.")
 controls[4].button("Expand all", on_click=expand_all, width="stretch")
-remember("graph_depth", "graph_color", "graph_orientation", "graph_expanded")
+remember("graph_depth", "graph_color", "graph_orientation", "graph_expanded", "graph_repeats")
 sync_url(
     {
         **shared_params(),
@@ -98,6 +122,7 @@ sync_url(
         "color": st.session_state["graph_color"],
         "orientation": st.session_state["graph_orientation"] if layout_chosen("graph_orientation") else "",
         "expand": ",".join(st.session_state["graph_expanded"]),
+        "repeats": "1" if repeats else "",
     }
 )
 
@@ -106,10 +131,11 @@ sources = derived(
     result,
     depth,
     tuple(st.session_state["graph_expanded"]),
+    repeats,
     st.session_state["graph_color"],
     st.session_state["graph_orientation"],
 )
-dot = sources[largest_on_a_slide(sources)] if len(sources) > 1 else next(iter(sources.values()))  # the downloads'
+dot = sources[fitted_svg(sources, SLIDE, diagram_svg)[0]]  # the downloads'
 picked = show_diagram(
     dot,
     key="graph_view",
@@ -124,6 +150,11 @@ st.caption(
         f" Dense connectivity: {graph.hidden} edges into concatenations that another path already implies "
         "are left out (every layer of a dense block feeds every later one)."
         if graph.hidden
+        else ""
+    )
+    + (
+        f" A box marked {TIMES} N is N identical blocks in a row: expand its block to open the first."
+        if any(n.repeats for n in graph.nodes)
         else ""
     )
 )
@@ -145,6 +176,13 @@ if picked in by_id:
         )
     if node.folded:
         st.caption(f"Drawn in this box: {', '.join(node.folded)}.")
+    if node.repeats:
+        st.caption(
+            plain(
+                f"{len(node.repeats)} identical blocks, {node.repeats[0]} to {node.repeats[-1]}: expanding "
+                f"{node.repeats[0]} opens the first and leaves the others folded."
+            )
+        )
     if not node.collapsed:
         # a module run twice is drawn as two boxes of one name: the n-th is its n-th run
         call = 1 + sum(n.name == node.name and not n.collapsed for n in graph.nodes[: node.id])

@@ -18,6 +18,7 @@ from . import cli_diff, cli_quiz, formats
 from .api import analyze, training_cost
 from .drawing.figures import FIGURE_KINDS, FigureOptions, export_figure
 from .drawing.graphview import COLOR_METRICS
+from .drawing.projector import FIT
 from .drawing.render import RENDER_FORMATS
 from .drawing.style import ORIENTATIONS
 from .engine.analysis import Analysis
@@ -193,7 +194,9 @@ def _figure_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
     figure.add_argument("--output", "-o", required=True, metavar="FILE", help="where to write it")
     figure.add_argument("--input", metavar="SHAPE", help="CxHxW or NxCxHxW (default: each model's own)")
     figure.add_argument("--depth", type=_depth, default=None, help="draw blocks below this depth as one box")
-    figure.add_argument("--orientation", choices=list(ORIENTATIONS), default="vertical")
+    figure.add_argument(
+        "--orientation", choices=[*ORIENTATIONS, FIT], default="vertical", help="fit: the largest on a 16:9 slide"
+    )
     figure.add_argument("--color", choices=list(COLOR_METRICS), default="type", help="colour boxes by type or cost")
 
 

@@ -41,10 +41,13 @@ def analysis_html(a: Analysis, depth: int | None = None) -> str:
         + "</tr>"
         for r in a.rows(depth)
     )
-    from .drawing.graphview import layer_graph_svg  # Graphviz loads when the first analysis is shown
+    # Graphviz loads when the first analysis is shown
+    from .drawing.graphview import layer_graph
+    from .drawing.projector import fit_layouts, fitted_svg
 
     try:
-        graph = layer_graph_svg(a, GRAPH_DEPTH if depth is None else depth)
+        # laid out as a 16:9 screen shows it largest, as the app's "fit" does
+        _, graph = fitted_svg(fit_layouts(layer_graph(a, GRAPH_DEPTH if depth is None else depth)))
     except VizcoreError as exc:  # a graph that cannot be laid out still leaves the numbers
         graph = f"<p>{escape(str(exc))}</p>"
     columns = "".join(f"<th>{c}</th>" for c in ("Layer", "Label", "Type", "Output", "Params", "MACs"))

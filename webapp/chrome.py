@@ -12,6 +12,7 @@ from collections.abc import Collection, Mapping
 import streamlit as st
 
 import vizcore
+from vizcore.drawing.projector import page_depth
 from webapp.caching import UPLOADED, analysis_for, is_upload, upload_input, upload_name, uploads
 from webapp.url_state import check_url, checked_model, devices, init_from_url, plain, remember
 
@@ -61,8 +62,9 @@ MODEL_SPECIFIC: Mapping[str, str] = {
 
 
 def default_depth(analysis: vizcore.Analysis) -> str:
-    """Every layer for a small network; blocks two levels down for a big one, so it stays readable."""
-    return "all" if len(analysis.layers) <= 60 else "2"
+    """The depth picker's default: the layer graph's (vizcore.drawing.projector.page_depth)."""
+    depth = page_depth(analysis)
+    return "all" if depth is None else str(depth)
 
 
 def model_label(name: str, files: Mapping[str, str] | None = None) -> str:

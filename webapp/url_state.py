@@ -20,6 +20,7 @@ from vizcore.course import lectures, quiz, tour
 from vizcore.drawing.charts import GROUPINGS
 from vizcore.drawing.figures import PAPER_KINDS
 from vizcore.drawing.graphview import COLOR_METRICS
+from vizcore.drawing.projector import FIT
 from vizcore.drawing.style import ORIENTATIONS
 from vizcore.engine.training import check_batch, check_optimizer
 from webapp.caching import UPLOADED, is_upload, upload_input
@@ -96,8 +97,10 @@ CHECKS: Mapping[str, Callable[[str], Any]] = {
     "present": _flag,
     "depth": _one_of(DEPTHS),
     "color": _one_of(COLOR_METRICS),
-    "orientation": _one_of((*ORIENTATIONS, "fit")),  # fit: the layer graph's largest layout for the screen
+    "orientation": _one_of((*ORIENTATIONS, FIT)),  # fit: the layer graph's largest layout for the screen
     "expand": _names,
+    "repeats": _flag,  # the layer graph folds runs of identical blocks into one "x N" box
+    "numbers": _flag,  # the Convolution page's frames show the arithmetic
     "block": _names,
     "group": _one_of(GROUPINGS),
     "scale": _one_of(("linear", "log")),

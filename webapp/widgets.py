@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,6 @@ from typing import Any
 import streamlit as st
 
 import vizcore
-from vizcore.drawing.folding import SLIDE, largest
 from vizcore.engine import arithmetic
 from vizcore.engine.blocks import Block
 from webapp.caching import derived, rendered
@@ -122,12 +120,12 @@ def show_diagram(
     way), the browser shows whichever is drawn largest in the space it has. In presentation mode the
     diagram fills all the width and height the window has left; ``height`` (px) fixes the frame's height
     instead, for a diagram far down a page, where little of the window is left below it."""
-    svgs = [{"name": name, "svg": _svg(source)} for name, source in (layouts or {}).items()]
+    svgs = [{"name": name, "svg": diagram_svg(source)} for name, source in (layouts or {}).items()]
     present = bool(st.session_state.get("present"))
     result = _SVG_VIEWER(
         key=key,
         data={
-            "svg": "" if svgs else _svg(dot),
+            "svg": "" if svgs else diagram_svg(dot),
             "layouts": svgs,
             "key": str(hash((dot, *(layouts or {}).values(), present))),
             "title": title,
@@ -142,18 +140,10 @@ def show_diagram(
     return selected if isinstance(selected, str) else None
 
 
-def _svg(dot: str) -> str:
+def diagram_svg(dot: str) -> str:
+    """``dot`` laid out by Graphviz (cached, bounded) as SVG text to sit in a page."""
     svg = rendered(dot).decode("utf-8")
     return svg[svg.index("<svg") :]
-
-
-def largest_on_a_slide(layouts: Mapping[str, str]) -> str:
-    """Of several layouts of one diagram (name -> DOT), the one drawn largest on a 16:9 slide."""
-    sizes = {}
-    for name, source in layouts.items():
-        found = re.search(r'viewBox="[-\d.]+ [-\d.]+ ([\d.]+) ([\d.]+)"', _svg(source))
-        sizes[name] = (float(found[1]), float(found[2])) if found else (1.0, 1.0)
-    return largest(sizes, SLIDE)
 
 
 def diagram_columns() -> tuple[Any, Any]:

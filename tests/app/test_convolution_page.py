@@ -47,3 +47,21 @@ def test_bad_input_is_one_sentence_and_the_page_recovers() -> None:
         "?layer: googlenet has no convolution or pooling layer named 'maxpool9'; the default is used instead."
     )
     assert at.selectbox(key="conv_layer").value == "conv1.conv"
+
+
+def test_the_numbers_on_request_and_the_projector() -> None:
+    at = run(size="7", kernel="3", stride="2", numbers="1")
+    assert not at.exception and not at.error
+    assert at.toggle(key="conv_numbers").value is True and at.query_params["numbers"] == "1"
+    at.toggle(key="conv_numbers").set_value(False).run()
+    assert "numbers" not in at.query_params
+    at = run(size="7", kernel="3", stride="2", numbers="perhaps")
+    assert at.toggle(key="conv_numbers").value is False
+    assert any("numbers" in w.value for w in at.warning)
+    # presentation mode: the frames carry the formula, large; no caption repeats it in small type
+    assert any("floor((7 − 3 + 2·0) / 2)" in m.value for m in run(size="7", kernel="3", stride="2").markdown)
+    at = run(size="7", kernel="3", stride="2", present="1")
+    assert not at.exception and not at.metric  # the frames say the output size
+    assert not any("floor(" in m.value for m in at.markdown)
+    assert [e.label for e in at.expander] == ["Settings"]  # folded away, the screen left to the animation
+    assert at.expander[0].toggle(key="conv_numbers").value is False

@@ -1,6 +1,9 @@
 """Deep networks on a projector, measured in Chromium at 1920x1080 and 1280x720 in presentation mode:
-ResNet-50's layer graph opens in the layout that draws its labels largest, Paper figures folds its
-controls away and shows ResNet's Figure 3 whole, and Classify's top 5 is the largest type on screen.
+ResNet-50's layer graph opens in the layout that draws its labels largest, the deepest and branchiest
+networks open whole at their projector default, the viewer's room is the one vizcore.drawing.projector
+computes label sizes for (its test covers every zoo model without a browser), Paper figures folds its
+controls away and shows ResNet's Figure 3 whole, the Convolution page's animation fills the screen, and
+Classify's top 5 is the largest type on screen.
 
 Label sizes are rendered font sizes in screen pixels: each text's font size times the ratio of its
 bounding box on screen to its box in SVG units (what the fit and any CSS scaling made of it)."""
@@ -15,6 +18,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.support.browser import ROOT, require_chromium
+from vizcore.drawing.projector import ROOM_1080P
 
 require_chromium()  # skip without Chromium, fail under CI
 
@@ -36,7 +40,9 @@ GRAPH = (
     + """;
   const labels = [...svg.querySelectorAll('g.node')].map(g => g.querySelector('text')).filter(Boolean).map(px);
   const r = svg.getBoundingClientRect();
-  return {layout: viewer.dataset.layout, labels, svg: [r.left, r.top, r.right, r.bottom]};
+  const stage = viewer.querySelector('.vz-stage');
+  return {layout: viewer.dataset.layout, labels, svg: [r.left, r.top, r.right, r.bottom],
+          stage: [stage.clientWidth, stage.clientHeight]};
 }"""
 )
 
@@ -142,5 +148,53 @@ def test_classify_top5_is_the_largest_type(browser: Browser, base_url: str, widt
         )
         assert sizes["top5"], "the top 5 is on the screen"
         assert min(sizes["top5"]) > sizes["other"], sizes
+    finally:
+        context.close()
+
+
+# Measured before each network had a projector default: ResNet-1202 drew 3,018 labels, 2,822 off the screen;
+# Inception-v3 opened at 9.4 px, GoogLeNet at 14.0 px (its 56 boxes: the page depth still fits).
+@pytest.mark.parametrize(("model", "boxes"), [("resnet1202_cifar", 10), ("inception_v3", 22)])
+def test_deep_and_branchy_networks_open_whole_and_readable(
+    browser: Browser, base_url: str, model: str, boxes: int
+) -> None:
+    context, page = open_page(browser, f"{base_url}/layer_graph?model={model}&present=1", 1920, 1080)
+    try:
+        expect(page.locator(".vz-stage svg g.node").first).to_be_visible()
+        settled(page)
+        graph = page.evaluate(GRAPH)
+        assert graph["stage"] == [ROOM_1080P[0] + 8, ROOM_1080P[1] + 8]  # the room label_px computes with
+        assert len(graph["labels"]) == boxes
+        left, top, right, bottom = graph["svg"]
+        assert left >= 0 and top >= 0 and right <= 1920 and bottom <= 1080, graph["svg"]
+        assert min(graph["labels"]) >= 14, f"labels {min(graph['labels']):.1f} px"
+    finally:
+        context.close()
+
+
+def test_the_convolution_fills_the_projector(browser: Browser, base_url: str, tmp_path: Any) -> None:
+    url = f"{base_url}/convolution?size=7&kernel=3&stride=2&padding=0&numbers=1&present=1"
+    context, page = open_page(browser, url, 1920, 1080)
+    try:
+        frame = page.locator(".vz-conv-stage svg")
+        expect(frame).to_be_visible()
+        settled(page)
+        measured = page.evaluate(
+            """() => { const host = [...document.querySelectorAll('*')].find(e => e.shadowRoot && e.shadowRoot.querySelector('.vz-conv-stage svg'));
+              const svg = host.shadowRoot.querySelector('.vz-conv-stage svg');
+              const box = svg.getBoundingClientRect(); const px = """
+            + RENDERED_PX
+            + """;
+              const texts = [...svg.querySelectorAll('text')];
+              return {box: [box.left, box.top, box.right, box.bottom], sizes: texts.map(px),
+                      working: texts.some(t => t.textContent.startsWith('Σ = '))}; }"""
+        )
+        left, top, right, bottom = measured["box"]
+        assert left >= 0 and top >= 0 and right <= 1920 and bottom <= 1080, measured["box"]
+        assert (bottom - top) >= 0.6 * 1080, measured["box"]  # main: about a third of the screen
+        assert measured["working"]  # the products and their sum, on request
+        assert min(measured["sizes"]) >= 20, min(measured["sizes"])
+        shot = page.screenshot(path=str(tmp_path / "convolution.png"))
+        assert len(shot) > 20_000  # a picture, not a blank page
     finally:
         context.close()

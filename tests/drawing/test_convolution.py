@@ -106,3 +106,33 @@ def test_layers_that_do_not_slide_a_window() -> None:
         3,
         64,
     )
+
+
+def test_the_numbers_are_the_convolution_torch_computes() -> None:
+    import torch
+
+    from vizcore.drawing import convolution as conv
+
+    for s in (
+        conv.settings(7, 3, 2, 0, 1, 1, 1),
+        conv.settings(6, 3, 1, 1, 1, 1, 1),  # padding reads 0
+        conv.settings(9, 3, 2, 2, 2, 1, 1),  # dilated taps
+        conv.settings(8, 4, 2, 1, 1, 1, 1),
+    ):
+        h, w = s.size
+        image = torch.tensor([[conv.example_input(r, q) for q in range(w)] for r in range(h)], dtype=torch.float64)
+        kernel = torch.tensor(conv.example_kernel(s), dtype=torch.float64)
+        expected = torch.nn.functional.conv2d(
+            image[None, None], kernel[None, None], stride=s.stride, padding=s.padding, dilation=s.dilation
+        )[0, 0]
+        got = [[conv.output_value(s, (i, j)) for j in range(s.output[1])] for i in range(s.output[0])]
+        assert got == expected.tolist(), s
+    s = conv.settings(7, 3, 2, 0, 1, 1, 1)
+    assert conv.example_kernel(s) == [[-1, 0, 1]] * 3  # a vertical-edge detector
+    assert conv.window_values(s, (1, 1)) == [[0, 2, 4], [3, 5, 7], [6, 8, 0]]
+    assert conv.working(s, (1, 1)) == ["Σ = −1·0 + 0·2 + 1·4", "  + −1·3 + 0·5 + 1·7", "  + −1·6 + 0·8 + 1·0", "  = 2"]
+    frame = conv.svg(s, (1, 1), numbers=True)
+    assert ">Σ = −1·0 + 0·2 + 1·4<" in frame and ">−8<" in frame  # output (1, 0), lit before (1, 1)
+    assert "Σ" not in conv.svg(s, (1, 1))  # only on request
+    pool = conv.settings(6, 2, 2, 0, 1, 1, 1, pool=True)
+    assert conv.working(pool, (0, 1)) == ["max(4, 6, 7, 9) = 9"]

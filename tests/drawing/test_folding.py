@@ -11,6 +11,7 @@ import vizcore
 from vizcore.drawing.folding import best_rows, columns, cut_points, fold, folded_size, largest, ranks
 from vizcore.drawing.graphview import fold_choices, graph_dot, layer_graph
 from vizcore.drawing.paper_figures import columns_svg
+from vizcore.drawing.projector import view_box
 from vizcore.drawing.render import render_svg
 
 CHAIN = [(i, i + 1) for i in range(11)]  # twelve boxes in a line
@@ -58,12 +59,6 @@ def test_rows_for_the_screen() -> None:
 @pytest.fixture(scope="module")
 def resnet50() -> vizcore.Analysis:
     return vizcore.analyze("resnet50", device="cpu")
-
-
-def view_box(svg: str) -> tuple[float, float]:
-    found = re.search(r'viewBox="[\d.\-]+ [\d.\-]+ ([\d.]+) ([\d.]+)"', svg)
-    assert found
-    return float(found[1]), float(found[2])
 
 
 def test_resnet50_folds_into_a_snake_of_rows(resnet50: vizcore.Analysis) -> None:

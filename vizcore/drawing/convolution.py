@@ -279,9 +279,68 @@ def _cell_size(s: ConvSettings) -> int:
     return max(8, min(36, 720 // max(cols + ocols, 1), 480 // max(rows, orows, 1)))
 
 
-def scene(s: ConvSettings, position: Pair | None = None, lit: int | None = None) -> Scene:
+# -- the numbers, on request: an example input and kernel, and the arithmetic at one position -------------
+def example_input(r: int, q: int) -> int:
+    """A pixel of the example input (0 to 9, a gentle diagonal pattern), at row ``r`` and column ``q``."""
+    return (3 * r + 2 * q) % 10
+
+
+def example_kernel(s: ConvSettings) -> list[list[int]]:
+    """The example kernel: a vertical-edge detector (-1 left of the centre column, 1 right of it, 0 on it)."""
+    kh, kw = s.kernel
+    return [[(b > (kw - 1) / 2) - (b < (kw - 1) / 2) for b in range(kw)] for _ in range(kh)]
+
+
+def window_values(s: ConvSettings, position: Pair) -> list[list[int]]:
+    """The example input under each tap of the kernel at output ``position`` (padding reads 0)."""
+    (kh, kw), (sh, sw), (dh, dw), (ph, pw), (h, w) = s.kernel, s.stride, s.dilation, s.padding, s.size
+    i, j = position
+
+    def pixel(r: int, q: int) -> int:
+        return example_input(r - ph, q - pw) if ph <= r < ph + h and pw <= q < pw + w else 0
+
+    return [[pixel(i * sh + a * dh, j * sw + b * dw) for b in range(kw)] for a in range(kh)]
+
+
+def is_average(s: ConvSettings) -> bool:
+    return s.pool and "avg" in s.title.lower()
+
+
+def output_value(s: ConvSettings, position: Pair) -> float:
+    """The example output at ``position``: the sum of products for a convolution, the max or mean of a pool."""
+    values = [v for row in window_values(s, position) for v in row]
+    if s.pool:
+        return sum(values) / len(values) if is_average(s) else max(values)
+    weights = [wt for row in example_kernel(s) for wt in row]
+    return sum(wt * v for wt, v in zip(weights, values, strict=True))
+
+
+def _number(v: float) -> str:
+    return f"{v:g}".replace("-", "−")
+
+
+def working(s: ConvSettings, position: Pair) -> list[str]:
+    """The arithmetic at ``position`` in lines: each kernel row's products, then the sum (a pool: its max or mean)."""
+    values = window_values(s, position)
+    result = _number(output_value(s, position))
+    if s.pool:
+        taps = ", ".join(_number(v) for row in values for v in row)
+        return [f"{'mean' if is_average(s) else 'max'}({taps}) = {result}"]
+    lines = [
+        " + ".join(f"{_number(wt)}·{_number(v)}" for wt, v in zip(weights, row, strict=True))
+        for weights, row in zip(example_kernel(s), values, strict=True)
+    ]
+    return [("Σ = " if a == 0 else "  + ") + line for a, line in enumerate(lines)] + [f"  = {result}"]
+
+
+MAX_NUMBERED_TAPS = 49  # a 7x7 kernel's products still fit on a slide; past it the working is not shown
+
+
+def scene(s: ConvSettings, position: Pair | None = None, lit: int | None = None, numbers: bool = False) -> Scene:
     """The kernel at output ``position`` (row, column), the ``lit`` first positions in reading order lit;
-    no position and no count: every position lit, the kernel at the last."""
+    no position and no count: every position lit, the kernel at the last. With ``numbers``: an example
+    input's values in its cells, the kernel's weights, the products and their sum at ``position``, and each
+    lit output's value (as CNN Explainer shows them)."""
     (rows, cols), (orows, ocols) = drawn_region(s)
     c = _cell_size(s)
     margin, gap, font = 16, 3 * c, max(12, min(18, c // 2 + 4))
@@ -298,23 +357,31 @@ def scene(s: ConvSettings, position: Pair | None = None, lit: int | None = None)
             padded = r < h + 2 * ph and q < w + 2 * pw
             fill = PALETTE["pixel"] if inside else PALETTE["pad"] if padded else PALETTE["overhang"]
             text = "0" if padded and not inside and c >= 16 else ""
+            if numbers and inside and c >= 16:
+                text = str(example_input(r - ph, q - pw))
             shapes.append(Rect(margin + q * c, top + r * c, c, c, fill, text=text))
     i, j = position
     (kh, kw), (sh, sw), (dh, dw) = s.kernel, s.stride, s.dilation
     r0, q0 = i * sh, j * sw
     span_h, span_w = s.span
     shapes.append(Rect(margin + q0 * c, top + r0 * c, span_w * c, span_h * c, "none", PALETTE["current"]))
+    numbers = numbers and kh * kw <= MAX_NUMBERED_TAPS
+    kernel = example_kernel(s)
     for a in range(kh):
         for b in range(kw):
             tap_x, tap_y = margin + (q0 + b * dw) * c, top + (r0 + a * dh) * c
-            shapes.append(Rect(tap_x + 2, tap_y + 2, c - 4, c - 4, PALETTE["tap"], PALETTE["current"]))
+            weight = "" if not numbers or s.pool or c < 16 else _number(kernel[a][b])
+            shapes.append(Rect(tap_x + 2, tap_y + 2, c - 4, c - 4, PALETTE["tap"], PALETTE["current"], weight))
     left = margin + cols * c + gap
     shapes.append(Text(left, margin + font, f"output {s.output[0]}×{s.output[1]}", font, PALETTE["muted"]))
     for r in range(orows):
         for q in range(ocols):
             order = r * ocols + q
             fill = PALETTE["current"] if (r, q) == position else PALETTE["lit"] if order < lit else PALETTE["pixel"]
-            shapes.append(Rect(left + q * c, top + r * c, c, c, fill))
+            value = (
+                _number(output_value(s, (r, q))) if numbers and c >= 16 and (order < lit or (r, q) == position) else ""
+            )
+            shapes.append(Rect(left + q * c, top + r * c, c, c, fill, text=value))
     centre_in = (margin + (q0 * c) + span_w * c / 2, top + r0 * c + span_h * c / 2)
     centre_out = (left + j * c + c / 2, top + i * c + c / 2)
     shapes.append(Line(*centre_in, *centre_out, PALETTE["current"], 2))
@@ -332,6 +399,15 @@ def scene(s: ConvSettings, position: Pair | None = None, lit: int | None = None)
         y += font + 6
     shapes.append(Text(margin, y, f"output ({i}, {j}): position {i * ocols + j + 1} of {orows * ocols}", font))
     y += font + 6
+    if numbers:
+        what = "example input and kernel (weights on the orange taps)" if not s.pool else "example input"
+        shapes.append(
+            Text(margin, y, what + (", one channel" if s.in_channels > 1 else "") + ":", font, PALETTE["muted"])
+        )
+        y += font + 6
+        for line in working(s, position):
+            shapes.append(Text(margin, y, line, font))
+            y += font + 6
     for line in caption(s):
         shapes.append(Text(margin, y, line, font))
         y += font + 6
@@ -407,13 +483,13 @@ def to_svg(sc: Scene) -> str:
     return "\n".join(parts) + "\n"
 
 
-def svg(s: ConvSettings, position: Pair | None = None) -> str:
+def svg(s: ConvSettings, position: Pair | None = None, numbers: bool = False) -> str:
     """One frame as SVG: the kernel at ``position`` with the positions before it lit; by default every
-    position lit and the kernel at the last."""
+    position lit and the kernel at the last. ``numbers``: with the arithmetic (see ``scene``)."""
     if position is None:
-        return to_svg(scene(s))
+        return to_svg(scene(s, numbers=numbers))
     _, (_, cols) = drawn_region(s)
-    return to_svg(scene(s, position, position[0] * cols + position[1]))
+    return to_svg(scene(s, position, position[0] * cols + position[1], numbers))
 
 
 _ASCII = str.maketrans({"×": "x", "→": "->", "−": "-", "·": "*"})
@@ -462,6 +538,6 @@ def gif(s: ConvSettings, limit: int = MAX_FRAMES, ms_per_frame: int = 600) -> by
     return out.getvalue()
 
 
-def frames_svg(s: ConvSettings, limit: int = MAX_FRAMES) -> list[str]:
+def frames_svg(s: ConvSettings, limit: int = MAX_FRAMES, numbers: bool = False) -> list[str]:
     """Every frame as SVG, in order: what the page's player steps through."""
-    return [svg(s, p) for p in frame_positions(s, limit)]
+    return [svg(s, p, numbers) for p in frame_positions(s, limit)]

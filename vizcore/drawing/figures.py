@@ -13,7 +13,7 @@ import contextlib
 import os
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..api import analyze
@@ -23,7 +23,8 @@ from ..shapes import Shape, format_shape
 from ..zoo import get_card
 from .graphview import COLOR_METRICS, graphs_dot, layer_graph
 from .paper_figures import columns_svg, network_svg
-from .render import check_format, export_svg, render
+from .projector import FIT, best_layout, fit_layouts, fitted_svg
+from .render import check_format, export_svg, render, render_svg
 from .style import ORIENTATIONS
 from .volumes import volumes_svg
 
@@ -31,7 +32,9 @@ from .volumes import volumes_svg
 @dataclass(frozen=True)
 class FigureOptions:
     depth: int | None = None  # collapse blocks below this depth (None: every layer)
-    orientation: str = "vertical"  # "vertical" (top to bottom, as the papers draw) or "horizontal"
+    # "vertical" (top to bottom, as the papers draw), "horizontal", "folded" (rows that snake across a wide
+    # screen) or "fit" (whichever of those is drawn largest on a 16:9 slide)
+    orientation: str = "vertical"
     color_by: str = "type"  # graph kinds: "type", "macs", "params" or "output_bytes"
 
 
@@ -66,7 +69,22 @@ def _title(result: Analysis) -> str:
 def graph_figure(analyses: Sequence[Analysis], options: FigureOptions) -> DrawnFigure:
     """The layer graph of each model, side by side when there are several."""
     graphs = [(_title(a), layer_graph(a, options.depth)) for a in analyses]
+    if options.orientation == FIT and len(graphs) == 1:  # as the app's page and the notebook fit one graph
+        dots = fit_layouts(graphs[0][1], options.color_by)
+        return DrawnFigure(dot=dots[fitted_svg(dots)[0]])
+    if options.orientation == FIT:
+        return _fitted(graph_figure, analyses, options)
     return DrawnFigure(dot=graphs_dot(graphs, options.color_by, options.orientation))
+
+
+def _fitted(
+    draw: Callable[[Sequence[Analysis], FigureOptions], DrawnFigure],
+    analyses: Sequence[Analysis],
+    options: FigureOptions,
+) -> DrawnFigure:
+    """The figure in whichever orientation is drawn largest on a 16:9 slide."""
+    drawn = {o: draw(analyses, replace(options, orientation=o)) for o in ORIENTATIONS}
+    return drawn[best_layout({o: f.svg or render_svg(f.dot) for o, f in drawn.items()})]
 
 
 def _paper(
@@ -75,6 +93,8 @@ def _paper(
     """A paper figure: finished SVG, in the options' orientation."""
 
     def kind(analyses: Sequence[Analysis], options: FigureOptions) -> DrawnFigure:
+        if options.orientation == FIT:
+            return _fitted(kind, analyses, options)
         return DrawnFigure(svg=draw(analyses, options.orientation))
 
     return kind
@@ -120,8 +140,8 @@ def draw_figure(
     if chosen is None:
         raise VizcoreError(f"unknown figure kind {kind!r}: choose one of {', '.join(FIGURE_KINDS)}.")
     options = options or FigureOptions()
-    if options.orientation not in ORIENTATIONS:
-        raise VizcoreError(f"unknown orientation {options.orientation!r}: choose {' or '.join(ORIENTATIONS)}.")
+    if options.orientation not in (*ORIENTATIONS, FIT):
+        raise VizcoreError(f"unknown orientation {options.orientation!r}: choose {', '.join(ORIENTATIONS)} or {FIT}.")
     if options.color_by not in COLOR_METRICS:
         raise VizcoreError(f"unknown colouring {options.color_by!r}: choose one of {', '.join(COLOR_METRICS)}.")
     if not models:

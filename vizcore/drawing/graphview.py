@@ -104,6 +104,7 @@ class GraphNode:
     main: bool = True  # on the network's main column (not inside a branch or a shortcut)
     receptive_field: tuple[int, ...] = ()  # of the box's last layer (receptive.py)
     effective_stride: tuple[float, ...] = ()
+    repeats: tuple[str, ...] = ()  # the identical blocks this box stands for, when it says "x N" (repeats.py)
 
 
 @dataclass(frozen=True)
@@ -525,7 +526,8 @@ def node_details(graph: LayerGraph) -> dict[str, dict[str, str]]:
             if n.receptive_field
             else "",
             "layers": str(n.layers),
-            "folded": ", ".join(n.folded),
+            "folded": ", ".join(n.folded)
+            or (f"{len(n.repeats)} identical blocks, {n.repeats[0]} to {n.repeats[-1]}" if n.repeats else ""),
         }
         for n in graph.nodes
     }
