@@ -36,7 +36,7 @@ with (
         show_url_problems,
         sync_url,
     )
-    from webapp.widgets import number_columns, show_working
+    from webapp.widgets import download, number_columns, show_working
 
 setup(reads=("depth", "layer"))
 result = current_analysis()
@@ -140,15 +140,5 @@ else:
 sync_url({**shared_params(), "depth": depth_choice, "layer": selected})
 stem = f"{result.model}_{vizcore.format_shape(result.input_shape)}" + (f"_depth{depth}" if depth else "")
 # computed when clicked, not on every rerun
-for column, (kind, write, ext, mime) in zip(
-    st.columns(3),
-    (
-        ("CSV", formats.to_csv, "csv", "text/csv"),
-        ("Markdown", formats.markdown, "md", "text/markdown"),
-        ("LaTeX", formats.latex, "tex", "application/x-tex"),
-    ),
-    strict=True,
-):
-    column.download_button(
-        f"Download {kind}", functools.partial(write, result, depth), f"{stem}.{ext}", mime, on_click="ignore"
-    )
+for column, fmt in zip(st.columns(3), ("csv", "markdown", "latex"), strict=True):
+    download(column, fmt, functools.partial(formats.SUMMARY_FORMATS[fmt], result, depth), stem)

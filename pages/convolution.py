@@ -14,6 +14,7 @@ from vizcore.drawing.convolution import ConvSettings
 from webapp.chrome import current_analysis, setup
 from webapp.components import asset_component
 from webapp.url_state import init_from_url, remember, shared_params, show_url_problems, sync_url
+from webapp.widgets import download
 
 FREE = {"size": 7, "kernel": 3, "stride": 2, "padding": 0, "dilation": 1, "channels": 1, "groups": 1}
 PAGE_BYTES = 3_000_000  # what the player may send to the browser: a big layer plays fewer frames
@@ -119,17 +120,6 @@ if len(frames) < shown[0] * shown[1]:
         f"{len(frames)} of {shown[0] * shown[1]} positions, evenly spaced in reading order, first and last included."
     )
 stem = drawn.title.split(" (")[0].replace(" ", "_") if drawn.title else f"conv_{drawn.size[0]}_k{drawn.kernel[0]}"
-gif_column, svg_column = st.columns(2)
-for column, fmt, mime, data in (
-    (gif_column, "gif", "image/gif", lambda: gif_for(drawn)),
-    (svg_column, "svg", "image/svg+xml", lambda: svg_for(drawn)),
-):
-    column.download_button(
-        f"Download {fmt.upper()}",
-        data,
-        f"{stem}.{fmt}",
-        mime,
-        key=f"conv_{fmt}",
-        on_click="ignore",  # a download needs no rerun
-        width="stretch",
-    )
+files = {"gif": lambda: gif_for(drawn), "svg": lambda: svg_for(drawn)}  # drawn only when clicked
+for column, (fmt, data) in zip(st.columns(2), files.items(), strict=True):
+    download(column, fmt, data, stem, key=f"conv_{fmt}", width="stretch")

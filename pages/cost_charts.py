@@ -16,14 +16,10 @@ from vizcore.formats import TRAINING_FORMATS, human_bytes
 from webapp.caching import derived, shareable, training_for
 from webapp.chrome import current_analysis, setup
 from webapp.url_state import CHECKS, init_from_url, plain, remember, shared_params, sync_url
-from webapp.widgets import number_columns
+from webapp.widgets import download, number_columns
 
 OPTIMIZERS = {"sgd": "SGD (momentum)", "adam": "Adam"}
-DOWNLOADS = (
-    ("CSV", "csv", "csv", "text/csv"),
-    ("Markdown", "markdown", "md", "text/markdown"),
-    ("LaTeX", "latex", "tex", "text/x-tex"),
-)
+DOWNLOADS = ("csv", "markdown", "latex")
 
 # A training step is measured only when asked (a link that names it, or the switch): most visitors of this
 # page want the forward charts, and measuring every model they pick would cost every one of them.
@@ -101,16 +97,9 @@ def show_training(cost: TrainingCost) -> None:
     for note in cost.notes:
         st.caption(plain(note))
     stem = f"{cost.analysis.model}_training_b{cost.batch}_{cost.optimizer}"
-    for column, (label, fmt, ext, mime) in zip(st.columns(len(DOWNLOADS)), DOWNLOADS, strict=True):
-        column.download_button(
-            f"Download {label}",
-            functools.partial(TRAINING_FORMATS[fmt], cost),
-            f"{stem}.{ext}",
-            mime,
-            key=f"download_training_{fmt}",
-            on_click="ignore",  # a download needs no rerun
-            width="stretch",
-        )
+    for column, fmt in zip(st.columns(len(DOWNLOADS)), DOWNLOADS, strict=True):
+        write = functools.partial(TRAINING_FORMATS[fmt], cost)
+        download(column, fmt, write, stem, key=f"download_training_{fmt}", width="stretch")
 
 
 with training:

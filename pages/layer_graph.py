@@ -23,7 +23,7 @@ from webapp.url_state import (
     shared_params,
     sync_url,
 )
-from webapp.widgets import diagram_downloads, largest_on_a_slide, show_diagram, show_working
+from webapp.widgets import diagram_downloads, download, largest_on_a_slide, show_diagram, show_working
 
 setup(reads=("depth", "color", "orientation", "expand"))
 result = current_analysis()
@@ -159,7 +159,5 @@ if picked in by_id:
 
 diagram_downloads(dot, f"{result.model}_graph")
 extra = st.columns(2)
-extra[0].download_button("Download DOT", dot, f"{result.model}_graph.dot", "text/vnd.graphviz", on_click="ignore")
-extra[1].download_button(
-    "Download JSON", derived(formats.to_json, result), f"{result.model}.json", "application/json", on_click="ignore"
-)
+download(extra[0], "dot", dot, f"{result.model}_graph")
+download(extra[1], "json", derived(formats.to_json, result), result.model)

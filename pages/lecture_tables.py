@@ -14,7 +14,7 @@ from vizcore.shapes import Shape
 from webapp.caching import analysis_for
 from webapp.chrome import setup
 from webapp.url_state import init_from_url, remember, shared_params, sync_url
-from webapp.widgets import show_working
+from webapp.widgets import download, show_working
 
 
 @st.cache_data(max_entries=16, show_spinner="Tracing the models behind this table…", show_time=True)
@@ -66,17 +66,5 @@ if table.flagged:
                 show_working(analysis_for(row.model, shapes.pop(), "auto"), layer, key=f"lecture_see_it_move_{n}")
 else:
     st.markdown("Every figure on this slide is ours, rounded.")
-downloads = st.columns(4)
-for column, (fmt, ext, mime) in zip(
-    downloads,
-    (
-        ("csv", "csv", "text/csv"),
-        ("markdown", "md", "text/markdown"),
-        ("latex", "tex", "application/x-tex"),
-        ("json", "json", "application/json"),
-    ),
-    strict=True,
-):
-    column.download_button(
-        f"Download {fmt}", lectures.FORMATS[fmt](table), f"{table.id}.{ext}", mime, key=f"dl_{fmt}", on_click="ignore"
-    )
+for column, fmt in zip(st.columns(4), ("csv", "markdown", "latex", "json"), strict=True):
+    download(column, fmt, lectures.FORMATS[fmt](table), table.id, key=f"dl_{fmt}")

@@ -23,6 +23,7 @@ from webapp.url_state import (
     shared_params,
     sync_url,
 )
+from webapp.widgets import download
 
 # The figure fills the page's width, but never more than the screen's height unless asked to; in
 # presentation mode, no more than the height left under the title and the folded options.
@@ -128,15 +129,6 @@ st.markdown(f'<div class="paper-figure{fit}">{svg}</div>', unsafe_allow_html=Tru
 st.caption(FIGURE_KINDS[kind].caption)
 
 stem = "_".join((result.model, *others)) + f"_{kind}"
-downloads = st.columns(3)
-for column, (fmt, mime) in zip(
-    downloads, (("svg", "image/svg+xml"), ("png", "image/png"), ("pdf", "application/pdf")), strict=True
-):
-    column.download_button(
-        f"Download {fmt.upper()}",
-        svg if fmt == "svg" else functools.partial(figure_file, svg, fmt),
-        f"{stem}.{fmt}",
-        mime,
-        on_click="ignore",  # no rerun: the next download's button stays live
-        help="At least 1920 px wide, drawn from the SVG" if fmt == "png" else None,
-    )
+for column, fmt in zip(st.columns(3), ("svg", "png", "pdf"), strict=True):
+    data = svg if fmt == "svg" else functools.partial(figure_file, svg, fmt)
+    download(column, fmt, data, stem, help="At least 1920 px wide, drawn from the SVG" if fmt == "png" else None)

@@ -377,11 +377,10 @@ def _convolution_figure(args: argparse.Namespace) -> str:
     from .drawing import convolution
     from .drawing.figures import check_writable, write_atomically
 
-    suffix = Path(args.output).suffix.lower()
-    if suffix not in (".gif", ".svg"):
-        raise VizcoreError(
-            f"a convolution figure is a .gif (animated) or a .svg (every position), not {suffix or args.output!r}."
-        )
+    fmt = formats.file_format(args.output, ("gif", "svg"))
+    if fmt is None:
+        shown = Path(args.output).suffix.lower() or args.output
+        raise VizcoreError(f"a convolution figure is a .gif (animated) or a .svg (every position), not {shown!r}.")
     if args.layer:
         if len(args.models) != 1:
             raise VizcoreError(
@@ -398,8 +397,8 @@ def _convolution_figure(args: argparse.Namespace) -> str:
             args.size, args.kernel, args.stride, args.padding, args.dilation, args.channels, args.groups
         )
     target = check_writable(args.output)
-    write_atomically(target, convolution.gif(drawn) if suffix == ".gif" else convolution.svg(drawn).encode("utf-8"))
-    frames = f", {len(convolution.frame_positions(drawn))} frames" if suffix == ".gif" else ""
+    write_atomically(target, convolution.gif(drawn) if fmt == "gif" else convolution.svg(drawn).encode("utf-8"))
+    frames = f", {len(convolution.frame_positions(drawn))} frames" if fmt == "gif" else ""
     return f"wrote {target}: output {drawn.output[0]}x{drawn.output[1]}{frames}\n"
 
 

@@ -12,11 +12,44 @@ import csv
 import io
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import PurePath
 
 from . import dot_writer
 from .engine.analysis import Analysis, SummaryRow
 from .engine.training import LayerTraining, TrainingCost
 from .shapes import format_shape
+
+
+@dataclass(frozen=True)
+class FileType:
+    """How a file of one format is named and served: its button's word, its extension, its MIME type."""
+
+    label: str
+    extension: str
+    mime: str
+
+
+# Every file the app offers and the CLI writes, by format name. LaTeX has no registered MIME type:
+# application/x-tex is what Python's own mimetypes table and Apache's mime.types give .tex, the same on
+# every machine (text/x-tex comes only from some Linux distributions' /etc/mime.types).
+FILE_TYPES: dict[str, FileType] = {
+    "csv": FileType("CSV", "csv", "text/csv"),
+    "markdown": FileType("Markdown", "md", "text/markdown"),
+    "latex": FileType("LaTeX", "tex", "application/x-tex"),
+    "json": FileType("JSON", "json", "application/json"),
+    "dot": FileType("DOT", "dot", "text/vnd.graphviz"),
+    "svg": FileType("SVG", "svg", "image/svg+xml"),
+    "png": FileType("PNG", "png", "image/png"),
+    "pdf": FileType("PDF", "pdf", "application/pdf"),
+    "gif": FileType("GIF", "gif", "image/gif"),
+}
+
+
+def file_format(path: str, allowed: Sequence[str]) -> str | None:
+    """The format among ``allowed`` whose extension ``path`` ends in (any case), else None."""
+    suffix = PurePath(path).suffix.lstrip(".").lower()
+    return next((fmt for fmt in allowed if FILE_TYPES[fmt].extension == suffix), None)
 
 
 def human_count(n: float, unit: str = "") -> str:

@@ -16,6 +16,7 @@ import vizcore
 from vizcore.drawing.folding import SLIDE, largest
 from vizcore.engine import arithmetic
 from vizcore.engine.blocks import Block
+from vizcore.formats import FILE_TYPES
 from webapp.caching import derived, rendered
 from webapp.chrome import current_analysis, setup, use_model
 from webapp.url_state import init_from_url, plain, remember, shared_params, sync_url
@@ -162,20 +163,25 @@ def diagram_columns() -> tuple[Any, Any]:
     return left, right
 
 
+def download(column: Any, fmt: str, data: Any, stem: str, **options: Any) -> None:
+    """A download button for ``stem`` as ``fmt``: its word, extension and MIME type from
+    vizcore.formats.FILE_TYPES. ``data`` may be a function, called only when clicked."""
+    kind = FILE_TYPES[fmt]
+    column.download_button(
+        f"Download {kind.label}",
+        data,
+        f"{stem}.{kind.extension}",
+        kind.mime,
+        on_click="ignore",  # a download needs no rerun, and a rerun could swallow the next click
+        **options,
+    )
+
+
 def diagram_downloads(dot: str, stem: str) -> None:
     """SVG, PNG (at least 1920 px wide) and PDF of exactly the diagram on screen, drawn by Graphviz."""
-    columns = st.columns(3)
-    for column, (fmt, mime) in zip(
-        columns, (("svg", "image/svg+xml"), ("png", "image/png"), ("pdf", "application/pdf")), strict=True
-    ):
-        column.download_button(
-            f"Download {fmt.upper()}",
-            functools.partial(rendered, dot, fmt),
-            f"{stem}.{fmt}",
-            mime,
-            key=f"download_{stem}_{fmt}",
-            on_click="ignore",  # a download needs no rerun, and a rerun could swallow the next click
-            width="stretch",
+    for column, fmt in zip(st.columns(3), ("svg", "png", "pdf"), strict=True):
+        download(
+            column, fmt, functools.partial(rendered, dot, fmt), stem, key=f"download_{stem}_{fmt}", width="stretch"
         )
 
 
