@@ -36,7 +36,7 @@ with (
         show_url_problems,
         sync_url,
     )
-    from webapp.widgets import download, number_columns, show_working
+    from webapp.widgets import download, layer_column_config, show_working
 
 setup(reads=("depth", "layer"))
 result = current_analysis()
@@ -86,21 +86,7 @@ remember("overview_depth")
 
 def layer_table(analysis: vizcore.Analysis, depth: int | None) -> pa.Table:
     """The table as Arrow, which the browser reads as it is (a DataFrame is converted on every rerun)."""
-    rows = analysis.rows(depth)
-    return pa.table(
-        {
-            "layer": [r.name for r in rows],
-            "label": [r.label for r in rows],  # the papers' words: 7x7 conv, 64, /2
-            "type": [r.type for r in rows],
-            "output shape": [vizcore.format_shape(r.output_shape) for r in rows],
-            "params": [r.params for r in rows],
-            "MACs": [r.macs for r in rows],
-            "FLOPs": [r.flops for r in rows],
-            "memory (KiB)": [r.output_bytes / 1024 for r in rows],
-            "RF": [formats.per_dim_text(r.receptive_field) for r in rows],
-            "eff. stride": [formats.per_dim_text(r.effective_stride) for r in rows],
-        }
-    )
+    return pa.table(formats.column_values(analysis.rows(depth)))
 
 
 table = derived(layer_table, result, depth)
@@ -120,7 +106,7 @@ chosen = st.dataframe(
     hide_index=True,
     width="stretch",
     height=min(38 + 35 * len(table), 640),
-    column_config=number_columns(("params", "MACs", "FLOPs"), {"memory (KiB)": "%.2f"}),
+    column_config=layer_column_config(),
     key="overview_rows",
     on_select="rerun",
     selection_mode="single-row",

@@ -10,11 +10,11 @@ import streamlit as st
 import vizcore
 from vizcore.builder import export, spec
 from vizcore.drawing.graphview import graph_dot, layer_graph, node_details
-from vizcore.formats import human_bytes, human_count, per_dim_text
+from vizcore.formats import column_values, human_bytes, human_count, per_dim_text
 from webapp.chrome import setup
 from webapp.components import asset_component
 from webapp.url_state import init_from_url, plain, remember, shared_params, sync_url
-from webapp.widgets import number_columns, show_diagram
+from webapp.widgets import layer_column_config, number_columns, show_diagram
 
 BLANK = "blank"
 PAUSE_MS = 120  # the box sends its text after this pause in typing
@@ -214,23 +214,11 @@ with right:
 parsed = spec.parse(text)
 rows = result.rows(None if inside else 1)
 st.dataframe(
-    pd.DataFrame(
-        {
-            "line": [parsed.layer(r.name).line for r in rows],
-            "layer": [r.name for r in rows],
-            "type": [r.type for r in rows],
-            "output shape": [vizcore.format_shape(r.output_shape) for r in rows],
-            "params": [r.params for r in rows],
-            "MACs": [r.macs for r in rows],
-            "memory (KiB)": [r.output_bytes / 1024 for r in rows],
-            "RF": [per_dim_text(r.receptive_field) for r in rows],
-            "eff. stride": [per_dim_text(r.effective_stride) for r in rows],
-        }
-    ),
+    pd.DataFrame({"Line": [parsed.layer(r.name).line for r in rows], **column_values(rows)}),
     hide_index=True,
     width="stretch",
     height=min(38 + 35 * len(rows), 560),
-    column_config=number_columns(("params", "MACs"), {"memory (KiB)": "%.2f"}),
+    column_config=layer_column_config(),
     key="builder_table",
 )
 

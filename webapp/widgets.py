@@ -16,7 +16,7 @@ import vizcore
 from vizcore.drawing.folding import SLIDE, largest
 from vizcore.engine import arithmetic
 from vizcore.engine.blocks import Block
-from vizcore.formats import FILE_TYPES
+from vizcore.formats import APP_COLUMNS, FILE_TYPES, LAYER_COLUMNS
 from webapp.caching import derived, rendered
 from webapp.chrome import current_analysis, setup, use_model
 from webapp.url_state import init_from_url, plain, remember, shared_params, sync_url
@@ -161,6 +161,12 @@ def diagram_columns() -> tuple[Any, Any]:
         return st.container(), st.container()
     left, right = st.columns([3, 2])
     return left, right
+
+
+def layer_column_config() -> dict[str, Any]:
+    """The per-layer table's settings (vizcore.formats.APP_COLUMNS): counts with separators, KiB to 2 places."""
+    counts = [LAYER_COLUMNS[key].title for key in ("params", "macs", "flops") if key in APP_COLUMNS]
+    return number_columns(counts, {LAYER_COLUMNS["output_kib"].title: "%.2f"})
 
 
 def download(column: Any, fmt: str, data: Any, stem: str, **options: Any) -> None:

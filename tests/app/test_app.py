@@ -22,10 +22,11 @@ def test_overview_numbers_and_depth() -> None:
     at = run("app.py", model="alexnet", input="3x227x227")
     assert at.metric[0].value == "61,100,840"
     table = at.dataframe[0].value
-    assert table.loc[0, "layer"] == "features.0" and table.loc[0, "MACs"] == 72_855_552
-    assert table.loc[0, "label"] == "11x11 conv, 64, /4" and table.loc[2, "label"] == "3x3 max pool, /2"
+    assert table.loc[0, "Layer"] == "features.0" and table.loc[0, "MACs"] == 72_855_552
+    assert table.loc[0, "Label"] == "11x11 conv, 64, /4" and table.loc[2, "Label"] == "3x3 max pool, /2"
+    assert table.loc[0, "Memory (KiB)"] == 64 * 56 * 56 * 4 / 1024  # 11x11/4 with padding 2: 56x56 float32
     at.selectbox(key="overview_depth").set_value("1").run()
-    assert list(at.dataframe[0].value["layer"]) == ["features", "avgpool", "flatten", "classifier"]
+    assert list(at.dataframe[0].value["Layer"]) == ["features", "avgpool", "flatten", "classifier"]
     assert str(at.query_params["depth"]).strip("[]'") == "1"
 
 
