@@ -14,7 +14,7 @@ from vizcore.formats import column_values, human_bytes, human_count, per_dim_tex
 from webapp.chrome import setup
 from webapp.components import asset_component
 from webapp.url_state import init_from_url, plain, remember, shared_params, sync_url
-from webapp.widgets import layer_column_config, number_columns, show_diagram
+from webapp.widgets import download, layer_column_config, number_columns, show_diagram
 
 BLANK = "blank"
 PAUSE_MS = 120  # the box sends its text after this pause in typing
@@ -203,10 +203,8 @@ with right:
     if token is None:
         st.caption(f"This spec is too long for a link (over {spec.MAX_LINK:,} packed characters): download it.")
     downloads = st.columns(2)
-    downloads[0].download_button("Download spec", text, "net.spec.txt", "text/plain", on_click="ignore")
-    downloads[1].download_button(
-        "Download PyTorch source", source_of(text), "net.py", "text/x-python", on_click="ignore"
-    )
+    download(downloads[0], "spec", text, "net")
+    download(downloads[1], "python", source_of(text), "net")
     inside = st.toggle("Show the layers inside blocks", key="builder_inside")
     graph = layer_graph(result, None if inside else 1)
     show_diagram(graph_dot(graph), key="builder_graph", title="your net", details=node_details(graph))

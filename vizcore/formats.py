@@ -39,6 +39,8 @@ FILE_TYPES: dict[str, FileType] = {
     "latex": FileType("LaTeX", "tex", "application/x-tex"),
     "json": FileType("JSON", "json", "application/json"),
     "dot": FileType("DOT", "dot", "text/vnd.graphviz"),
+    "spec": FileType("spec", "spec.txt", "text/plain"),  # the Builder's text
+    "python": FileType("PyTorch source", "py", "text/x-python"),
     "svg": FileType("SVG", "svg", "image/svg+xml"),
     "png": FileType("PNG", "png", "image/png"),
     "pdf": FileType("PDF", "pdf", "application/pdf"),
