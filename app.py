@@ -35,6 +35,7 @@ with (
         shared_params,
         show_url_problems,
         sync_url,
+        url_value,
     )
     from webapp.widgets import download, layer_column_config, show_working
 
@@ -76,7 +77,7 @@ with st.popover("How these are counted"):
         + f"\n\nInput {vizcore.format_shape(result.input_shape)} {result.dtype}, traced on `{result.traced_on}`; device `{result.device}`."
     )
 
-init_from_url("overview_depth", "depth", default_depth(result), lambda v: v if v in DEPTHS else None)
+init_from_url("overview_depth", "depth", default_depth(result))
 depth_choice = st.selectbox(
     "Depth", DEPTHS, key="overview_depth", help="Merge the layers inside each block below this depth into one row."
 )
@@ -91,7 +92,7 @@ def layer_table(analysis: vizcore.Analysis, depth: int | None) -> pa.Table:
 
 table = derived(layer_table, result, depth)
 groups = result.groups(depth)  # one per row of the table, in the same order
-wanted = st.query_params.get("layer")
+wanted = url_value("layer")
 if wanted and "overview_rows" not in st.session_state:  # a link to a layer's working: select its row
     names = [name for name, _ in groups]
     if wanted in names:

@@ -134,7 +134,7 @@ st.caption(
 )
 choices = [BLANK, *export.CHAIN_MODELS]
 init_from_url("builder_start", "from", "alexnet", lambda v: v if v in choices else None)
-init_from_url("builder_spec", "spec", start_spec(st.session_state["builder_start"]), spec.from_link)
+init_from_url("builder_spec", "spec", start_spec(st.session_state["builder_start"]))
 
 left, right = st.columns([2, 3])
 with left:

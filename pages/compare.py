@@ -26,9 +26,8 @@ def own_shape(name: str) -> tuple[int, ...]:
     return upload_input(name) if is_upload(name) else (1, *vizcore.get_card(name).input_size)
 
 
-def known_models(text: str) -> list[str] | None:
+def known_models(wanted: list[str]) -> list[str] | None:
     """The zoo models and kept uploads named in the URL; the others are reported and left out."""
-    wanted = [m for m in text.split(",") if m]
     names.extend(m for m in wanted if is_upload(m) and m not in names and kept(m))
     unknown = [m for m in wanted if m not in names]
     if unknown:

@@ -37,16 +37,10 @@ def svg_for(s: ConvSettings) -> bytes:
     return convolution.svg(s).encode("utf-8")
 
 
-def _whole(text: str) -> int | None:
-    return int(text) if text.strip().lstrip("-").isdigit() and len(text) < 12 else None
-
-
 setup(reads=("source", "layer", *FREE))
 st.title("Convolution in motion")
 from_layer = "layer" in st.query_params or st.session_state.get("conv_source") == "layer"
-init_from_url(
-    "conv_source", "source", "layer" if from_layer else "free", lambda v: v if v in ("free", "layer") else None
-)
+init_from_url("conv_source", "source", "layer" if from_layer else "free")
 st.segmented_control(
     "Settings", ["free", "layer"], key="conv_source", format_func={"free": "Free", "layer": "A zoo layer"}.__getitem__
 )
@@ -77,7 +71,7 @@ try:
         sync_url({**shared_params(), "layer": st.session_state["conv_layer"]})
     else:
         for name, default in FREE.items():
-            init_from_url(f"conv_{name}", name, default, _whole)
+            init_from_url(f"conv_{name}", name, default)
         show_url_problems()
         columns = st.columns(len(FREE))
         for column, name in zip(columns, FREE, strict=True):

@@ -15,7 +15,7 @@ from vizcore.engine.training import MAX_BATCH, TrainingCost
 from vizcore.formats import TRAINING_FORMATS, human_bytes
 from webapp.caching import derived, shareable, training_for
 from webapp.chrome import current_analysis, setup
-from webapp.url_state import CHECKS, init_from_url, plain, remember, shared_params, sync_url
+from webapp.url_state import init_from_url, plain, remember, shared_params, sync_url
 from webapp.widgets import download, number_columns
 
 OPTIMIZERS = {"sgd": "SGD (momentum)", "adam": "Adam"}
@@ -28,11 +28,11 @@ setup(reads=("group", "scale", "cumulative", "batch", "optimizer"))
 result = current_analysis()
 st.title(f"{result.model}: where the cost goes")
 
-init_from_url("charts_group", "group", "layer", lambda v: v if v in GROUPINGS else None)
-init_from_url("charts_scale", "scale", "linear", lambda v: v if v in ("linear", "log") else None)
-init_from_url("charts_cumulative", "cumulative", False, lambda v: v in ("1", "true"))
-init_from_url("charts_batch", "batch", 32, CHECKS["batch"])
-init_from_url("charts_optimizer", "optimizer", "sgd", CHECKS["optimizer"])
+init_from_url("charts_group", "group", "layer")
+init_from_url("charts_scale", "scale", "linear")
+init_from_url("charts_cumulative", "cumulative", False)
+init_from_url("charts_batch", "batch", 32)
+init_from_url("charts_optimizer", "optimizer", "sgd")
 forward, training = st.tabs(["Forward pass", "Training step"])
 with training:
     measured = st.toggle("Measure a training step", value=asked, key="charts_training")

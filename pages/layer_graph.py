@@ -29,17 +29,16 @@ setup(reads=("depth", "color", "orientation", "expand"))
 result = current_analysis()
 st.title(f"{result.model}: layer graph, {vizcore.format_shape(result.input_shape[1:])}")
 
-init_from_url("graph_depth", "depth", default_depth(result), lambda v: v if v in DEPTHS else None)
-init_from_url("graph_color", "color", "type", lambda v: v if v in COLOR_METRICS else None)
+init_from_url("graph_depth", "depth", default_depth(result))
+init_from_url("graph_color", "color", "type")
 # "fit": of every orientation (folded into a few row counts), the one drawn largest on the screen at hand.
 # It is presentation mode's default; an orientation asked for by the URL or picked here stays.
 LAYOUTS = ("fit", *ORIENTATIONS)
 init_layout("graph_orientation", LAYOUTS, "fit")
 
 
-def known_blocks(text: str) -> list[str] | None:
+def known_blocks(wanted: list[str]) -> list[str] | None:
     """The blocks named in ``?expand=`` that this model has; the others are reported and left out."""
-    wanted = [b for b in text.split(",") if b]
     unknown = [b for b in wanted if b not in result.module_types]
     if unknown:
         names = ", ".join(repr(b) for b in unknown[:5]) + (" and others" if len(unknown) > 5 else "")

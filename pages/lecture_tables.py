@@ -30,14 +30,10 @@ def table_for(table_id: str) -> tuple[lectures.LectureTable, dict[str, list[Shap
     return lectures.lecture_table(table_id, traced), inputs
 
 
-def _parse(value: str) -> str:
-    return lectures.check_table_id(value)  # raises with the list of valid ids
-
-
 setup(reads=("table",))
 ids = lectures.table_ids()
 titles = {i: f"{title} (deck {deck})" for i, title, deck in lectures.list_tables()}
-init_from_url("lecture_table", "table", ids[0], _parse)
+init_from_url("lecture_table", "table", ids[0])
 st.title("Lecture tables")
 choice = st.selectbox("Table", ids, key="lecture_table", format_func=titles.__getitem__)
 remember("lecture_table")

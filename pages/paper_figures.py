@@ -53,14 +53,9 @@ def figure_file(svg: str, fmt: str) -> bytes:
 setup(reads=("figure", "models", "fit", "orientation"))
 result = current_analysis()  # the sidebar's model and input: checked, and the first column
 names = vizcore.list_models()
-init_from_url("paper_kind", "figure", "columns", lambda v: v if v in PAPER_KINDS else None)
-init_from_url(
-    "paper_models",
-    "models",
-    [],
-    lambda v: [m for m in v.split(",") if m] if all(m in names for m in v.split(",") if m) else None,
-)
-init_from_url("paper_fit", "fit", True, lambda v: v not in ("0", "false", "no"))
+init_from_url("paper_kind", "figure", "columns")
+init_from_url("paper_models", "models", [], lambda v: v if all(m in names for m in v) else None)
+init_from_url("paper_fit", "fit", True)
 # Presentation mode folds a tall figure into side-by-side panels to fill the screen, unless the URL or
 # the teacher chose a layout.
 present = bool(st.session_state.get("present"))

@@ -13,7 +13,7 @@ import streamlit as st
 
 import vizcore
 from webapp.caching import UPLOADED, analysis_for, is_upload, upload_input, upload_name, uploads
-from webapp.url_state import check_url, checked_model, devices, init_from_url, plain, remember
+from webapp.url_state import check_url, devices, init_from_url, plain, remember
 
 DEFAULT_MODEL = "alexnet"
 
@@ -99,7 +99,7 @@ def setup(reads: Collection[str] | None = None) -> None:
     ``reads``; None: every parameter the app knows), navigation, the shared controls, presentation mode."""
     st.set_page_config(page_title="vizcore", page_icon=":material/hub:", layout="wide")
     check_url(reads)
-    init_from_url("model", "model", DEFAULT_MODEL, checked_model)
+    init_from_url("model", "model", DEFAULT_MODEL)
     try:
         default_input = own_input(st.session_state["model"])
     except vizcore.VizcoreError as exc:  # this session's upload expired since it was opened
@@ -108,7 +108,7 @@ def setup(reads: Collection[str] | None = None) -> None:
         default_input = own_input(DEFAULT_MODEL)
     init_from_url("input", "input", default_input)
     init_from_url("device", "device", "auto")
-    init_from_url("present", "present", False, lambda v: v in ("1", "true", "yes"))
+    init_from_url("present", "present", False)
     with st.sidebar:
         for path, label, icon in PAGES:
             st.page_link(path, label=label, icon=icon)
