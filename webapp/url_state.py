@@ -14,11 +14,11 @@ from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 import streamlit as st
-import torch
 
 import vizcore
 from vizcore.builder import spec
 from vizcore.course import lectures, tour
+from vizcore.device import available_devices
 from vizcore.drawing.charts import GROUPINGS
 from vizcore.drawing.figures import PAPER_KINDS
 from vizcore.drawing.graphview import COLOR_METRICS
@@ -83,13 +83,8 @@ def _spec(value: str) -> str:
 
 
 def devices() -> list[str]:
-    """The devices this server can run on."""
-    options = ["auto", "cpu"]
-    if torch.cuda.is_available():
-        options.append("cuda")
-    if torch.backends.mps.is_available():
-        options.append("mps")
-    return options
+    """The device picker's options: auto (the best), then the CPU, then each accelerator this server has."""
+    return ["auto", "cpu", *(d for d in available_devices() if d != "cpu")]
 
 
 def _device(value: str) -> str | None:
