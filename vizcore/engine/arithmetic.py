@@ -21,9 +21,6 @@ from .analysis import Analysis
 from .costs import ELEMENTWISE_FLOPS
 from .node import Node
 
-NORMS = ("batch_norm", "group_norm", "instance_norm", "layer_norm")
-CONCATS = ("cat", "concat", "concatenate")
-RESHAPES = ("flatten", "view", "reshape", "dropout", "identity", "contiguous", "squeeze", "unsqueeze")
 BYTES_PER_VALUE = {"float64": 8, "float32": 4, "float16": 2, "bfloat16": 2, "int8": 1, "uint8": 1}
 
 
@@ -209,15 +206,11 @@ def _kind(node: Node) -> str:
         return "pool"
     if node.op == "linear" and node.kind == "module":
         return "linear"
-    if node.op in NORMS or node.op == "local_response_norm":
-        return "norm"
-    if node.op in CONCATS:
-        return "concat"
-    if node.op in ("add", "sub", "mul", "div"):
-        return "add"
+    if node.op_kind in ("norm", "concat", "add"):
+        return node.op_kind
     if node.op in ELEMENTWISE_FLOPS:
         return "activation"
-    if node.op in RESHAPES:
+    if node.op_kind == "reshape" and not node.params:  # a slice of a learned table keeps the traced figures
         return "reshape"
     return ""
 
