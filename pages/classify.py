@@ -41,7 +41,8 @@ ONNX_PREPROCESSING = (
 def torchvision_classifier(name: str, device: str) -> inference.Classifier:
     bar = st.progress(0.0, text=f"Downloading torchvision's weights for {name}…")
     try:
-        return inference.torchvision_classifier(
+        return inference.load_classifier(
+            "torchvision",
             name,
             device,
             on_progress=lambda done, total: bar.progress(
@@ -59,14 +60,14 @@ def upload_classifier(model: str, device: str) -> inference.Classifier | str:
     content, never from a user's file name."""
     data = uploads().open(model.removeprefix(UPLOADED))
     try:
-        return inference.onnx_classifier(data, upload_name(model), device)
+        return inference.load_classifier("onnx", upload_name(model), device, data=data)
     except vizcore.WeightsError as exc:
         return str(exc)
 
 
 @st.cache_resource(max_entries=3, show_spinner="Building the model…")
 def random_classifier(name: str, device: str) -> inference.Classifier:
-    return inference.random_classifier(name, device)
+    return inference.load_classifier("random", name, device)
 
 
 # -- why this class: attribution maps (vizcore.photos.attribution) ----------------------------------------
@@ -308,7 +309,9 @@ try:
         key = f"classify_file_{model}_{hashlib.sha256(data).hexdigest()}"
         if key not in st.session_state:  # per session: an upload never reaches another user
             with st.spinner("Loading your weights…"):
-                st.session_state[key] = inference.file_classifier(model, data, weights_file.name, device)
+                st.session_state[key] = inference.load_classifier(
+                    "file", model, device, data=data, filename=weights_file.name
+                )
         clf = st.session_state[key]
     picture = camera or upload
     raw = (

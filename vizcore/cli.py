@@ -229,17 +229,14 @@ def _classifier(args: argparse.Namespace) -> inference.Classifier:
     from .photos import inference  # timm and Pillow load only for the commands that classify
 
     name = args.model or inference.DEFAULT_MODEL
-    if args.weights:
-        try:
-            data = Path(args.weights).read_bytes()
-        except OSError as exc:
-            raise VizcoreError(f"cannot read {args.weights} ({exc.strerror}).") from exc
-        clf = inference.file_classifier(name, data, os.path.basename(args.weights), args.device)
-    elif name == inference.DEFAULT_MODEL:
-        clf = inference.default_classifier(args.device)
-    else:
-        clf = inference.torchvision_classifier(name, args.device)
-    return clf
+    if not args.weights:
+        source = "default" if name == inference.DEFAULT_MODEL else "torchvision"
+        return inference.load_classifier(source, name, args.device)
+    try:
+        data = Path(args.weights).read_bytes()
+    except OSError as exc:
+        raise VizcoreError(f"cannot read {args.weights} ({exc.strerror}).") from exc
+    return inference.load_classifier("file", name, args.device, data=data, filename=os.path.basename(args.weights))
 
 
 def _predict(args: argparse.Namespace) -> str:

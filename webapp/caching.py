@@ -78,7 +78,7 @@ def default_classifier(device: str) -> inference.Classifier:
     """The offline classifier, shared by all sessions (every use of it holds its lock)."""
     from vizcore.photos import inference  # timm loads with the first photo, not with every page
 
-    return inference.default_classifier(device)
+    return inference.load_classifier("default", device=device)
 
 
 class _Slot:
