@@ -4,6 +4,7 @@ maps, first-layer filters, attribution maps (why this class) and where the time 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,15 @@ ONNX_PREPROCESSING = (
 )
 
 
+def moving(bar: Any, say: Callable[[int, int], str]) -> Callable[[int, int], None]:
+    """vizcore's progress callback (done, total) moving ``bar`` (an st.progress), which says ``say(done, total)``."""
+
+    def moved(done: int, total: int) -> None:
+        bar.progress(min(done / total, 1.0) if total else 0.0, text=say(done, total))
+
+    return moved
+
+
 @st.cache_resource(max_entries=3, show_spinner=False)
 def torchvision_classifier(name: str, device: str) -> inference.Classifier:
     bar = st.progress(0.0, text=f"Downloading torchvision's weights for {name}…")
@@ -45,9 +55,7 @@ def torchvision_classifier(name: str, device: str) -> inference.Classifier:
             "torchvision",
             name,
             device,
-            on_progress=lambda done, total: bar.progress(
-                min(done / total, 1.0) if total else 0.0, text=f"Downloading {name}: {done / 2**20:.0f} MB"
-            ),
+            on_progress=moving(bar, lambda done, total: f"Downloading {name}: {done / 2**20:.0f} MB"),
         )
     finally:
         bar.empty()
@@ -121,7 +129,7 @@ def attribution_section(clf: inference.Classifier, result: inference.Result, pho
                 result.input,
                 method,
                 target,
-                on_progress=lambda done, total: bar.progress(done / total, text=f"{done} of {total} images"),
+                on_progress=moving(bar, lambda done, total: f"{done} of {total} images"),
                 **settings,
             )
         finally:
@@ -141,21 +149,6 @@ def attribution_section(clf: inference.Classifier, result: inference.Result, pho
 
 
 # -- what each channel looks for (Zeiler & Fergus, Fig. 2) ------------------------------------------
-def collection_photos() -> dict[str, bytes | np.ndarray]:
-    """The offline collection: the sample photos, scikit-image's photos and textures, scikit-learn's."""
-    photos: dict[str, bytes | np.ndarray] = {p.stem: p.read_bytes() for p in SAMPLES}
-    try:
-        from skimage import data
-        from sklearn.datasets import load_sample_image
-    except ImportError:  # the app without the test extras: the samples alone
-        return photos
-    for name in ("astronaut", "hubble_deep_field", "immunohistochemistry", "retina", "brick", "grass", "gravel"):
-        photos[name] = getattr(data, name)()
-    photos["motorcycle"] = data.stereo_motorcycle()[0]
-    photos["flower"] = load_sample_image("flower.jpg")
-    return photos
-
-
 def channel_section(clf: inference.Classifier, result: inference.Result, photo: str, upload: bytes | None) -> None:
     st.subheader("What each channel looks for")
     uploads: dict[str, bytes] = st.session_state.setdefault("classify_uploads", {})
@@ -172,15 +165,12 @@ def channel_section(clf: inference.Classifier, result: inference.Result, photo: 
     names = ("offline", *sorted(uploads), tuple(result.input.shape))
 
     def compute() -> tuple[list[np.ndarray], dict[str, channels.LayerPatches]]:
-        photos = [*collection_photos().values(), *uploads.values()]
+        photos = [*channels.collection(SAMPLES).values(), *uploads.values()]
         bar = st.progress(0.0, text="Looking for each channel's strongest patches…")
         try:
-            inputs = []
-            for photo in photos:
-                image = images.load_image(photo) if isinstance(photo, bytes) else Image.fromarray(photo).convert("RGB")
-                inputs.append(clf.transform(image).unsqueeze(0))
+            inputs = channels.prepared(clf, photos)
             found = channels.strongest_patches(
-                clf, inputs, on_progress=lambda d, t: bar.progress(d / t, text=f"{d} of {t} photos")
+                clf, inputs, on_progress=moving(bar, lambda done, total: f"{done} of {total} photos")
             )
             return [inference.displayable(clf, x) for x in inputs], found
         finally:
@@ -200,15 +190,9 @@ def channel_section(clf: inference.Classifier, result: inference.Result, photo: 
     )
     grid = channels.patch_grid(photos, patches.patches[channel])
     side = 300
-    scale = max(1, side // grid.shape[0])
-    picture = Image.fromarray((grid * 255).round().astype(np.uint8))
-    picture = picture.resize((grid.shape[1] * scale, grid.shape[0] * scale), Image.Resampling.NEAREST)
+    picture = pictures.enlarged(grid, max(1, side // grid.shape[0]))
     maps = shared().call(inference.feature_maps, clf, photo, result.input, layer)[channel]
-    low, high = float(maps.min()), float(maps.max())
-    activation = ((maps - low) / (high - low) if high > low else maps * 0).numpy()
-    activation_picture = Image.fromarray((activation * 255).round().astype(np.uint8)).resize(
-        (side, side), Image.Resampling.NEAREST
-    )
+    activation = pictures.activation_picture(maps, side)
     a, b = st.columns(2)
     field = patches.field
     whole = field.size >= min(result.input.shape[-2:])
@@ -225,7 +209,7 @@ def channel_section(clf: inference.Classifier, result: inference.Result, photo: 
         width=side,
     )
     b.image(
-        activation_picture,
+        activation,
         caption=f"Channel {channel}'s activation on this photo ({maps.shape[0]}x{maps.shape[1]}, bright: strong)",
         width=side,
     )
