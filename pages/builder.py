@@ -10,7 +10,7 @@ import streamlit as st
 import vizcore
 from vizcore.builder import export, spec
 from vizcore.drawing.graphview import graph_dot, layer_graph, node_details
-from vizcore.formats import column_values, human_bytes, human_count, per_dim_text
+from vizcore.formats import column_values, human_bytes, human_count, per_dim_text, times
 from webapp.chrome import setup
 from webapp.components import asset_component
 from webapp.url_state import init_from_url, plain, remember, shared_params, sync_url
@@ -107,12 +107,11 @@ def _on_start_change() -> None:
 def _ratio(value: int, base: int, what: str, name: str) -> str:
     if base == 0:
         return f"{name} has no {what}"
-    r = value / base
     if value == base:
         return f"the same {what} as {name}"
-    if abs(r - 1) < 0.005:  # "1x" would hide the change
+    if abs(value / base - 1) < 0.005:  # "1x" would hide the change
         return f"{value - base:+,} {what} against {name}"
-    return f"{r:.3g}x the {what} of {name}"
+    return f"{times(value, base)} the {what} of {name}"
 
 
 def _last_field(result: vizcore.Analysis) -> str:
@@ -244,7 +243,7 @@ if question:
     )
     a, b_ = (x.totals for x in analyses)
     st.markdown(
-        f"B has **{b_.params / max(a.params, 1):.3g}x** the parameters and **{b_.macs / max(a.macs, 1):.3g}x** "
+        f"B has **{times(b_.params, a.params)}** the parameters and **{times(b_.macs, a.macs)}** "
         f"the MACs of A, input {vizcore.format_shape(analyses[0].input_shape[1:])}."
     )
     cols = st.columns(2)

@@ -7,7 +7,7 @@ import streamlit as st
 
 import vizcore
 from vizcore.drawing.charts import compare_bubbles
-from vizcore.formats import human_bytes
+from vizcore.formats import human_bytes, times
 from webapp.caching import analysis_for, is_upload, upload_input
 from webapp.chrome import model_choices, model_label, setup
 from webapp.url_state import init_from_url, plain, quoted, remember, shared_params, sync_url
@@ -100,8 +100,8 @@ for name, r in results.items():
     if name == base_name:
         continue
     st.markdown(
-        f"**{r.model}** has **{r.totals.params / base.totals.params:.1f}x** the parameters of {base.model} "
-        f"and **{r.totals.macs / base.totals.macs:.1f}x** its multiply-adds."
+        f"**{r.model}** has **{times(r.totals.params, base.totals.params)}** the parameters of {base.model} "
+        f"and **{times(r.totals.macs, base.totals.macs)}** its multiply-adds."
     )
 cards = [r.card for r in results.values() if r.card]
 st.subheader("Accuracy against cost")

@@ -62,6 +62,12 @@ def human_count(n: float, unit: str = "") -> str:
     return f"{n:.0f} {unit}".rstrip()
 
 
+def times(value: float, base: float) -> str:
+    """How many times ``base`` ``value`` is, to three significant figures: ``2.26x``, ``21.7x``, ``0.0205x``
+    (one decimal place would call SqueezeNet "0.0x" the parameters of AlexNet); ``-`` against nothing."""
+    return f"{value / base:.3g}x" if base else "-"
+
+
 def human_bytes(n: float) -> str:
     """802,816 -> '784 KiB', 559,872 -> '546.75 KiB': binary units, as lecture tables count memory."""
     for factor, prefix in ((1 << 40, "TiB"), (1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")):
