@@ -159,4 +159,4 @@ if picked in by_id:
 diagram_downloads(dot, f"{result.model}_graph")
 extra = st.columns(2)
 download(extra[0], "dot", dot, f"{result.model}_graph")
-download(extra[1], "json", derived(formats.to_json, result), result.model)
+download(extra[1], "json", derived(formats.summary_json, result), result.model)

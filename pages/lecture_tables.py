@@ -41,7 +41,7 @@ sync_url({**shared_params(), "table": choice})
 
 table, inputs = table_for(choice)
 st.caption(f"Deck {table.deck}, {lectures.deck_titles()[table.deck]}: {table.where}. {table.convention}")
-st.html(lectures.as_html(table))
+st.html(lectures.lecture_html(table))
 st.caption(
     "Each cell: the slide's figure → ours, in the slide's unit (just one number where they print the same). "
     "Highlighted: no rounding at the slide's precision gets from ours to the slide; hover for why. "

@@ -140,7 +140,7 @@ def _build(args: argparse.Namespace) -> str:
         return export.spec_text(parsed)
     result = analyze(text, shape, "cpu")
     if args.format == "dot":
-        return formats.dot(result)
+        return formats.dataflow_dot(result)
     return formats.SUMMARY_FORMATS[args.format](result, args.depth)
 
 
@@ -432,7 +432,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 else json.dumps([b.to_dict() for b in result.blocks], indent=2)
             )
         else:
-            text = formats.dot(result) if args.format == "dot" else json.dumps(result.graph(), indent=2) + "\n"
+            text = formats.dataflow_dot(result) if args.format == "dot" else json.dumps(result.graph(), indent=2) + "\n"
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return 0
     except VizcoreError as exc:

@@ -63,7 +63,7 @@ def human_count(n: float, unit: str = "") -> str:
 
 
 def times(value: float, base: float) -> str:
-    """How many times ``base`` ``value`` is, to three significant figures: ``2.26x``, ``21.7x``, ``0.0205x``
+    """How many times ``base`` ``value`` is, to three significant figures: ``2.26x``, ``21.7x``, ``0.0204x``
     (one decimal place would call SqueezeNet "0.0x" the parameters of AlexNet); ``-`` against nothing."""
     return f"{value / base:.3g}x" if base else "-"
 
@@ -183,7 +183,7 @@ def _boxed(
     return "\n".join([rule, title, rule, line(header), "-" * len(rule), *(line(r) for r in rows), rule, *footer, rule])
 
 
-def table(a: Analysis, depth: int | None = None) -> str:
+def summary_table(a: Analysis, depth: int | None = None) -> str:
     summary = a.rows(depth)
     keys = (*TABLE_COLUMNS, "time_ms") if any(r.time_ms is not None for r in summary) else TABLE_COLUMNS
     header = [c.title for c in columns(keys)]
@@ -195,7 +195,7 @@ def table(a: Analysis, depth: int | None = None) -> str:
     return _boxed(f"{a.model} summary", header, rows, right_from, [*footer, *(f"Note: {n}" for n in a.notes)])
 
 
-def to_csv(a: Analysis, depth: int | None = None) -> str:
+def summary_csv(a: Analysis, depth: int | None = None) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
@@ -208,7 +208,7 @@ def _md_escape(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def markdown(a: Analysis, depth: int | None = None) -> str:
+def summary_markdown(a: Analysis, depth: int | None = None) -> str:
     shown = columns(TABLE_COLUMNS)
     lines = [
         "| " + " | ".join(c.title for c in shown) + " |",
@@ -242,7 +242,7 @@ def latex_escape(text: str) -> str:
     return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in text)
 
 
-def latex(a: Analysis, depth: int | None = None) -> str:
+def summary_latex(a: Analysis, depth: int | None = None) -> str:
     shown = columns(TABLE_COLUMNS)
     align = "".join("r" if c.number else "l" for c in shown)
     lines = [rf"\begin{{tabular}}{{{align}}}", r"\toprule", " & ".join(c.title for c in shown) + r" \\", r"\midrule"]
@@ -258,7 +258,7 @@ def latex(a: Analysis, depth: int | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def to_json(a: Analysis, depth: int | None = None) -> str:
+def summary_json(a: Analysis, depth: int | None = None) -> str:
     return json.dumps(a.to_dict(), indent=2)
 
 
@@ -269,7 +269,7 @@ def _json_dim(value: float | list[float]) -> str:
 _DUMP_FILLS = {"input": "#d9f0d3", "output": "#d9f0d3", "module": "#dbe9f6", "function": "#fde0c5"}
 
 
-def dot(a: Analysis) -> str:
+def dataflow_dot(a: Analysis) -> str:
     """Graphviz DOT of the data-flow graph, each module's layers inside nested clusters."""
     graph = a.graph()
     children: dict[str, list[str]] = {}
@@ -408,9 +408,9 @@ TRAINING_FORMATS: dict[str, Callable[[TrainingCost], str]] = {
 }
 
 SUMMARY_FORMATS: dict[str, Callable[[Analysis, int | None], str]] = {
-    "table": table,
-    "json": to_json,
-    "csv": to_csv,
-    "markdown": markdown,
-    "latex": latex,
+    "table": summary_table,
+    "json": summary_json,
+    "csv": summary_csv,
+    "markdown": summary_markdown,
+    "latex": summary_latex,
 }

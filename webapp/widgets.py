@@ -86,7 +86,7 @@ def show_working(analysis: vizcore.Analysis, layer: str, call: int = 1, *, key: 
         op=plain(working.op),
         notes=tuple(plain(n) for n in working.notes),
     )
-    st.markdown(arithmetic.as_markdown(shown))
+    st.markdown(arithmetic.working_markdown(shown))
     if (
         working.kind in ("conv", "pool")
         and len(working.output_shape) == 4

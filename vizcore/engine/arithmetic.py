@@ -494,7 +494,7 @@ def _heading(w: Working) -> str:
     return f"{w.layer} ({w.label or w.op}): {shapes} → {'×'.join(map(str, w.output_shape))}"
 
 
-def as_text(w: Working) -> str:
+def working_text(w: Working) -> str:
     width = max(len(s.quantity) for s in w.steps) if w.steps else 0
     lines = [_heading(w)]
     for s in w.steps:
@@ -504,7 +504,7 @@ def as_text(w: Working) -> str:
     return "\n".join(lines) + "\n"
 
 
-def as_markdown(w: Working) -> str:
+def working_markdown(w: Working) -> str:
     lines = [f"**{_heading(w)}**", "", "| quantity | formula | working |", "|---|---|---|"]
     lines += [f"| {s.quantity} | {s.formula} | {s.working} |" for s in w.steps]
     lines += [""] + [f"- {n}" for n in w.notes] if w.notes else []
@@ -523,15 +523,15 @@ def _tex(text: str) -> str:
     return text
 
 
-def as_latex(w: Working) -> str:
+def working_latex(w: Working) -> str:
     lines = [r"\begin{aligned}"]
     lines += [rf"\text{{{s.quantity}}} &= {_tex(s.formula)} \\ &= {_tex(s.working)} \\" for s in w.steps]
     lines.append(r"\end{aligned}")
     return "\n".join(lines) + "\n"
 
 
-def as_json(w: Working) -> str:
+def working_json(w: Working) -> str:
     return json.dumps(w.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
 
-FORMATS = {"text": as_text, "markdown": as_markdown, "latex": as_latex, "json": as_json}
+FORMATS = {"text": working_text, "markdown": working_markdown, "latex": working_latex, "json": working_json}
