@@ -27,8 +27,8 @@ with (
     from webapp.chrome import current_analysis, default_depth, file_name, setup
     from webapp.url_state import (
         DEPTHS,
+        escaped,
         init_from_url,
-        plain,
         quoted,
         remember,
         report,
@@ -43,7 +43,7 @@ setup(reads=("depth", "layer"))
 result = current_analysis()
 card = result.card
 if card is None:  # an uploaded file: no card, only what the file says
-    st.title(plain(file_name(st.session_state["model"])))
+    st.title(escaped(file_name(st.session_state["model"])))
     st.markdown(f"An uploaded ONNX file, shared by its link as **{result.model}**.")
 else:
     st.title(f"{card.name}")
@@ -120,7 +120,7 @@ if chosen and chosen[0] < len(groups):
         show_working(result, name, members[0].call, key="overview_see_it_move")
     else:
         st.caption(
-            plain(f"{name} is a block of {len(members)} layers: set the depth to all to see each layer's working.")
+            escaped(f"{name} is a block of {len(members)} layers: set the depth to all to see each layer's working.")
         )
 else:
     st.caption("Select a row to see how its figures are worked out.")

@@ -13,7 +13,7 @@ from vizcore.drawing.graphview import graph_dot, layer_graph, node_details
 from vizcore.formats import column_values, human_bytes, human_count, per_dim_text, times
 from webapp.chrome import setup
 from webapp.components import asset_component
-from webapp.url_state import init_from_url, plain, remember, shared_params, sync_url
+from webapp.url_state import escaped, init_from_url, remember, shared_params, sync_url
 from webapp.widgets import download, layer_column_config, number_columns, show_diagram
 
 BLANK = "blank"
@@ -170,7 +170,7 @@ with right:
     try:
         result = analysis_of(text, device)
     except vizcore.VizcoreError as exc:
-        st.error(plain(str(exc)))
+        st.error(escaped(str(exc)))
         st.caption("Fix that line and the numbers come back; the language is in the box on the left.")
         st.stop()
     base = analysis_of(start_spec(start), device)

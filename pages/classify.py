@@ -18,7 +18,7 @@ from vizcore.photos import attribution, channels, images, inference, pictures
 from vizcore.photos.batching import Batcher, batch_size_for
 from webapp.caching import UPLOADED, SharedResults, default_classifier, is_upload, shareable, upload_name, uploads
 from webapp.chrome import file_name, setup
-from webapp.url_state import init_from_url, plain, remember, shared_params, show_url_problems, sync_url
+from webapp.url_state import escaped, init_from_url, remember, shared_params, show_url_problems, sync_url
 from webapp.widgets import ROOT
 
 SAMPLES = sorted((ROOT / "assets" / "samples").glob("*.jpg"))
@@ -86,9 +86,9 @@ def shared() -> SharedResults:
     return SharedResults(128)
 
 
-def attribution_section(clf: inference.Classifier, result: inference.Result, photo: str) -> None:
+def attribution_section(clf: inference.Classifier, classified: inference.Result, photo_id: str) -> None:
     st.subheader("Why this class? Attribution maps")
-    labels = [f"{p.label} ({p.prob:.1%})" for p in result.predictions]
+    labels = [f"{p.label} ({p.prob:.1%})" for p in classified.predictions]
     left, right = st.columns(2)
     chosen = left.selectbox(
         "Explain", range(len(labels)), format_func=labels.__getitem__, key="classify_explain", help="one of the top 5"
@@ -103,7 +103,7 @@ def attribution_section(clf: inference.Classifier, result: inference.Result, pho
     settings: dict[str, Any] = {}
     if method == "gradcam":
         layers = shared().get(
-            clf, ("layers", tuple(result.input.shape)), lambda: attribution.gradcam_layers(clf, result.input)
+            clf, ("layers", tuple(classified.input.shape)), lambda: attribution.gradcam_layers(clf, classified.input)
         )
         settings["layer"] = st.selectbox(
             "Layer",
@@ -118,15 +118,15 @@ def attribution_section(clf: inference.Classifier, result: inference.Result, pho
         settings["window"] = window
         settings["stride"] = b.slider("Stride (pixels)", 4, window, min(16, window), step=4, key="classify_stride")
         settings["baseline"] = c.radio("Cover with", attribution.BASELINES, horizontal=True, key="classify_baseline")
-    target = result.predictions[chosen].index
-    key = ("map", photo, method, target, tuple(sorted(settings.items())))
+    target = classified.predictions[chosen].index
+    key = ("map", photo_id, method, target, tuple(sorted(settings.items())))
 
     def explained() -> tuple[Any, str]:  # the map as a figure over the photo, and its one-line reading
         bar = st.progress(0.0, text=f"{attribution.METHODS[method].title}…")
         try:
             found = attribution.explain(
                 clf,
-                result.input,
+                classified.input,
                 method,
                 target,
                 on_progress=moving(bar, lambda done, total: f"{done} of {total} images"),
@@ -135,7 +135,7 @@ def attribution_section(clf: inference.Classifier, result: inference.Result, pho
         finally:
             bar.empty()
         title = f"{attribution.METHODS[method].title} for {found.label}"
-        picture = inference.displayable(clf, result.input)
+        picture = inference.displayable(clf, classified.input)
         units = attribution.METHODS[method].units
         return shareable(photo_charts.attribution_map(picture, found.values, title, units)), found.reading
 
@@ -149,7 +149,9 @@ def attribution_section(clf: inference.Classifier, result: inference.Result, pho
 
 
 # -- what each channel looks for (Zeiler & Fergus, Fig. 2) ------------------------------------------
-def channel_section(clf: inference.Classifier, result: inference.Result, photo: str, upload: bytes | None) -> None:
+def channel_section(
+    clf: inference.Classifier, classified: inference.Result, photo_id: str, upload: bytes | None
+) -> None:
     st.subheader("What each channel looks for")
     uploads: dict[str, bytes] = st.session_state.setdefault("classify_uploads", {})
     if upload is not None:  # this session's photos join the collection (the last 8)
@@ -162,7 +164,7 @@ def channel_section(clf: inference.Classifier, result: inference.Result, photo: 
         help="Zeiler & Fergus's Fig. 2: the places in a small photo collection that excite a channel most",
     ):
         return
-    names = ("offline", *sorted(uploads), tuple(result.input.shape))
+    names = ("offline", *sorted(uploads), tuple(classified.input.shape))
 
     def compute() -> tuple[list[np.ndarray], dict[str, channels.LayerPatches]]:
         photos = [*channels.collection(SAMPLES).values(), *uploads.values()]
@@ -191,11 +193,11 @@ def channel_section(clf: inference.Classifier, result: inference.Result, photo: 
     grid = channels.patch_grid(photos, patches.patches[channel])
     side = 300
     picture = pictures.enlarged(grid, max(1, side // grid.shape[0]))
-    maps = shared().call(inference.feature_maps, clf, photo, result.input, layer)[channel]
+    maps = shared().call(inference.feature_maps, clf, photo_id, classified.input, layer)[channel]
     activation = pictures.activation_picture(maps, side)
     a, b = st.columns(2)
     field = patches.field
-    whole = field.size >= min(result.input.shape[-2:])
+    whole = field.size >= min(classified.input.shape[-2:])
     a.image(
         picture,
         caption=(
@@ -264,7 +266,7 @@ with left:
         format_func=labels.__getitem__,
     )
     if refusal:
-        st.info(plain(refusal))
+        st.info(escaped(refusal))
     elif source == "onnx":
         st.caption(ONNX_PREPROCESSING)
     upload = st.file_uploader("Drop a photo", type=["jpg", "jpeg", "png", "gif", "bmp", "tif", "tiff", "webp"])
@@ -303,8 +305,10 @@ try:
         if picture is not None
         else Path(ROOT / "assets" / "samples" / f"{st.session_state['classify_sample']}.jpg").read_bytes()
     )
-    photo = hashlib.sha256(raw).hexdigest()
-    result = shared().get(clf, ("classified", photo), lambda: batcher(id(clf), clf).submit(images.load_image(raw)))
+    photo_id = hashlib.sha256(raw).hexdigest()
+    classified = shared().get(
+        clf, ("classified", photo_id), lambda: batcher(id(clf), clf).submit(images.load_image(raw))
+    )
 except vizcore.VizcoreError as exc:
     st.error(str(exc))
     if source != "default":
@@ -321,13 +325,13 @@ if present:
     st.html(f"<style>h1 {{ font-size: {TOP5_PX - 2}px !important; }}</style>")
 with right:
     st.image(
-        shared().get(clf, ("input", photo), lambda: pictures.png(inference.displayable(clf, result.input))),
-        caption=f"What {clf.name} sees: {vizcore.format_shape(result.input.shape[1:])} ({clf.transform.describe()}; normalisation undone here)",
+        shared().get(clf, ("input", photo_id), lambda: pictures.png(inference.displayable(clf, classified.input))),
+        caption=f"What {clf.name} sees: {vizcore.format_shape(classified.input.shape[1:])} ({clf.transform.describe()}; normalisation undone here)",
         width=300,
         output_format="PNG",  # as it is: "auto" would re-encode the PNG as JPEG on every rerun
     )
     st.caption(
-        f"{clf.weights} on {clf.device}: preprocessing {result.preprocess_ms:.1f} ms, forward pass {result.forward_ms:.1f} ms."
+        f"{clf.weights} on {clf.device}: preprocessing {classified.preprocess_ms:.1f} ms, forward pass {classified.forward_ms:.1f} ms."
     )
 
 if not clf.pretrained:
@@ -337,23 +341,25 @@ if not clf.pretrained:
 else:
     top5 = shared().get(
         clf,
-        ("top5", photo, present),
+        ("top5", photo_id, present),
         lambda: shareable(
             photo_charts.top_classes(
-                [p.label for p in result.predictions], [p.prob for p in result.predictions], TOP5_PX if present else 0
+                [p.label for p in classified.predictions],
+                [p.prob for p in classified.predictions],
+                TOP5_PX if present else 0,
             )
         ),
     )
     top5_slot.plotly_chart(top5, key="top5")
 
-attribution_section(clf, result, photo)
+attribution_section(clf, classified, photo_id)
 
 st.subheader("Feature maps")
 layers = inference.conv_layers(clf)
 layer = st.select_slider("Layer", layers, value=layers[min(3, len(layers) - 1)])
-maps = shared().call(inference.feature_maps, clf, photo, result.input, layer)
+maps = shared().call(inference.feature_maps, clf, photo_id, classified.input, layer)
 st.image(
-    shared().get(clf, ("feature grid", photo, layer), lambda: pictures.png(pictures.channel_grid(maps))),
+    shared().get(clf, ("feature grid", photo_id, layer), lambda: pictures.png(pictures.channel_grid(maps))),
     caption=f"{layer}: {vizcore.format_shape(maps.shape)}, the first {min(32, maps.shape[0])} channels",
     width="stretch",
     output_format="PNG",
@@ -365,14 +371,16 @@ st.image(
     output_format="PNG",
 )
 
-channel_section(clf, result, photo, raw if picture is not None else None)
+channel_section(clf, classified, photo_id, raw if picture is not None else None)
 
 st.subheader("Where the time goes")
 latency = shared().get(
     clf,
-    ("latency", photo),
+    ("latency", photo_id),
     lambda: shareable(
-        photo_charts.layer_times(shared().call(inference.layer_latency, clf, photo, result.input), str(clf.device))
+        photo_charts.layer_times(
+            shared().call(inference.layer_latency, clf, photo_id, classified.input), str(clf.device)
+        )
     ),
 )
 st.plotly_chart(latency, key="latency")

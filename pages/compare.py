@@ -10,7 +10,7 @@ from vizcore.drawing.charts import compare_bubbles
 from vizcore.formats import human_bytes, times
 from webapp.caching import analysis_for, is_upload, upload_input
 from webapp.chrome import model_choices, model_label, setup
-from webapp.url_state import init_from_url, plain, quoted, remember, shared_params, sync_url
+from webapp.url_state import escaped, init_from_url, quoted, remember, shared_params, sync_url
 from webapp.widgets import baseline, number_columns
 
 setup(reads=("models",))
@@ -32,7 +32,7 @@ def known_models(wanted: list[str]) -> list[str] | None:
     unknown = [m for m in wanted if m not in names]
     if unknown:
         left_out = ", ".join(quoted(m) for m in unknown[:5]) + (" and others" if len(unknown) > 5 else "")
-        st.warning(plain(f"Not in the zoo, left out of ?models: {left_out}."))
+        st.warning(escaped(f"Not in the zoo, left out of ?models: {left_out}."))
     return [m for m in wanted if m in names] or None
 
 
@@ -62,7 +62,7 @@ for i, name in enumerate(chosen):
     try:
         results[name] = analysis_for(name, own_shape(name), st.session_state.get("device", "auto"))
     except vizcore.VizcoreError as exc:
-        st.error(plain(f"{model_label(name)}: {exc}"))
+        st.error(escaped(f"{model_label(name)}: {exc}"))
 progress.empty()
 base_name = baseline(chosen, results)
 if len(results) < 2 or base_name is None:

@@ -15,7 +15,7 @@ from vizcore.engine.training import MAX_BATCH, TrainingCost
 from vizcore.formats import TRAINING_FORMATS, human_bytes
 from webapp.caching import derived, shareable, training_for
 from webapp.chrome import current_analysis, setup
-from webapp.url_state import init_from_url, plain, remember, shared_params, sync_url
+from webapp.url_state import escaped, init_from_url, remember, shared_params, sync_url
 from webapp.widgets import download, number_columns
 
 OPTIMIZERS = {"sgd": "SGD (momentum)", "adam": "Adam"}
@@ -95,7 +95,7 @@ def show_training(cost: TrainingCost) -> None:
         hide_index=True,
     )
     for note in cost.notes:
-        st.caption(plain(note))
+        st.caption(escaped(note))
     stem = f"{cost.analysis.model}_training_b{cost.batch}_{cost.optimizer}"
     for column, fmt in zip(st.columns(len(DOWNLOADS)), DOWNLOADS, strict=True):
         write = functools.partial(TRAINING_FORMATS[fmt], cost)
@@ -110,6 +110,6 @@ with training:
             with st.spinner(f"Measuring a training step of {result.model} at batch {batch}…", show_time=True):
                 cost = training_for(st.session_state["model"], result.input_shape, batch, optimizer)
         except vizcore.VizcoreError as exc:
-            st.error(plain(str(exc)))
+            st.error(escaped(str(exc)))
         else:
             show_training(cost)

@@ -15,10 +15,10 @@ from webapp.chrome import current_analysis, default_depth, setup
 from webapp.url_state import (
     DEPTHS,
     choose_layout,
+    escaped,
     init_from_url,
     init_layout,
     layout_chosen,
-    plain,
     remember,
     shared_params,
     sync_url,
@@ -43,7 +43,7 @@ def known_blocks(wanted: list[str]) -> list[str] | None:
     if unknown:
         names = ", ".join(repr(b) for b in unknown[:5]) + (" and others" if len(unknown) > 5 else "")
         verb = "is not a block" if len(unknown) == 1 else "are not blocks"
-        st.warning(plain(f"?expand: {names} {verb} of {result.model}, so the graph opens without it."))
+        st.warning(escaped(f"?expand: {names} {verb} of {result.model}, so the graph opens without it."))
     return [b for b in wanted if b in result.module_types] or ([] if unknown else None)
 
 

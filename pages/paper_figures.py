@@ -15,10 +15,10 @@ from webapp.caching import analysis_for
 from webapp.chrome import current_analysis, setup, use_model
 from webapp.url_state import (
     choose_layout,
+    escaped,
     init_from_url,
     init_layout,
     layout_chosen,
-    plain,
     remember,
     shared_params,
     sync_url,
@@ -114,7 +114,7 @@ try:
     with st.spinner("Drawing…", show_time=True):
         svg = figure_svg(kind, models, shapes, device, orientation)
 except vizcore.VizcoreError as exc:
-    st.error(plain(f"{exc} Remove that model, or change its input in the sidebar."))
+    st.error(escaped(f"{exc} Remove that model, or change its input in the sidebar."))
     st.stop()
 
 # st.html's sanitiser keeps HTML only (no SVG); markdown's raw HTML keeps the SVG as text in the page.

@@ -13,7 +13,7 @@ import streamlit as st
 
 import vizcore
 from webapp.caching import UPLOADED, analysis_for, is_upload, upload_input, upload_name, uploads
-from webapp.url_state import check_url, devices, init_from_url, plain, remember
+from webapp.url_state import check_url, devices, escaped, init_from_url, remember
 
 DEFAULT_MODEL = "alexnet"
 
@@ -103,7 +103,7 @@ def setup(reads: Collection[str] | None = None) -> None:
     try:
         default_input = own_input(st.session_state["model"])
     except vizcore.VizcoreError as exc:  # this session's upload expired since it was opened
-        st.error(plain(str(exc)))
+        st.error(escaped(str(exc)))
         use_model(DEFAULT_MODEL)
         default_input = own_input(DEFAULT_MODEL)
     init_from_url("input", "input", default_input)
@@ -131,7 +131,7 @@ def setup(reads: Collection[str] | None = None) -> None:
             "content, so the page's link opens it for anyone.",
         )
         for message in st.session_state.pop("upload_errors", []):
-            st.error(plain(message))
+            st.error(escaped(message))
         st.text_input(
             "Input (CxHxW or NxCxHxW)",
             key="input",
@@ -203,12 +203,12 @@ def current_analysis() -> vizcore.Analysis:
         shape = vizcore.parse_shape(st.session_state["input"])
         return analysis_for(model, shape, st.session_state.get("device", "auto"))
     except vizcore.InputTooSmallError as exc:
-        st.error(plain(str(exc)))
+        st.error(escaped(str(exc)))
         if exc.smallest:
             smallest = vizcore.format_shape(exc.smallest[1:])
             st.button(f"Use {smallest}", on_click=set_input, args=(smallest,), type="primary")
     except vizcore.VizcoreError as exc:
-        st.error(plain(str(exc)))
+        st.error(escaped(str(exc)))
         default = own_input(model)
         st.button(
             f"Use {model_label(model)}'s own input, {default}", on_click=set_input, args=(default,), type="primary"

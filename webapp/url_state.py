@@ -4,7 +4,7 @@ Every URL parameter a page reads is parsed by ``check_url`` in the page setup, b
 which returns the value a page uses (or None, or raises a VizcoreError, for one it cannot use); pages read
 that parsed value through ``init_from_url``, never the raw text. A value that fails is answered at once,
 on that page, with one sentence, and the default stands in.
-User text is never rendered as markdown: a message that quotes it goes through ``plain``.
+User text is never rendered as markdown: a message that quotes it goes through ``escaped``.
 """
 
 from __future__ import annotations
@@ -123,7 +123,7 @@ CHECKS: Mapping[str, Callable[[str], Any]] = {
 SHARED = ("model", "input", "device", "present")
 
 
-def plain(text: str) -> str:
+def escaped(text: str) -> str:
     """``text`` as markdown that shows exactly these characters: no link, emphasis or HTML from user text."""
     # Escapes stop links and markup; bare addresses are linked after escapes are read, so a word joiner
     # (invisible) breaks them: "https:⁠//", "www⁠.", "a@⁠b.org" show as typed but are not links.
@@ -148,7 +148,7 @@ def report(param: str, value: str, problem: str = "") -> None:
 def show_url_problems() -> None:
     """Say the URL problems noted so far, each once, as plain text."""
     for sentence in st.session_state.pop("url_problems", []):
-        st.warning(plain(sentence))
+        st.warning(escaped(sentence))
 
 
 def check_url(reads: Collection[str] | None = None) -> None:

@@ -19,7 +19,7 @@ from vizcore.engine.blocks import Block
 from vizcore.formats import APP_COLUMNS, FILE_TYPES, LAYER_COLUMNS
 from webapp.caching import derived, rendered
 from webapp.chrome import current_analysis, setup, use_model
-from webapp.url_state import init_from_url, plain, remember, shared_params, sync_url
+from webapp.url_state import escaped, init_from_url, remember, shared_params, sync_url
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -76,15 +76,15 @@ def show_working(analysis: vizcore.Analysis, layer: str, call: int = 1, *, key: 
     try:
         working = derived(arithmetic.work, analysis, layer, call)
     except vizcore.VizcoreError as exc:
-        st.warning(plain(str(exc)))
+        st.warning(escaped(str(exc)))
         return
     # names and ops come from the model (an uploaded file's are anyone's text): shown, never read as markdown
     shown = dataclasses.replace(
         working,
-        layer=plain(working.layer),
-        label=plain(working.label),
-        op=plain(working.op),
-        notes=tuple(plain(n) for n in working.notes),
+        layer=escaped(working.layer),
+        label=escaped(working.label),
+        op=escaped(working.op),
+        notes=tuple(escaped(n) for n in working.notes),
     )
     st.markdown(arithmetic.working_markdown(shown))
     if (
