@@ -27,22 +27,23 @@ with (
     from webapp.chrome import current_analysis, default_depth, file_name, setup
     from webapp.url_state import (
         DEPTHS,
+        escaped,
         init_from_url,
-        plain,
         quoted,
         remember,
         report,
         shared_params,
         show_url_problems,
         sync_url,
+        url_value,
     )
-    from webapp.widgets import number_columns, show_working
+    from webapp.widgets import download, layer_column_config, show_working
 
 setup(reads=("depth", "layer"))
 result = current_analysis()
 card = result.card
 if card is None:  # an uploaded file: no card, only what the file says
-    st.title(plain(file_name(st.session_state["model"])))
+    st.title(escaped(file_name(st.session_state["model"])))
     st.markdown(f"An uploaded ONNX file, shared by its link as **{result.model}**.")
 else:
     st.title(f"{card.name}")
@@ -76,7 +77,7 @@ with st.popover("How these are counted"):
         + f"\n\nInput {vizcore.format_shape(result.input_shape)} {result.dtype}, traced on `{result.traced_on}`; device `{result.device}`."
     )
 
-init_from_url("overview_depth", "depth", default_depth(result), lambda v: v if v in DEPTHS else None)
+init_from_url("overview_depth", "depth", default_depth(result))
 depth_choice = st.selectbox(
     "Depth", DEPTHS, key="overview_depth", help="Merge the layers inside each block below this depth into one row."
 )
@@ -86,26 +87,12 @@ remember("overview_depth")
 
 def layer_table(analysis: vizcore.Analysis, depth: int | None) -> pa.Table:
     """The table as Arrow, which the browser reads as it is (a DataFrame is converted on every rerun)."""
-    rows = analysis.rows(depth)
-    return pa.table(
-        {
-            "layer": [r.name for r in rows],
-            "label": [r.label for r in rows],  # the papers' words: 7x7 conv, 64, /2
-            "type": [r.type for r in rows],
-            "output shape": [vizcore.format_shape(r.output_shape) for r in rows],
-            "params": [r.params for r in rows],
-            "MACs": [r.macs for r in rows],
-            "FLOPs": [r.flops for r in rows],
-            "memory (KiB)": [r.output_bytes / 1024 for r in rows],
-            "RF": [formats.per_dim_text(r.receptive_field) for r in rows],
-            "eff. stride": [formats.per_dim_text(r.effective_stride) for r in rows],
-        }
-    )
+    return pa.table(formats.column_values(analysis.rows(depth)))
 
 
 table = derived(layer_table, result, depth)
 groups = result.groups(depth)  # one per row of the table, in the same order
-wanted = st.query_params.get("layer")
+wanted = url_value("layer")
 if wanted and "overview_rows" not in st.session_state:  # a link to a layer's working: select its row
     names = [name for name, _ in groups]
     if wanted in names:
@@ -120,7 +107,7 @@ chosen = st.dataframe(
     hide_index=True,
     width="stretch",
     height=min(38 + 35 * len(table), 640),
-    column_config=number_columns(("params", "MACs", "FLOPs"), {"memory (KiB)": "%.2f"}),
+    column_config=layer_column_config(),
     key="overview_rows",
     on_select="rerun",
     selection_mode="single-row",
@@ -133,22 +120,12 @@ if chosen and chosen[0] < len(groups):
         show_working(result, name, members[0].call, key="overview_see_it_move")
     else:
         st.caption(
-            plain(f"{name} is a block of {len(members)} layers: set the depth to all to see each layer's working.")
+            escaped(f"{name} is a block of {len(members)} layers: set the depth to all to see each layer's working.")
         )
 else:
     st.caption("Select a row to see how its figures are worked out.")
 sync_url({**shared_params(), "depth": depth_choice, "layer": selected})
 stem = f"{result.model}_{vizcore.format_shape(result.input_shape)}" + (f"_depth{depth}" if depth else "")
 # computed when clicked, not on every rerun
-for column, (kind, write, ext, mime) in zip(
-    st.columns(3),
-    (
-        ("CSV", formats.to_csv, "csv", "text/csv"),
-        ("Markdown", formats.markdown, "md", "text/markdown"),
-        ("LaTeX", formats.latex, "tex", "application/x-tex"),
-    ),
-    strict=True,
-):
-    column.download_button(
-        f"Download {kind}", functools.partial(write, result, depth), f"{stem}.{ext}", mime, on_click="ignore"
-    )
+for column, fmt in zip(st.columns(3), ("csv", "markdown", "latex"), strict=True):
+    download(column, fmt, functools.partial(formats.SUMMARY_FORMATS[fmt], result, depth), stem)

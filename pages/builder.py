@@ -10,11 +10,11 @@ import streamlit as st
 import vizcore
 from vizcore.builder import export, spec
 from vizcore.drawing.graphview import graph_dot, layer_graph, node_details
-from vizcore.formats import human_bytes, human_count, per_dim_text
+from vizcore.formats import column_values, human_bytes, human_count, per_dim_text, times
 from webapp.chrome import setup
 from webapp.components import asset_component
-from webapp.url_state import init_from_url, plain, remember, shared_params, sync_url
-from webapp.widgets import number_columns, show_diagram
+from webapp.url_state import escaped, init_from_url, remember, shared_params, sync_url
+from webapp.widgets import download, layer_column_config, number_columns, show_diagram
 
 BLANK = "blank"
 PAUSE_MS = 120  # the box sends its text after this pause in typing
@@ -107,12 +107,11 @@ def _on_start_change() -> None:
 def _ratio(value: int, base: int, what: str, name: str) -> str:
     if base == 0:
         return f"{name} has no {what}"
-    r = value / base
     if value == base:
         return f"the same {what} as {name}"
-    if abs(r - 1) < 0.005:  # "1x" would hide the change
+    if abs(value / base - 1) < 0.005:  # "1x" would hide the change
         return f"{value - base:+,} {what} against {name}"
-    return f"{r:.3g}x the {what} of {name}"
+    return f"{times(value, base)} the {what} of {name}"
 
 
 def _last_field(result: vizcore.Analysis) -> str:
@@ -134,7 +133,7 @@ st.caption(
 )
 choices = [BLANK, *export.CHAIN_MODELS]
 init_from_url("builder_start", "from", "alexnet", lambda v: v if v in choices else None)
-init_from_url("builder_spec", "spec", start_spec(st.session_state["builder_start"]), spec.from_link)
+init_from_url("builder_spec", "spec", start_spec(st.session_state["builder_start"]))
 
 left, right = st.columns([2, 3])
 with left:
@@ -171,7 +170,7 @@ with right:
     try:
         result = analysis_of(text, device)
     except vizcore.VizcoreError as exc:
-        st.error(plain(str(exc)))
+        st.error(escaped(str(exc)))
         st.caption("Fix that line and the numbers come back; the language is in the box on the left.")
         st.stop()
     base = analysis_of(start_spec(start), device)
@@ -203,10 +202,8 @@ with right:
     if token is None:
         st.caption(f"This spec is too long for a link (over {spec.MAX_LINK:,} packed characters): download it.")
     downloads = st.columns(2)
-    downloads[0].download_button("Download spec", text, "net.spec.txt", "text/plain", on_click="ignore")
-    downloads[1].download_button(
-        "Download PyTorch source", source_of(text), "net.py", "text/x-python", on_click="ignore"
-    )
+    download(downloads[0], "spec", text, "net")
+    download(downloads[1], "python", source_of(text), "net")
     inside = st.toggle("Show the layers inside blocks", key="builder_inside")
     graph = layer_graph(result, None if inside else 1)
     show_diagram(graph_dot(graph), key="builder_graph", title="your net", details=node_details(graph))
@@ -214,23 +211,11 @@ with right:
 parsed = spec.parse(text)
 rows = result.rows(None if inside else 1)
 st.dataframe(
-    pd.DataFrame(
-        {
-            "line": [parsed.layer(r.name).line for r in rows],
-            "layer": [r.name for r in rows],
-            "type": [r.type for r in rows],
-            "output shape": [vizcore.format_shape(r.output_shape) for r in rows],
-            "params": [r.params for r in rows],
-            "MACs": [r.macs for r in rows],
-            "memory (KiB)": [r.output_bytes / 1024 for r in rows],
-            "RF": [per_dim_text(r.receptive_field) for r in rows],
-            "eff. stride": [per_dim_text(r.effective_stride) for r in rows],
-        }
-    ),
+    pd.DataFrame({"Line": [parsed.layer(r.name).line for r in rows], **column_values(rows)}),
     hide_index=True,
     width="stretch",
     height=min(38 + 35 * len(rows), 560),
-    column_config=number_columns(("params", "MACs"), {"memory (KiB)": "%.2f"}),
+    column_config=layer_column_config(),
     key="builder_table",
 )
 
@@ -258,7 +243,7 @@ if question:
     )
     a, b_ = (x.totals for x in analyses)
     st.markdown(
-        f"B has **{b_.params / max(a.params, 1):.3g}x** the parameters and **{b_.macs / max(a.macs, 1):.3g}x** "
+        f"B has **{times(b_.params, a.params)}** the parameters and **{times(b_.macs, a.macs)}** "
         f"the MACs of A, input {vizcore.format_shape(analyses[0].input_shape[1:])}."
     )
     cols = st.columns(2)

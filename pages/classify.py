@@ -4,6 +4,7 @@ maps, first-layer filters, attribution maps (why this class) and where the time 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from vizcore.photos import attribution, channels, images, inference, pictures
 from vizcore.photos.batching import Batcher, batch_size_for
 from webapp.caching import UPLOADED, SharedResults, default_classifier, is_upload, shareable, upload_name, uploads
 from webapp.chrome import file_name, setup
-from webapp.url_state import init_from_url, plain, remember, shared_params, show_url_problems, sync_url
+from webapp.url_state import escaped, init_from_url, remember, shared_params, show_url_problems, sync_url
 from webapp.widgets import ROOT
 
 SAMPLES = sorted((ROOT / "assets" / "samples").glob("*.jpg"))
@@ -37,16 +38,24 @@ ONNX_PREPROCESSING = (
 )
 
 
+def moving(bar: Any, say: Callable[[int, int], str]) -> Callable[[int, int], None]:
+    """vizcore's progress callback (done, total) moving ``bar`` (an st.progress), which says ``say(done, total)``."""
+
+    def moved(done: int, total: int) -> None:
+        bar.progress(min(done / total, 1.0) if total else 0.0, text=say(done, total))
+
+    return moved
+
+
 @st.cache_resource(max_entries=3, show_spinner=False)
 def torchvision_classifier(name: str, device: str) -> inference.Classifier:
     bar = st.progress(0.0, text=f"Downloading torchvision's weights for {name}…")
     try:
-        return inference.torchvision_classifier(
+        return inference.load_classifier(
+            "torchvision",
             name,
             device,
-            on_progress=lambda done, total: bar.progress(
-                min(done / total, 1.0) if total else 0.0, text=f"Downloading {name}: {done / 2**20:.0f} MB"
-            ),
+            on_progress=moving(bar, lambda done, total: f"Downloading {name}: {done / 2**20:.0f} MB"),
         )
     finally:
         bar.empty()
@@ -59,14 +68,14 @@ def upload_classifier(model: str, device: str) -> inference.Classifier | str:
     content, never from a user's file name."""
     data = uploads().open(model.removeprefix(UPLOADED))
     try:
-        return inference.onnx_classifier(data, upload_name(model), device)
+        return inference.load_classifier("onnx", upload_name(model), device, data=data)
     except vizcore.WeightsError as exc:
         return str(exc)
 
 
 @st.cache_resource(max_entries=3, show_spinner="Building the model…")
 def random_classifier(name: str, device: str) -> inference.Classifier:
-    return inference.random_classifier(name, device)
+    return inference.load_classifier("random", name, device)
 
 
 # -- why this class: attribution maps (vizcore.photos.attribution) ----------------------------------------
@@ -77,9 +86,9 @@ def shared() -> SharedResults:
     return SharedResults(128)
 
 
-def attribution_section(clf: inference.Classifier, result: inference.Result, photo: str) -> None:
+def attribution_section(clf: inference.Classifier, classified: inference.Result, photo_id: str) -> None:
     st.subheader("Why this class? Attribution maps")
-    labels = [f"{p.label} ({p.prob:.1%})" for p in result.predictions]
+    labels = [f"{p.label} ({p.prob:.1%})" for p in classified.predictions]
     left, right = st.columns(2)
     chosen = left.selectbox(
         "Explain", range(len(labels)), format_func=labels.__getitem__, key="classify_explain", help="one of the top 5"
@@ -94,7 +103,7 @@ def attribution_section(clf: inference.Classifier, result: inference.Result, pho
     settings: dict[str, Any] = {}
     if method == "gradcam":
         layers = shared().get(
-            clf, ("layers", tuple(result.input.shape)), lambda: attribution.gradcam_layers(clf, result.input)
+            clf, ("layers", tuple(classified.input.shape)), lambda: attribution.gradcam_layers(clf, classified.input)
         )
         settings["layer"] = st.selectbox(
             "Layer",
@@ -109,24 +118,24 @@ def attribution_section(clf: inference.Classifier, result: inference.Result, pho
         settings["window"] = window
         settings["stride"] = b.slider("Stride (pixels)", 4, window, min(16, window), step=4, key="classify_stride")
         settings["baseline"] = c.radio("Cover with", attribution.BASELINES, horizontal=True, key="classify_baseline")
-    target = result.predictions[chosen].index
-    key = ("map", photo, method, target, tuple(sorted(settings.items())))
+    target = classified.predictions[chosen].index
+    key = ("map", photo_id, method, target, tuple(sorted(settings.items())))
 
     def explained() -> tuple[Any, str]:  # the map as a figure over the photo, and its one-line reading
         bar = st.progress(0.0, text=f"{attribution.METHODS[method].title}…")
         try:
             found = attribution.explain(
                 clf,
-                result.input,
+                classified.input,
                 method,
                 target,
-                on_progress=lambda done, total: bar.progress(done / total, text=f"{done} of {total} images"),
+                on_progress=moving(bar, lambda done, total: f"{done} of {total} images"),
                 **settings,
             )
         finally:
             bar.empty()
         title = f"{attribution.METHODS[method].title} for {found.label}"
-        picture = inference.displayable(clf, result.input)
+        picture = inference.displayable(clf, classified.input)
         units = attribution.METHODS[method].units
         return shareable(photo_charts.attribution_map(picture, found.values, title, units)), found.reading
 
@@ -140,22 +149,9 @@ def attribution_section(clf: inference.Classifier, result: inference.Result, pho
 
 
 # -- what each channel looks for (Zeiler & Fergus, Fig. 2) ------------------------------------------
-def collection_photos() -> dict[str, bytes | np.ndarray]:
-    """The offline collection: the sample photos, scikit-image's photos and textures, scikit-learn's."""
-    photos: dict[str, bytes | np.ndarray] = {p.stem: p.read_bytes() for p in SAMPLES}
-    try:
-        from skimage import data
-        from sklearn.datasets import load_sample_image
-    except ImportError:  # the app without the test extras: the samples alone
-        return photos
-    for name in ("astronaut", "hubble_deep_field", "immunohistochemistry", "retina", "brick", "grass", "gravel"):
-        photos[name] = getattr(data, name)()
-    photos["motorcycle"] = data.stereo_motorcycle()[0]
-    photos["flower"] = load_sample_image("flower.jpg")
-    return photos
-
-
-def channel_section(clf: inference.Classifier, result: inference.Result, photo: str, upload: bytes | None) -> None:
+def channel_section(
+    clf: inference.Classifier, classified: inference.Result, photo_id: str, upload: bytes | None
+) -> None:
     st.subheader("What each channel looks for")
     uploads: dict[str, bytes] = st.session_state.setdefault("classify_uploads", {})
     if upload is not None:  # this session's photos join the collection (the last 8)
@@ -168,18 +164,15 @@ def channel_section(clf: inference.Classifier, result: inference.Result, photo: 
         help="Zeiler & Fergus's Fig. 2: the places in a small photo collection that excite a channel most",
     ):
         return
-    names = ("offline", *sorted(uploads), tuple(result.input.shape))
+    names = ("offline", *sorted(uploads), tuple(classified.input.shape))
 
     def compute() -> tuple[list[np.ndarray], dict[str, channels.LayerPatches]]:
-        photos = [*collection_photos().values(), *uploads.values()]
+        photos = [*channels.collection(SAMPLES).values(), *uploads.values()]
         bar = st.progress(0.0, text="Looking for each channel's strongest patches…")
         try:
-            inputs = []
-            for photo in photos:
-                image = images.load_image(photo) if isinstance(photo, bytes) else Image.fromarray(photo).convert("RGB")
-                inputs.append(clf.transform(image).unsqueeze(0))
+            inputs = channels.prepared(clf, photos)
             found = channels.strongest_patches(
-                clf, inputs, on_progress=lambda d, t: bar.progress(d / t, text=f"{d} of {t} photos")
+                clf, inputs, on_progress=moving(bar, lambda done, total: f"{done} of {total} photos")
             )
             return [inference.displayable(clf, x) for x in inputs], found
         finally:
@@ -199,18 +192,12 @@ def channel_section(clf: inference.Classifier, result: inference.Result, photo: 
     )
     grid = channels.patch_grid(photos, patches.patches[channel])
     side = 300
-    scale = max(1, side // grid.shape[0])
-    picture = Image.fromarray((grid * 255).round().astype(np.uint8))
-    picture = picture.resize((grid.shape[1] * scale, grid.shape[0] * scale), Image.Resampling.NEAREST)
-    maps = shared().call(inference.feature_maps, clf, photo, result.input, layer)[channel]
-    low, high = float(maps.min()), float(maps.max())
-    activation = ((maps - low) / (high - low) if high > low else maps * 0).numpy()
-    activation_picture = Image.fromarray((activation * 255).round().astype(np.uint8)).resize(
-        (side, side), Image.Resampling.NEAREST
-    )
+    picture = pictures.enlarged(grid, max(1, side // grid.shape[0]))
+    maps = shared().call(inference.feature_maps, clf, photo_id, classified.input, layer)[channel]
+    activation = pictures.activation_picture(maps, side)
     a, b = st.columns(2)
     field = patches.field
-    whole = field.size >= min(result.input.shape[-2:])
+    whole = field.size >= min(classified.input.shape[-2:])
     a.image(
         picture,
         caption=(
@@ -224,7 +211,7 @@ def channel_section(clf: inference.Classifier, result: inference.Result, photo: 
         width=side,
     )
     b.image(
-        activation_picture,
+        activation,
         caption=f"Channel {channel}'s activation on this photo ({maps.shape[0]}x{maps.shape[1]}, bright: strong)",
         width=side,
     )
@@ -279,7 +266,7 @@ with left:
         format_func=labels.__getitem__,
     )
     if refusal:
-        st.info(plain(refusal))
+        st.info(escaped(refusal))
     elif source == "onnx":
         st.caption(ONNX_PREPROCESSING)
     upload = st.file_uploader("Drop a photo", type=["jpg", "jpeg", "png", "gif", "bmp", "tif", "tiff", "webp"])
@@ -308,7 +295,9 @@ try:
         key = f"classify_file_{model}_{hashlib.sha256(data).hexdigest()}"
         if key not in st.session_state:  # per session: an upload never reaches another user
             with st.spinner("Loading your weights…"):
-                st.session_state[key] = inference.file_classifier(model, data, weights_file.name, device)
+                st.session_state[key] = inference.load_classifier(
+                    "file", model, device, data=data, filename=weights_file.name
+                )
         clf = st.session_state[key]
     picture = camera or upload
     raw = (
@@ -316,8 +305,10 @@ try:
         if picture is not None
         else Path(ROOT / "assets" / "samples" / f"{st.session_state['classify_sample']}.jpg").read_bytes()
     )
-    photo = hashlib.sha256(raw).hexdigest()
-    result = shared().get(clf, ("classified", photo), lambda: batcher(id(clf), clf).submit(images.load_image(raw)))
+    photo_id = hashlib.sha256(raw).hexdigest()
+    classified = shared().get(
+        clf, ("classified", photo_id), lambda: batcher(id(clf), clf).submit(images.load_image(raw))
+    )
 except vizcore.VizcoreError as exc:
     st.error(str(exc))
     if source != "default":
@@ -334,13 +325,13 @@ if present:
     st.html(f"<style>h1 {{ font-size: {TOP5_PX - 2}px !important; }}</style>")
 with right:
     st.image(
-        shared().get(clf, ("input", photo), lambda: pictures.png(inference.displayable(clf, result.input))),
-        caption=f"What {clf.name} sees: {vizcore.format_shape(result.input.shape[1:])} ({clf.transform.describe()}; normalisation undone here)",
+        shared().get(clf, ("input", photo_id), lambda: pictures.png(inference.displayable(clf, classified.input))),
+        caption=f"What {clf.name} sees: {vizcore.format_shape(classified.input.shape[1:])} ({clf.transform.describe()}; normalisation undone here)",
         width=300,
         output_format="PNG",  # as it is: "auto" would re-encode the PNG as JPEG on every rerun
     )
     st.caption(
-        f"{clf.weights} on {clf.device}: preprocessing {result.preprocess_ms:.1f} ms, forward pass {result.forward_ms:.1f} ms."
+        f"{clf.weights} on {clf.device}: preprocessing {classified.preprocess_ms:.1f} ms, forward pass {classified.forward_ms:.1f} ms."
     )
 
 if not clf.pretrained:
@@ -350,23 +341,25 @@ if not clf.pretrained:
 else:
     top5 = shared().get(
         clf,
-        ("top5", photo, present),
+        ("top5", photo_id, present),
         lambda: shareable(
             photo_charts.top_classes(
-                [p.label for p in result.predictions], [p.prob for p in result.predictions], TOP5_PX if present else 0
+                [p.label for p in classified.predictions],
+                [p.prob for p in classified.predictions],
+                TOP5_PX if present else 0,
             )
         ),
     )
     top5_slot.plotly_chart(top5, key="top5")
 
-attribution_section(clf, result, photo)
+attribution_section(clf, classified, photo_id)
 
 st.subheader("Feature maps")
 layers = inference.conv_layers(clf)
 layer = st.select_slider("Layer", layers, value=layers[min(3, len(layers) - 1)])
-maps = shared().call(inference.feature_maps, clf, photo, result.input, layer)
+maps = shared().call(inference.feature_maps, clf, photo_id, classified.input, layer)
 st.image(
-    shared().get(clf, ("feature grid", photo, layer), lambda: pictures.png(pictures.channel_grid(maps))),
+    shared().get(clf, ("feature grid", photo_id, layer), lambda: pictures.png(pictures.channel_grid(maps))),
     caption=f"{layer}: {vizcore.format_shape(maps.shape)}, the first {min(32, maps.shape[0])} channels",
     width="stretch",
     output_format="PNG",
@@ -378,14 +371,16 @@ st.image(
     output_format="PNG",
 )
 
-channel_section(clf, result, photo, raw if picture is not None else None)
+channel_section(clf, classified, photo_id, raw if picture is not None else None)
 
 st.subheader("Where the time goes")
 latency = shared().get(
     clf,
-    ("latency", photo),
+    ("latency", photo_id),
     lambda: shareable(
-        photo_charts.layer_times(shared().call(inference.layer_latency, clf, photo, result.input), str(clf.device))
+        photo_charts.layer_times(
+            shared().call(inference.layer_latency, clf, photo_id, classified.input), str(clf.device)
+        )
     ),
 )
 st.plotly_chart(latency, key="latency")

@@ -9,10 +9,10 @@ import vizcore
 from vizcore.drawing.charts import compare_bubbles
 from vizcore.drawing.diffgraph import box_details, box_text, boxes, diff_dot
 from vizcore.engine.diff import Diff, match
-from vizcore.formats import DIFF_COLUMNS, diff_rows, human_bytes, human_count
+from vizcore.formats import DIFF_COLUMNS, diff_rows, human_bytes, human_count, times
 from webapp.caching import analysis_for, derived, is_upload, upload_input
 from webapp.chrome import model_choices, model_label, setup
-from webapp.url_state import init_from_url, plain, quoted, remember, shared_params, sync_url
+from webapp.url_state import escaped, init_from_url, quoted, remember, shared_params, sync_url
 from webapp.widgets import baseline, diagram_columns, number_columns, show_diagram
 
 setup(reads=("models", "diff"))
@@ -28,14 +28,13 @@ def own_shape(name: str) -> tuple[int, ...]:
     return upload_input(name) if is_upload(name) else (1, *vizcore.get_card(name).input_size)
 
 
-def known_models(text: str) -> list[str] | None:
+def known_models(wanted: list[str]) -> list[str] | None:
     """The zoo models and kept uploads named in the URL; the others are reported and left out."""
-    wanted = [m for m in text.split(",") if m]
     names.extend(m for m in wanted if is_upload(m) and m not in names and kept(m))
     unknown = [m for m in wanted if m not in names]
     if unknown:
         left_out = ", ".join(quoted(m) for m in unknown[:5]) + (" and others" if len(unknown) > 5 else "")
-        st.warning(plain(f"Not in the zoo, left out of ?models: {left_out}."))
+        st.warning(escaped(f"Not in the zoo, left out of ?models: {left_out}."))
     return [m for m in wanted if m in names] or None
 
 
@@ -55,9 +54,8 @@ chosen = st.multiselect("Models (the first is the baseline)", names, key="compar
 remember("compare_models")
 
 
-def two_models(text: str) -> list[str] | None:
+def two_models(pair: list[str]) -> list[str] | None:
     """?diff=before,after: two models among the chosen ones (else the page says so and uses the first two)."""
-    pair = text.split(",")
     return pair if len(pair) == 2 and all(m in chosen for m in pair) else None
 
 
@@ -74,7 +72,7 @@ for i, name in enumerate(chosen):
     try:
         results[name] = analysis_for(name, own_shape(name), st.session_state.get("device", "auto"))
     except vizcore.VizcoreError as exc:
-        st.error(plain(f"{model_label(name)}: {exc}"))
+        st.error(escaped(f"{model_label(name)}: {exc}"))
 progress.empty()
 base_name = baseline(chosen, results)
 if len(results) < 2 or base_name is None:
@@ -112,8 +110,8 @@ for name, r in results.items():
     if name == base_name:
         continue
     st.markdown(
-        f"**{r.model}** has **{r.totals.params / base.totals.params:.1f}x** the parameters of {base.model} "
-        f"and **{r.totals.macs / base.totals.macs:.1f}x** its multiply-adds."
+        f"**{r.model}** has **{times(r.totals.params, base.totals.params)}** the parameters of {base.model} "
+        f"and **{times(r.totals.macs, base.totals.macs)}** its multiply-adds."
     )
 cards = [r.card for r in results.values() if r.card]
 st.subheader("Accuracy against cost")
@@ -150,7 +148,7 @@ sync_url({**shared_params(), "models": ",".join(chosen), "diff": f"{before},{aft
 device = st.session_state.get("device", "auto")
 d = derived(matched, results[before], after, own_shape(after), device)
 for note in d.notes:
-    st.caption(plain(note))
+    st.caption(escaped(note))
 if d.identical:
     st.stop()
 graph_side, table_side = diagram_columns()
@@ -164,7 +162,7 @@ with graph_side:
     )
     shown = boxes(d)
     if picked and picked.removeprefix("node").isdigit() and int(picked[4:]) < len(shown):
-        st.info(plain(box_text(shown[int(picked[4:])])))
+        st.info(escaped(box_text(shown[int(picked[4:])])))
     else:
         st.caption("Added green, removed red, changed amber (before over -> after); click a box for its costs.")
 with table_side:
@@ -182,7 +180,7 @@ with table_side:
     if rows:
         row = changes.iloc[rows[0]]
         st.info(
-            plain(
+            escaped(
                 f"{row['Change'].strip()}: {row['Before'] or '(none)'} -> {row['After'] or '(none)'}; {row['What changed']}"
             )
         )

@@ -15,7 +15,8 @@ from vizcore.drawing import convolution
 from vizcore.drawing.convolution import ConvSettings
 from webapp.chrome import current_analysis, setup
 from webapp.components import asset_component
-from webapp.url_state import CHECKS, init_from_url, remember, shared_params, show_url_problems, sync_url
+from webapp.url_state import init_from_url, remember, shared_params, show_url_problems, sync_url
+from webapp.widgets import download
 
 FREE = {"size": 7, "kernel": 3, "stride": 2, "padding": 0, "dilation": 1, "channels": 1, "groups": 1}
 PAGE_BYTES = 3_000_000  # what the player may send to the browser: a big layer plays fewer frames
@@ -42,18 +43,12 @@ def numbers_param() -> dict[str, str]:
     return {"numbers": "1"} if st.session_state.get("conv_numbers") else {}
 
 
-def _whole(text: str) -> int | None:
-    return int(text) if text.strip().lstrip("-").isdigit() and len(text) < 12 else None
-
-
 setup(reads=("source", "layer", "numbers", *FREE))
 st.title("Convolution in motion")
 present = bool(st.session_state.get("present"))
-init_from_url("conv_numbers", "numbers", False, CHECKS["numbers"])
+init_from_url("conv_numbers", "numbers", False)
 from_layer = "layer" in st.query_params or st.session_state.get("conv_source") == "layer"
-init_from_url(
-    "conv_source", "source", "layer" if from_layer else "free", lambda v: v if v in ("free", "layer") else None
-)
+init_from_url("conv_source", "source", "layer" if from_layer else "free")
 # on a projector the settings fold away, leaving the screen to the animation
 options = st.expander("Settings") if present else st.container()
 options.segmented_control(
@@ -86,7 +81,7 @@ try:
         sync_url({**shared_params(), "layer": st.session_state["conv_layer"], **numbers_param()})
     else:
         for name, default in FREE.items():
-            init_from_url(f"conv_{name}", name, default, _whole)
+            init_from_url(f"conv_{name}", name, default)
         show_url_problems()
         columns = options.columns(len(FREE))
         for column, name in zip(columns, FREE, strict=True):
@@ -140,17 +135,6 @@ if len(frames) < shown[0] * shown[1]:
         f"{len(frames)} of {shown[0] * shown[1]} positions, evenly spaced in reading order, first and last included."
     )
 stem = drawn.title.split(" (")[0].replace(" ", "_") if drawn.title else f"conv_{drawn.size[0]}_k{drawn.kernel[0]}"
-gif_column, svg_column = st.columns(2)
-for column, fmt, mime, data in (
-    (gif_column, "gif", "image/gif", lambda: gif_for(drawn)),
-    (svg_column, "svg", "image/svg+xml", lambda: svg_for(drawn)),
-):
-    column.download_button(
-        f"Download {fmt.upper()}",
-        data,
-        f"{stem}.{fmt}",
-        mime,
-        key=f"conv_{fmt}",
-        on_click="ignore",  # a download needs no rerun
-        width="stretch",
-    )
+files = {"gif": lambda: gif_for(drawn), "svg": lambda: svg_for(drawn)}  # drawn only when clicked
+for column, (fmt, data) in zip(st.columns(2), files.items(), strict=True):
+    download(column, fmt, data, stem, key=f"conv_{fmt}", width="stretch")

@@ -15,15 +15,11 @@ from vizcore.engine.training import MAX_BATCH, TrainingCost
 from vizcore.formats import TRAINING_FORMATS, human_bytes
 from webapp.caching import derived, shareable, training_for
 from webapp.chrome import current_analysis, setup
-from webapp.url_state import CHECKS, init_from_url, plain, remember, shared_params, sync_url
-from webapp.widgets import number_columns
+from webapp.url_state import escaped, init_from_url, remember, shared_params, sync_url
+from webapp.widgets import download, number_columns
 
 OPTIMIZERS = {"sgd": "SGD (momentum)", "adam": "Adam"}
-DOWNLOADS = (
-    ("CSV", "csv", "csv", "text/csv"),
-    ("Markdown", "markdown", "md", "text/markdown"),
-    ("LaTeX", "latex", "tex", "text/x-tex"),
-)
+DOWNLOADS = ("csv", "markdown", "latex")
 
 # A training step is measured only when asked (a link that names it, or the switch): most visitors of this
 # page want the forward charts, and measuring every model they pick would cost every one of them.
@@ -32,11 +28,11 @@ setup(reads=("group", "scale", "cumulative", "batch", "optimizer"))
 result = current_analysis()
 st.title(f"{result.model}: where the cost goes")
 
-init_from_url("charts_group", "group", "layer", lambda v: v if v in GROUPINGS else None)
-init_from_url("charts_scale", "scale", "linear", lambda v: v if v in ("linear", "log") else None)
-init_from_url("charts_cumulative", "cumulative", False, lambda v: v in ("1", "true"))
-init_from_url("charts_batch", "batch", 32, CHECKS["batch"])
-init_from_url("charts_optimizer", "optimizer", "sgd", CHECKS["optimizer"])
+init_from_url("charts_group", "group", "layer")
+init_from_url("charts_scale", "scale", "linear")
+init_from_url("charts_cumulative", "cumulative", False)
+init_from_url("charts_batch", "batch", 32)
+init_from_url("charts_optimizer", "optimizer", "sgd")
 forward, training = st.tabs(["Forward pass", "Training step"])
 with training:
     measured = st.toggle("Measure a training step", value=asked, key="charts_training")
@@ -99,18 +95,11 @@ def show_training(cost: TrainingCost) -> None:
         hide_index=True,
     )
     for note in cost.notes:
-        st.caption(plain(note))
+        st.caption(escaped(note))
     stem = f"{cost.analysis.model}_training_b{cost.batch}_{cost.optimizer}"
-    for column, (label, fmt, ext, mime) in zip(st.columns(len(DOWNLOADS)), DOWNLOADS, strict=True):
-        column.download_button(
-            f"Download {label}",
-            functools.partial(TRAINING_FORMATS[fmt], cost),
-            f"{stem}.{ext}",
-            mime,
-            key=f"download_training_{fmt}",
-            on_click="ignore",  # a download needs no rerun
-            width="stretch",
-        )
+    for column, fmt in zip(st.columns(len(DOWNLOADS)), DOWNLOADS, strict=True):
+        write = functools.partial(TRAINING_FORMATS[fmt], cost)
+        download(column, fmt, write, stem, key=f"download_training_{fmt}", width="stretch")
 
 
 with training:
@@ -121,6 +110,6 @@ with training:
             with st.spinner(f"Measuring a training step of {result.model} at batch {batch}…", show_time=True):
                 cost = training_for(st.session_state["model"], result.input_shape, batch, optimizer)
         except vizcore.VizcoreError as exc:
-            st.error(plain(str(exc)))
+            st.error(escaped(str(exc)))
         else:
             show_training(cost)

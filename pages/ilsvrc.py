@@ -53,7 +53,7 @@ if st.session_state.pop("ilsvrc_open", False):
 st.caption(tour.ILSVRC_SOURCE + " Click a bar (or its label) to open that network in the app.")
 st.subheader("The decks' recap, with our parameter counts")
 recap = recap_table()
-st.html(lectures.as_html(recap))
+st.html(lectures.lecture_html(recap))
 st.caption(f"Deck {recap.deck}, {lectures.deck_titles()[recap.deck]}. {recap.convention}")
 for n, (r, f) in enumerate(recap.flagged, 1):
     st.markdown(f"{n}. *{r.label}, {f.quantity}*: {f.reason}")

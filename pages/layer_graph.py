@@ -24,18 +24,17 @@ from vizcore.formats import human_bytes, human_count, per_dim_text
 from webapp.caching import derived
 from webapp.chrome import current_analysis, default_depth, setup
 from webapp.url_state import (
-    CHECKS,
     DEPTHS,
     choose_layout,
+    escaped,
     init_from_url,
     init_layout,
     layout_chosen,
-    plain,
     remember,
     shared_params,
     sync_url,
 )
-from webapp.widgets import diagram_downloads, diagram_svg, show_diagram, show_working
+from webapp.widgets import diagram_downloads, diagram_svg, download, show_diagram, show_working
 
 setup(reads=("depth", "color", "orientation", "expand", "repeats"))
 result = current_analysis()
@@ -52,23 +51,22 @@ projector = derived(presented, result) if st.session_state.get("present") else N
 depth_default = (
     default_depth(result) if projector is None else "all" if projector.depth is None else str(projector.depth)
 )
-init_from_url("graph_depth", "depth", depth_default, CHECKS["depth"])
-init_from_url("graph_repeats", "repeats", bool(projector and projector.repeats), CHECKS["repeats"])
-init_from_url("graph_color", "color", "type", CHECKS["color"])
+init_from_url("graph_depth", "depth", depth_default)
+init_from_url("graph_repeats", "repeats", bool(projector and projector.repeats))
+init_from_url("graph_color", "color", "type")
 # "fit": of every orientation (folded into a few row counts), the one drawn largest on the screen at hand.
 # It is presentation mode's default; an orientation asked for by the URL or picked here stays.
 LAYOUTS = (FIT, *ORIENTATIONS)
 init_layout("graph_orientation", LAYOUTS, FIT)
 
 
-def known_blocks(text: str) -> list[str] | None:
+def known_blocks(wanted: list[str]) -> list[str] | None:
     """The blocks named in ``?expand=`` that this model has; the others are reported and left out."""
-    wanted = [b for b in text.split(",") if b]
     unknown = [b for b in wanted if b not in result.module_types]
     if unknown:
         names = ", ".join(repr(b) for b in unknown[:5]) + (" and others" if len(unknown) > 5 else "")
         verb = "is not a block" if len(unknown) == 1 else "are not blocks"
-        st.warning(plain(f"?expand: {names} {verb} of {result.model}, so the graph opens without it."))
+        st.warning(escaped(f"?expand: {names} {verb} of {result.model}, so the graph opens without it."))
     return [b for b in wanted if b in result.module_types] or ([] if unknown else None)
 
 
@@ -178,7 +176,7 @@ if picked in by_id:
         st.caption(f"Drawn in this box: {', '.join(node.folded)}.")
     if node.repeats:
         st.caption(
-            plain(
+            escaped(
                 f"{len(node.repeats)} identical blocks, {node.repeats[0]} to {node.repeats[-1]}: expanding "
                 f"{node.repeats[0]} opens the first and leaves the others folded."
             )
@@ -197,7 +195,5 @@ if picked in by_id:
 
 diagram_downloads(dot, f"{result.model}_graph")
 extra = st.columns(2)
-extra[0].download_button("Download DOT", dot, f"{result.model}_graph.dot", "text/vnd.graphviz", on_click="ignore")
-extra[1].download_button(
-    "Download JSON", derived(formats.to_json, result), f"{result.model}.json", "application/json", on_click="ignore"
-)
+download(extra[0], "dot", dot, f"{result.model}_graph")
+download(extra[1], "json", derived(formats.summary_json, result), result.model)

@@ -14,7 +14,7 @@ from vizcore.shapes import Shape
 from webapp.caching import analysis_for
 from webapp.chrome import setup
 from webapp.url_state import init_from_url, remember, shared_params, sync_url
-from webapp.widgets import show_working
+from webapp.widgets import download, show_working
 
 
 @st.cache_data(max_entries=16, show_spinner="Tracing the models behind this table…", show_time=True)
@@ -30,14 +30,10 @@ def table_for(table_id: str) -> tuple[lectures.LectureTable, dict[str, list[Shap
     return lectures.lecture_table(table_id, traced), inputs
 
 
-def _parse(value: str) -> str:
-    return lectures.check_table_id(value)  # raises with the list of valid ids
-
-
 setup(reads=("table",))
 ids = lectures.table_ids()
 titles = {i: f"{title} (deck {deck})" for i, title, deck in lectures.list_tables()}
-init_from_url("lecture_table", "table", ids[0], _parse)
+init_from_url("lecture_table", "table", ids[0])
 st.title("Lecture tables")
 choice = st.selectbox("Table", ids, key="lecture_table", format_func=titles.__getitem__)
 remember("lecture_table")
@@ -45,7 +41,7 @@ sync_url({**shared_params(), "table": choice})
 
 table, inputs = table_for(choice)
 st.caption(f"Deck {table.deck}, {lectures.deck_titles()[table.deck]}: {table.where}. {table.convention}")
-st.html(lectures.as_html(table))
+st.html(lectures.lecture_html(table))
 st.caption(
     "Each cell: the slide's figure → ours, in the slide's unit (just one number where they print the same). "
     "Highlighted: no rounding at the slide's precision gets from ours to the slide; hover for why. "
@@ -66,17 +62,5 @@ if table.flagged:
                 show_working(analysis_for(row.model, shapes.pop(), "auto"), layer, key=f"lecture_see_it_move_{n}")
 else:
     st.markdown("Every figure on this slide is ours, rounded.")
-downloads = st.columns(4)
-for column, (fmt, ext, mime) in zip(
-    downloads,
-    (
-        ("csv", "csv", "text/csv"),
-        ("markdown", "md", "text/markdown"),
-        ("latex", "tex", "application/x-tex"),
-        ("json", "json", "application/json"),
-    ),
-    strict=True,
-):
-    column.download_button(
-        f"Download {fmt}", lectures.FORMATS[fmt](table), f"{table.id}.{ext}", mime, key=f"dl_{fmt}", on_click="ignore"
-    )
+for column, fmt in zip(st.columns(4), ("csv", "markdown", "latex", "json"), strict=True):
+    download(column, fmt, lectures.FORMATS[fmt](table), table.id, key=f"dl_{fmt}")

@@ -15,14 +15,15 @@ from webapp.caching import analysis_for
 from webapp.chrome import current_analysis, setup, use_model
 from webapp.url_state import (
     choose_layout,
+    escaped,
     init_from_url,
     init_layout,
     layout_chosen,
-    plain,
     remember,
     shared_params,
     sync_url,
 )
+from webapp.widgets import download
 
 # The figure fills the page's width, but never more than the screen's height unless asked to; in
 # presentation mode, no more than the height left under the title and the folded options.
@@ -52,14 +53,9 @@ def figure_file(svg: str, fmt: str) -> bytes:
 setup(reads=("figure", "models", "fit", "orientation"))
 result = current_analysis()  # the sidebar's model and input: checked, and the first column
 names = vizcore.list_models()
-init_from_url("paper_kind", "figure", "columns", lambda v: v if v in PAPER_KINDS else None)
-init_from_url(
-    "paper_models",
-    "models",
-    [],
-    lambda v: [m for m in v.split(",") if m] if all(m in names for m in v.split(",") if m) else None,
-)
-init_from_url("paper_fit", "fit", True, lambda v: v not in ("0", "false", "no"))
+init_from_url("paper_kind", "figure", "columns")
+init_from_url("paper_models", "models", [], lambda v: v if all(m in names for m in v) else None)
+init_from_url("paper_fit", "fit", True)
 # Presentation mode folds a tall figure into side-by-side panels to fill the screen, unless the URL or
 # the teacher chose a layout.
 present = bool(st.session_state.get("present"))
@@ -118,7 +114,7 @@ try:
     with st.spinner("Drawing…", show_time=True):
         svg = figure_svg(kind, models, shapes, device, orientation)
 except vizcore.VizcoreError as exc:
-    st.error(plain(f"{exc} Remove that model, or change its input in the sidebar."))
+    st.error(escaped(f"{exc} Remove that model, or change its input in the sidebar."))
     st.stop()
 
 # st.html's sanitiser keeps HTML only (no SVG); markdown's raw HTML keeps the SVG as text in the page.
@@ -128,15 +124,6 @@ st.markdown(f'<div class="paper-figure{fit}">{svg}</div>', unsafe_allow_html=Tru
 st.caption(FIGURE_KINDS[kind].caption)
 
 stem = "_".join((result.model, *others)) + f"_{kind}"
-downloads = st.columns(3)
-for column, (fmt, mime) in zip(
-    downloads, (("svg", "image/svg+xml"), ("png", "image/png"), ("pdf", "application/pdf")), strict=True
-):
-    column.download_button(
-        f"Download {fmt.upper()}",
-        svg if fmt == "svg" else functools.partial(figure_file, svg, fmt),
-        f"{stem}.{fmt}",
-        mime,
-        on_click="ignore",  # no rerun: the next download's button stays live
-        help="At least 1920 px wide, drawn from the SVG" if fmt == "png" else None,
-    )
+for column, fmt in zip(st.columns(3), ("svg", "png", "pdf"), strict=True):
+    data = svg if fmt == "svg" else functools.partial(figure_file, svg, fmt)
+    download(column, fmt, data, stem, help="At least 1920 px wide, drawn from the SVG" if fmt == "png" else None)

@@ -14,7 +14,7 @@ from vizcore.course import quiz
 from vizcore.course.answers import MAX_ANSWER, AnswerError
 from webapp.caching import analysis_for
 from webapp.chrome import current_analysis, setup
-from webapp.url_state import init_from_url, plain, remember, shared_params, sync_url
+from webapp.url_state import escaped, init_from_url, remember, shared_params, sync_url
 
 QUESTIONS = 20  # per seed; then the practice starts again with the next seed
 
@@ -57,7 +57,7 @@ def _next(last: bool) -> None:
 setup(reads=("seed",))
 st.title("Practice")
 analysis = current_analysis()
-init_from_url("practice_seed", "seed", 1, quiz.check_seed)
+init_from_url("practice_seed", "seed", 1)
 st.number_input("Seed (the same seed, the same questions)", 0, quiz.MAX_SEED, key="practice_seed", on_change=_restart)
 remember("practice_seed")
 seed = int(st.session_state["practice_seed"])
@@ -70,10 +70,10 @@ try:
         for q in questions_for(st.session_state["model"], shape, st.session_state.get("device", "auto"), seed)
     ]
 except vizcore.VizcoreError as exc:
-    st.error(plain(str(exc)))
+    st.error(escaped(str(exc)))
     st.stop()
 if not questions:
-    st.error(plain(f"{analysis.model} has no layer with a figure to ask about; pick another model in the sidebar."))
+    st.error(escaped(f"{analysis.model} has no layer with a figure to ask about; pick another model in the sidebar."))
     st.stop()
 
 practising = (st.session_state["model"], shape, seed)
@@ -84,7 +84,7 @@ at = min(st.session_state.get("practice_at", 0), len(questions) - 1)
 question = questions[at]
 right, asked = st.session_state.get("practice_score", [0, 0])
 st.caption(f"{analysis.model} · seed {seed} · question {at + 1} of {len(questions)} · {right} of {asked} right so far")
-st.subheader(plain(question.question))
+st.subheader(escaped(question.question))
 verdict = st.session_state.get("practice_verdict")
 answered = verdict is not None and "error" not in verdict
 with st.form("practice_form", clear_on_submit=False, border=False):
@@ -97,9 +97,9 @@ with st.form("practice_form", clear_on_submit=False, border=False):
     )
     st.form_submit_button("Check", type="primary", disabled=answered, on_click=_check, args=(question,))
 if verdict is not None and "error" in verdict:
-    st.error(plain(verdict["error"]))
+    st.error(escaped(verdict["error"]))
 elif verdict is not None:
-    (st.success if verdict["correct"] else st.warning)(plain(verdict["sentence"]))
+    (st.success if verdict["correct"] else st.warning)(escaped(verdict["sentence"]))
     st.code(question.working, language=None)
     last = at + 1 == len(questions)
     st.button("Next question" if not last else "Next seed's questions", on_click=_next, args=(last,), type="primary")

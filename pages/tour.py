@@ -14,7 +14,7 @@ from vizcore.course import tour
 from vizcore.drawing.diagrams import branch_dot, chain_dot, residual_dot
 from webapp.caching import analysis_for
 from webapp.chrome import setup
-from webapp.url_state import init_from_url, remember, shared_params, sync_url
+from webapp.url_state import CHECKS, init_from_url, remember, shared_params, sync_url
 
 KEYS = tour.slide_keys()
 # Sized by the window's height, so a slide fits 1280x720 and 1920x1080 alike without scrolling.
@@ -55,10 +55,10 @@ def _go(step: int) -> None:
 
 if "tour_opened" not in st.session_state:  # presentation mode is the tour's default, once per session
     st.session_state["tour_opened"] = True
-    if st.query_params.get("present") not in ("0", "false"):
+    if CHECKS["present"](st.query_params.get("present", "1")) is not False:  # ?present=0 (or false, no) opts out
         st.session_state["present"] = st.session_state["_present"] = True
 setup(reads=("slide",))
-init_from_url("tour_slide", "slide", KEYS[0], lambda v: KEYS[tour.check_slide(v)])
+init_from_url("tour_slide", "slide", KEYS[0])
 remember("tour_slide")
 key = st.session_state["tour_slide"]
 index = KEYS.index(key)

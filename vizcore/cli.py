@@ -143,7 +143,7 @@ def _build(args: argparse.Namespace) -> str:
         return export.spec_text(parsed)
     result = analyze(text, shape, "cpu")
     if args.format == "dot":
-        return formats.dot(result)
+        return formats.dataflow_dot(result)
     return formats.SUMMARY_FORMATS[args.format](result, args.depth)
 
 
@@ -234,17 +234,14 @@ def _classifier(args: argparse.Namespace) -> inference.Classifier:
     from .photos import inference  # timm and Pillow load only for the commands that classify
 
     name = args.model or inference.DEFAULT_MODEL
-    if args.weights:
-        try:
-            data = Path(args.weights).read_bytes()
-        except OSError as exc:
-            raise VizcoreError(f"cannot read {args.weights} ({exc.strerror}).") from exc
-        clf = inference.file_classifier(name, data, os.path.basename(args.weights), args.device)
-    elif name == inference.DEFAULT_MODEL:
-        clf = inference.default_classifier(args.device)
-    else:
-        clf = inference.torchvision_classifier(name, args.device)
-    return clf
+    if not args.weights:
+        source = "default" if name == inference.DEFAULT_MODEL else "torchvision"
+        return inference.load_classifier(source, name, args.device)
+    try:
+        data = Path(args.weights).read_bytes()
+    except OSError as exc:
+        raise VizcoreError(f"cannot read {args.weights} ({exc.strerror}).") from exc
+    return inference.load_classifier("file", name, args.device, data=data, filename=os.path.basename(args.weights))
 
 
 def _predict(args: argparse.Namespace) -> str:
@@ -382,11 +379,10 @@ def _convolution_figure(args: argparse.Namespace) -> str:
     from .drawing import convolution
     from .drawing.figures import check_writable, write_atomically
 
-    suffix = Path(args.output).suffix.lower()
-    if suffix not in (".gif", ".svg"):
-        raise VizcoreError(
-            f"a convolution figure is a .gif (animated) or a .svg (every position), not {suffix or args.output!r}."
-        )
+    fmt = formats.file_format(args.output, ("gif", "svg"))
+    if fmt is None:
+        shown = Path(args.output).suffix.lower() or args.output
+        raise VizcoreError(f"a convolution figure is a .gif (animated) or a .svg (every position), not {shown!r}.")
     if args.layer:
         if len(args.models) != 1:
             raise VizcoreError(
@@ -403,8 +399,8 @@ def _convolution_figure(args: argparse.Namespace) -> str:
             args.size, args.kernel, args.stride, args.padding, args.dilation, args.channels, args.groups
         )
     target = check_writable(args.output)
-    write_atomically(target, convolution.gif(drawn) if suffix == ".gif" else convolution.svg(drawn).encode("utf-8"))
-    frames = f", {len(convolution.frame_positions(drawn))} frames" if suffix == ".gif" else ""
+    write_atomically(target, convolution.gif(drawn) if fmt == "gif" else convolution.svg(drawn).encode("utf-8"))
+    frames = f", {len(convolution.frame_positions(drawn))} frames" if fmt == "gif" else ""
     return f"wrote {target}: output {drawn.output[0]}x{drawn.output[1]}{frames}\n"
 
 
@@ -443,7 +439,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 else json.dumps([b.to_dict() for b in result.blocks], indent=2)
             )
         else:
-            text = formats.dot(result) if args.format == "dot" else json.dumps(result.graph(), indent=2) + "\n"
+            text = formats.dataflow_dot(result) if args.format == "dot" else json.dumps(result.graph(), indent=2) + "\n"
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return 0
     except VizcoreError as exc:

@@ -7,13 +7,15 @@ import torch
 from .errors import VizcoreError
 
 
-def best_device() -> torch.device:
-    if torch.cuda.is_available():
-        return torch.device("cuda")
+def available_devices() -> list[str]:
+    """The kinds of device this machine can run on, best first: CUDA, then MPS, then the CPU."""
     mps = getattr(torch.backends, "mps", None)
-    if mps is not None and mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
+    found = {"cuda": torch.cuda.is_available(), "mps": bool(mps is not None and mps.is_available()), "cpu": True}
+    return [name for name, present in found.items() if present]
+
+
+def best_device() -> torch.device:
+    return torch.device(available_devices()[0])
 
 
 def resolve_device(device: str | torch.device | None) -> torch.device:
@@ -24,12 +26,7 @@ def resolve_device(device: str | torch.device | None) -> torch.device:
         chosen = torch.device(device)
     except (RuntimeError, TypeError) as exc:
         raise VizcoreError(f"device {device!r} is not a device name: use auto, cpu, cuda or mps.") from exc
-    available = {
-        "cpu": True,
-        "cuda": torch.cuda.is_available(),
-        "mps": bool(getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()),
-    }
-    if not available.get(chosen.type, False):
+    if chosen.type not in available_devices():
         raise VizcoreError(f"device {device!r} is not available on this machine: use auto or cpu.")
     return chosen
 

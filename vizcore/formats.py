@@ -12,12 +12,47 @@ import csv
 import io
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import PurePath
 
 from . import dot_writer
 from .engine.analysis import Analysis, SummaryRow
 from .engine.diff import Diff, Item
 from .engine.training import LayerTraining, TrainingCost
 from .shapes import format_shape
+
+
+@dataclass(frozen=True)
+class FileType:
+    """How a file of one format is named and served: its button's word, its extension, its MIME type."""
+
+    label: str
+    extension: str
+    mime: str
+
+
+# Every file the app offers and the CLI writes, by format name. LaTeX has no registered MIME type:
+# application/x-tex is what Python's own mimetypes table and Apache's mime.types give .tex, the same on
+# every machine (text/x-tex comes only from some Linux distributions' /etc/mime.types).
+FILE_TYPES: dict[str, FileType] = {
+    "csv": FileType("CSV", "csv", "text/csv"),
+    "markdown": FileType("Markdown", "md", "text/markdown"),
+    "latex": FileType("LaTeX", "tex", "application/x-tex"),
+    "json": FileType("JSON", "json", "application/json"),
+    "dot": FileType("DOT", "dot", "text/vnd.graphviz"),
+    "spec": FileType("spec", "spec.txt", "text/plain"),  # the Builder's text
+    "python": FileType("PyTorch source", "py", "text/x-python"),
+    "svg": FileType("SVG", "svg", "image/svg+xml"),
+    "png": FileType("PNG", "png", "image/png"),
+    "pdf": FileType("PDF", "pdf", "application/pdf"),
+    "gif": FileType("GIF", "gif", "image/gif"),
+}
+
+
+def file_format(path: str, allowed: Sequence[str]) -> str | None:
+    """The format among ``allowed`` whose extension ``path`` ends in (any case), else None."""
+    suffix = PurePath(path).suffix.lstrip(".").lower()
+    return next((fmt for fmt in allowed if FILE_TYPES[fmt].extension == suffix), None)
 
 
 def human_count(n: float, unit: str = "") -> str:
@@ -28,15 +63,18 @@ def human_count(n: float, unit: str = "") -> str:
     return f"{n:.0f} {unit}".rstrip()
 
 
+def times(value: float, base: float) -> str:
+    """How many times ``base`` ``value`` is, to three significant figures: ``2.26x``, ``21.7x``, ``0.0204x``
+    (one decimal place would call SqueezeNet "0.0x" the parameters of AlexNet); ``-`` against nothing."""
+    return f"{value / base:.3g}x" if base else "-"
+
+
 def human_bytes(n: float) -> str:
     """802,816 -> '784 KiB', 559,872 -> '546.75 KiB': binary units, as lecture tables count memory."""
     for factor, prefix in ((1 << 40, "TiB"), (1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")):
         if abs(n) >= factor:
             return f"{n / factor:,.2f}".rstrip("0").rstrip(".") + f" {prefix}"
     return f"{n:.0f} B"
-
-
-COLUMNS = ("Layer", "Label", "Type", "Output shape", "Params", "MACs", "Memory", "RF", "Eff. stride")
 
 
 def per_dim_text(values: Sequence[float]) -> str:
@@ -46,18 +84,75 @@ def per_dim_text(values: Sequence[float]) -> str:
     return str(values[0]) if len(set(values)) == 1 else "x".join(str(v) for v in values)
 
 
-def _cells(row: SummaryRow) -> tuple[str, ...]:
-    return (
-        row.name,
-        row.label,
-        row.type,
-        format_shape(row.output_shape),
-        f"{row.params:,}",
-        human_count(row.macs),
-        human_bytes(row.output_bytes),
-        per_dim_text(row.receptive_field),
-        per_dim_text(row.effective_stride),
+@dataclass(frozen=True)
+class Column:
+    """One column of the per-layer table, defined once (torchinfo's ColumnSettings): every view (the text
+    table, CSV, Markdown, LaTeX, the app's table, the notebook) picks columns from LAYER_COLUMNS by key."""
+
+    key: str  # the machine's name: the CSV header
+    title: str  # the people's name: the text, Markdown and LaTeX tables, the app, the notebook
+    exact: Callable[[SummaryRow], int | float | str]  # what CSV and the app's sortable table hold
+    rounded: Callable[[SummaryRow], str] | None = None  # for reading, when it differs from the exact value
+    number: bool = True  # aligned right
+
+    def text(self, row: SummaryRow) -> str:
+        """The cell of the text, Markdown and LaTeX tables."""
+        return self.rounded(row) if self.rounded else str(self.exact(row))
+
+
+LAYER_COLUMNS: dict[str, Column] = {
+    c.key: c
+    for c in (
+        Column("name", "Layer", lambda r: r.name, number=False),
+        Column("label", "Label", lambda r: r.label, number=False),  # the papers' words: 7x7 conv, 64, /2
+        Column("type", "Type", lambda r: r.type, number=False),
+        Column("output_shape", "Output shape", lambda r: format_shape(r.output_shape), number=False),
+        Column("params", "Params", lambda r: r.params, lambda r: f"{r.params:,}"),
+        Column("macs", "MACs", lambda r: r.macs, lambda r: human_count(r.macs)),
+        Column("flops", "FLOPs", lambda r: r.flops, lambda r: human_count(r.flops)),
+        Column("output_bytes", "Memory", lambda r: r.output_bytes, lambda r: human_bytes(r.output_bytes)),
+        Column("output_kib", "Memory (KiB)", lambda r: r.output_bytes / 1024, lambda r: human_bytes(r.output_bytes)),
+        Column("receptive_field", "RF", lambda r: per_dim_text(r.receptive_field)),
+        Column("effective_stride", "Eff. stride", lambda r: per_dim_text(r.effective_stride)),
+        Column("time_ms", "Time", lambda r: r.time_ms or 0.0, lambda r: f"{r.time_ms or 0:.3f} ms"),
     )
+}
+# The views' choices of columns, in order.
+TABLE_COLUMNS = (
+    "name",
+    "label",
+    "type",
+    "output_shape",
+    "params",
+    "macs",
+    "output_bytes",
+    "receptive_field",
+    "effective_stride",
+)
+CSV_COLUMNS = (*TABLE_COLUMNS[:6], "flops", *TABLE_COLUMNS[6:])
+APP_COLUMNS = (*TABLE_COLUMNS[:6], "flops", "output_kib", *TABLE_COLUMNS[7:])
+NOTEBOOK_COLUMNS = TABLE_COLUMNS[:6]
+
+
+def columns(keys: Sequence[str]) -> list[Column]:
+    return [LAYER_COLUMNS[key] for key in keys]
+
+
+def column_values(rows: Sequence[SummaryRow], keys: Sequence[str] = APP_COLUMNS) -> dict[str, list[int | float | str]]:
+    """Each column's exact values by its title: a dataframe's columns (the app's sortable table)."""
+    return {c.title: [c.exact(r) for r in rows] for c in columns(keys)}
+
+
+def _cells(row: SummaryRow, keys: Sequence[str] = TABLE_COLUMNS) -> tuple[str, ...]:
+    return tuple(c.text(row) for c in columns(keys))
+
+
+def _totals_cells(a: Analysis) -> list[str]:
+    """The Markdown and LaTeX tables' last row: the totals under their columns, empty elsewhere."""
+    t = a.totals
+    totals = {"name": "Total", "params": f"{t.params:,}", "macs": human_count(t.macs)}
+    totals["output_bytes"] = human_bytes(t.activation_bytes)
+    return [totals.get(key, "") for key in TABLE_COLUMNS]
 
 
 def _totals_lines(a: Analysis) -> list[str]:
@@ -89,39 +184,24 @@ def _boxed(
     return "\n".join([rule, title, rule, line(header), "-" * len(rule), *(line(r) for r in rows), rule, *footer, rule])
 
 
-def table(a: Analysis, depth: int | None = None) -> str:
+def summary_table(a: Analysis, depth: int | None = None) -> str:
     summary = a.rows(depth)
-    timed = any(r.time_ms is not None for r in summary)
-    header = (*COLUMNS, "Time") if timed else COLUMNS
-    rows = [(*_cells(r), f"{r.time_ms or 0:.3f} ms") if timed else _cells(r) for r in summary]
+    keys = (*TABLE_COLUMNS, "time_ms") if any(r.time_ms is not None for r in summary) else TABLE_COLUMNS
+    header = [c.title for c in columns(keys)]
+    rows = [_cells(r, keys) for r in summary]
     footer = _totals_lines(a)
     if a.forward_ms is not None:
         footer.append(f"Forward pass on {a.device}: {a.forward_ms:.3f} ms (layer times are synchronised one by one)")
-    return _boxed(f"{a.model} summary", header, rows, 4, [*footer, *(f"Note: {n}" for n in a.notes)])
+    right_from = sum(not c.number for c in columns(keys))  # the text columns come first
+    return _boxed(f"{a.model} summary", header, rows, right_from, [*footer, *(f"Note: {n}" for n in a.notes)])
 
 
-_RF_HEADER = ["receptive_field", "effective_stride"]
-
-
-def to_csv(a: Analysis, depth: int | None = None) -> str:
+def summary_csv(a: Analysis, depth: int | None = None) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["name", "label", "type", "output_shape", "params", "macs", "flops", "output_bytes", *_RF_HEADER])
+    writer.writerow(CSV_COLUMNS)
     for r in a.rows(depth):
-        writer.writerow(
-            [
-                r.name,
-                r.label,
-                r.type,
-                format_shape(r.output_shape),
-                r.params,
-                r.macs,
-                r.flops,
-                r.output_bytes,
-                per_dim_text(r.receptive_field),
-                per_dim_text(r.effective_stride),
-            ]
-        )
+        writer.writerow([c.exact(r) for c in columns(CSV_COLUMNS)])
     return buffer.getvalue()
 
 
@@ -129,15 +209,16 @@ def _md_escape(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def markdown(a: Analysis, depth: int | None = None) -> str:
-    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "|".join(["---"] * 4 + ["---:"] * 5) + "|"]
+def summary_markdown(a: Analysis, depth: int | None = None) -> str:
+    shown = columns(TABLE_COLUMNS)
+    lines = [
+        "| " + " | ".join(c.title for c in shown) + " |",
+        "|" + "|".join("---:" if c.number else "---" for c in shown) + "|",
+    ]
     for r in a.rows(depth):
         cells = _cells(r)
         lines.append("| " + " | ".join(_md_escape(c.strip()) for c in cells) + " |")
-    t = a.totals
-    lines.append(
-        f"| **Total** | | | | **{t.params:,}** | **{human_count(t.macs)}** | **{human_bytes(t.activation_bytes)}** | | |"
-    )
+    lines.append("|" + "|".join(f" **{x}** " if x else " " for x in _totals_cells(a)) + "|")
     return "\n".join(lines) + "\n"
 
 
@@ -162,22 +243,23 @@ def latex_escape(text: str) -> str:
     return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in text)
 
 
-def latex(a: Analysis, depth: int | None = None) -> str:
-    lines = [r"\begin{tabular}{llllrrrrr}", r"\toprule", " & ".join(COLUMNS) + r" \\", r"\midrule"]
+def summary_latex(a: Analysis, depth: int | None = None) -> str:
+    shown = columns(TABLE_COLUMNS)
+    align = "".join("r" if c.number else "l" for c in shown)
+    lines = [rf"\begin{{tabular}}{{{align}}}", r"\toprule", " & ".join(c.title for c in shown) + r" \\", r"\midrule"]
     for r in a.rows(depth):
         cells = _cells(r)
         lines.append(" & ".join(latex_escape(c.strip()) for c in cells) + r" \\")
-    t = a.totals
     lines += [
         r"\midrule",
-        f"Total & & & & {t.params:,} & {latex_escape(human_count(t.macs))} & {latex_escape(human_bytes(t.activation_bytes))} & & \\\\",
+        " &".join(f" {latex_escape(x)}" if x else "" for x in _totals_cells(a)).lstrip() + r" \\",
         r"\bottomrule",
         r"\end{tabular}",
     ]
     return "\n".join(lines) + "\n"
 
 
-def to_json(a: Analysis, depth: int | None = None) -> str:
+def summary_json(a: Analysis, depth: int | None = None) -> str:
     return json.dumps(a.to_dict(), indent=2)
 
 
@@ -188,7 +270,7 @@ def _json_dim(value: float | list[float]) -> str:
 _DUMP_FILLS = {"input": "#d9f0d3", "output": "#d9f0d3", "module": "#dbe9f6", "function": "#fde0c5"}
 
 
-def dot(a: Analysis) -> str:
+def dataflow_dot(a: Analysis) -> str:
     """Graphviz DOT of the data-flow graph, each module's layers inside nested clusters."""
     graph = a.graph()
     children: dict[str, list[str]] = {}
@@ -405,9 +487,9 @@ TRAINING_FORMATS: dict[str, Callable[[TrainingCost], str]] = {
 }
 
 SUMMARY_FORMATS: dict[str, Callable[[Analysis, int | None], str]] = {
-    "table": table,
-    "json": to_json,
-    "csv": to_csv,
-    "markdown": markdown,
-    "latex": latex,
+    "table": summary_table,
+    "json": summary_json,
+    "csv": summary_csv,
+    "markdown": summary_markdown,
+    "latex": summary_latex,
 }

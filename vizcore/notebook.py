@@ -13,7 +13,7 @@ from typing import Any
 
 from .engine.analysis import Analysis
 from .errors import VizcoreError
-from .formats import human_bytes, human_count
+from .formats import NOTEBOOK_COLUMNS, columns, human_bytes, human_count
 from .shapes import format_shape
 
 GRAPH_DEPTH = 2  # blocks collapsed below their second level keep a ResNet-50 graph readable in a cell
@@ -32,14 +32,9 @@ def analysis_html(a: Analysis, depth: int | None = None) -> str:
     ]
     head = "".join(f"<tr><th style='text-align:left'>{k}</th><td>{escape(v)}</td></tr>" for k, v in totals)
     notes = "".join(f"<li>{escape(n)}</li>" for n in a.notes)
+    shown = columns(NOTEBOOK_COLUMNS)
     rows = "".join(
-        "<tr>"
-        + "".join(
-            f"<td>{escape(c)}</td>"
-            for c in (r.name, r.label, r.type, format_shape(r.output_shape), f"{r.params:,}", f"{r.macs:,}")
-        )
-        + "</tr>"
-        for r in a.rows(depth)
+        "<tr>" + "".join(f"<td>{escape(_exact(c.exact(r)))}</td>" for c in shown) + "</tr>" for r in a.rows(depth)
     )
     # Graphviz loads when the first analysis is shown
     from .drawing.graphview import layer_graph
@@ -50,14 +45,19 @@ def analysis_html(a: Analysis, depth: int | None = None) -> str:
         _, graph = fitted_svg(fit_layouts(layer_graph(a, GRAPH_DEPTH if depth is None else depth)))
     except VizcoreError as exc:  # a graph that cannot be laid out still leaves the numbers
         graph = f"<p>{escape(str(exc))}</p>"
-    columns = "".join(f"<th>{c}</th>" for c in ("Layer", "Label", "Type", "Output", "Params", "MACs"))
+    header = "".join(f"<th>{c.title}</th>" for c in shown)
     return (
         f"<div class='vizcore-analysis'><h3>{escape(a.model)}</h3><table>{head}</table>"
         + (f"<ul>{notes}</ul>" if notes else "")
-        + f"<details open><summary>Layers</summary><table><tr>{columns}</tr>{rows}</table></details>"
+        + f"<details open><summary>Layers</summary><table><tr>{header}</tr>{rows}</table></details>"
         + f"<details open><summary>Layer graph</summary><div style='max-width:100%;overflow:auto'>{graph}</div>"
         + "</details></div>"
     )
+
+
+def _exact(value: float | str) -> str:
+    """A cell as a notebook shows it: counts exact, with thousands separators (as torchinfo prints them)."""
+    return str(value) if isinstance(value, str) else f"{value:,}"
 
 
 def register(shell: Any = None) -> bool:

@@ -18,7 +18,7 @@ import streamlit as st
 import vizcore
 from vizcore.course import poll, quiz
 from vizcore.course.answers import MAX_ANSWER, AnswerError, parse_answer
-from webapp.url_state import plain
+from webapp.url_state import escaped
 
 LIVE_SECONDS = 2.0  # how often the panels look for new answers and questions
 ANY = "any kind"
@@ -108,7 +108,7 @@ def teacher_panel(board: AnswerBoard, code: str, token: str, analysis: vizcore.A
             st.button("Ask my question", on_click=_ask_own, args=(board, code, token), key="asking_own")
     problem = st.session_state.pop("asking_problem", "")
     if problem:
-        st.error(plain(problem))
+        st.error(escaped(problem))
     st.fragment(_teacher_live, run_every=LIVE_SECONDS)(board, code, token)
 
 
@@ -117,7 +117,7 @@ def _teacher_live(board: AnswerBoard, code: str, token: str) -> None:
         current = board.asked(code)
         given = board.answers(code, token, str(current["id"])) if current is not None else {}
     except (PermissionError, LookupError) as exc:  # a room that is gone, or a token that is not the teacher's
-        st.error(plain(str(exc)))
+        st.error(escaped(str(exc)))
         return
     if current is None:
         st.info("No question asked yet.")
@@ -125,7 +125,7 @@ def _teacher_live(board: AnswerBoard, code: str, token: str) -> None:
     question = quiz.Question.from_dict(current)
     revealed = bool(current.get("revealed"))
     groups = poll.tally(question, given)
-    st.subheader(plain(question.question))
+    st.subheader(escaped(question.question))
     left, right = st.columns([3, 2]) if revealed else (st.container(), st.container())
     with left:
         st.metric("Answered", len(given))
@@ -150,18 +150,18 @@ def _teacher_live(board: AnswerBoard, code: str, token: str) -> None:
                 sort=False,
                 height=260,
             )
-            st.caption(plain(" · ".join(f"{g.answer}: {g.count}" for g in groups)))  # the bars, in words
+            st.caption(escaped(" · ".join(f"{g.answer}: {g.count}" for g in groups)))  # the bars, in words
         if revealed:  # for each wrong answer given, the mistake that produces it
             for g in groups:
                 if not g.correct:
                     because = f": {g.mistake}" if g.mistake else ": no mistake we know gives it"
                     students = "student" if g.count == 1 else "students"
-                    st.markdown(plain(f"{g.count} {students} answered {g.answer}{because}."))
+                    st.markdown(escaped(f"{g.count} {students} answered {g.answer}{because}."))
     if not revealed:
         st.button("Reveal", type="primary", on_click=_reveal, args=(board, code, token, current), key="asking_reveal")
         return
     with right:
-        st.success(plain(f"The answer: {quiz.shown(question.answer)} {question.unit}".strip()))
+        st.success(escaped(f"The answer: {quiz.shown(question.answer)} {question.unit}".strip()))
         st.code(question.working, language=None)
     buttons = st.columns(4)
     buttons[0].download_button(
@@ -196,19 +196,19 @@ def _student_live(board: AnswerBoard, code: str, member: str) -> None:
     try:
         current = board.asked(code)
     except LookupError as exc:
-        st.error(plain(str(exc)))
+        st.error(escaped(str(exc)))
         return
     if current is None:
         st.info("No question yet: it appears here when your teacher asks.")
         return
     question = quiz.Question.from_dict(current)
     mine = st.session_state.get(f"asking_mine_{question.id}")
-    st.subheader(plain(question.question))
+    st.subheader(escaped(question.question))
     if current.get("revealed"):
-        st.success(plain(f"The answer: {quiz.shown(question.answer)} {question.unit}".strip()))
+        st.success(escaped(f"The answer: {quiz.shown(question.answer)} {question.unit}".strip()))
         if mine is not None:
             verdict = quiz.check(question, mine)
-            (st.info if verdict.correct else st.warning)(plain(f"You answered {mine}. {verdict.sentence}"))
+            (st.info if verdict.correct else st.warning)(escaped(f"You answered {mine}. {verdict.sentence}"))
         st.code(question.working, language=None)
         return
     with st.form(f"asking_form_{question.id}", border=False):
@@ -221,6 +221,6 @@ def _student_live(board: AnswerBoard, code: str, member: str) -> None:
         st.form_submit_button("Send", type="primary", on_click=_send, args=(board, code, member, question))
     problem = st.session_state.pop("asking_problem", "")
     if problem:
-        st.error(plain(problem))
+        st.error(escaped(problem))
     elif mine is not None:
-        st.success(plain(f"Your answer is in: {mine}. You can change it until the reveal."))
+        st.success(escaped(f"Your answer is in: {mine}. You can change it until the reveal."))

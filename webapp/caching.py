@@ -78,7 +78,7 @@ def default_classifier(device: str) -> inference.Classifier:
     """The offline classifier, shared by all sessions (every use of it holds its lock)."""
     from vizcore.photos import inference  # timm loads with the first photo, not with every page
 
-    return inference.default_classifier(device)
+    return inference.load_classifier("default", device=device)
 
 
 class _Slot:
@@ -157,10 +157,10 @@ class SharedResults:
                         del self._computing[full]
         return value
 
-    def call(self, fn: Callable[..., R], owner: Any, photo: str, x: Any, *args: Hashable) -> R:
-        """``fn(owner, x, *args)`` for the photo whose digest is ``photo`` (``x``: that photo as ``owner``
+    def call(self, fn: Callable[..., R], owner: Any, photo_id: str, x: Any, *args: Hashable) -> R:
+        """``fn(owner, x, *args)`` for the photo whose digest is ``photo_id`` (``x``: that photo as ``owner``
         takes it); functions are told apart by module and qualified name (two modules' ``render`` are two)."""
-        return self.get(owner, (fn.__module__, fn.__qualname__, photo, *args), lambda: fn(owner, x, *args))
+        return self.get(owner, (fn.__module__, fn.__qualname__, photo_id, *args), lambda: fn(owner, x, *args))
 
     def _lookup(self, owner: Any, full: tuple[Hashable, ...]) -> tuple[bool, Any]:
         hit = self._values.get(full)

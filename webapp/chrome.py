@@ -14,7 +14,7 @@ import streamlit as st
 import vizcore
 from vizcore.drawing.projector import page_depth
 from webapp.caching import UPLOADED, analysis_for, is_upload, upload_input, upload_name, uploads
-from webapp.url_state import check_url, checked_model, devices, init_from_url, plain, remember
+from webapp.url_state import check_url, devices, escaped, init_from_url, remember
 
 DEFAULT_MODEL = "alexnet"
 
@@ -102,16 +102,16 @@ def setup(reads: Collection[str] | None = None) -> None:
     ``reads``; None: every parameter the app knows), navigation, the shared controls, presentation mode."""
     st.set_page_config(page_title="vizcore", page_icon=":material/hub:", layout="wide")
     check_url(reads)
-    init_from_url("model", "model", DEFAULT_MODEL, checked_model)
+    init_from_url("model", "model", DEFAULT_MODEL)
     try:
         default_input = own_input(st.session_state["model"])
     except vizcore.VizcoreError as exc:  # this session's upload expired since it was opened
-        st.error(plain(str(exc)))
+        st.error(escaped(str(exc)))
         use_model(DEFAULT_MODEL)
         default_input = own_input(DEFAULT_MODEL)
     init_from_url("input", "input", default_input)
     init_from_url("device", "device", "auto")
-    init_from_url("present", "present", False, lambda v: v in ("1", "true", "yes"))
+    init_from_url("present", "present", False)
     with st.sidebar:
         for path, label, icon in PAGES:
             st.page_link(path, label=label, icon=icon)
@@ -134,7 +134,7 @@ def setup(reads: Collection[str] | None = None) -> None:
             "content, so the page's link opens it for anyone.",
         )
         for message in st.session_state.pop("upload_errors", []):
-            st.error(plain(message))
+            st.error(escaped(message))
         st.text_input(
             "Input (CxHxW or NxCxHxW)",
             key="input",
@@ -206,12 +206,12 @@ def current_analysis() -> vizcore.Analysis:
         shape = vizcore.parse_shape(st.session_state["input"])
         return analysis_for(model, shape, st.session_state.get("device", "auto"))
     except vizcore.InputTooSmallError as exc:
-        st.error(plain(str(exc)))
+        st.error(escaped(str(exc)))
         if exc.smallest:
             smallest = vizcore.format_shape(exc.smallest[1:])
             st.button(f"Use {smallest}", on_click=set_input, args=(smallest,), type="primary")
     except vizcore.VizcoreError as exc:
-        st.error(plain(str(exc)))
+        st.error(escaped(str(exc)))
         default = own_input(model)
         st.button(
             f"Use {model_label(model)}'s own input, {default}", on_click=set_input, args=(default,), type="primary"

@@ -1,8 +1,10 @@
-"""The URL as state: read (checked) once per page, remembered across page switches, written back.
+"""The URL as state: read (checked and parsed) once per page, remembered across page switches, written back.
 
-Every URL parameter a page reads is checked by ``check_url`` in the page setup, against ``CHECKS``;
-a value that fails is answered at once, on that page, with one sentence, and the default stands in.
-User text is never rendered as markdown: a message that quotes it goes through ``plain``.
+Every URL parameter a page reads is parsed by ``check_url`` in the page setup, by its entry in ``CHECKS``,
+which returns the value a page uses (or None, or raises a VizcoreError, for one it cannot use); pages read
+that parsed value through ``init_from_url``, never the raw text. A value that fails is answered at once,
+on that page, with one sentence, and the default stands in.
+User text is never rendered as markdown: a message that quotes it goes through ``escaped``.
 """
 
 from __future__ import annotations
@@ -12,11 +14,11 @@ from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 import streamlit as st
-import torch
 
 import vizcore
 from vizcore.builder import spec
 from vizcore.course import lectures, quiz, tour
+from vizcore.device import available_devices
 from vizcore.drawing.charts import GROUPINGS
 from vizcore.drawing.figures import PAPER_KINDS
 from vizcore.drawing.graphview import COLOR_METRICS
@@ -48,9 +50,15 @@ def checked_model(value: str) -> str:
     return vizcore.get_card(value).name  # raises, naming the closest models
 
 
-def _names(value: str) -> str | None:
+def _name(value: str) -> str | None:
+    """A name (a module, a model, a photo); whether it exists is the page's to check."""
+    return value if _NAMES.fullmatch(value.removeprefix(UPLOADED)) else None
+
+
+def _names(value: str) -> list[str] | None:
     """A comma list of names (modules, models); whether each exists is the page's to check."""
-    return value if all(_NAMES.fullmatch(n.removeprefix(UPLOADED)) for n in value.split(",") if n) else None
+    names = [n for n in value.split(",") if n]
+    return names if all(_name(n) for n in names) else None
 
 
 def _input(value: str) -> str:
@@ -58,9 +66,9 @@ def _input(value: str) -> str:
     return value
 
 
-def _whole(value: str) -> str | None:
+def _whole(value: str) -> int | None:
     """A whole number; whether it makes sense is the page's to say, in vizcore's words."""
-    return value if re.fullmatch(r"-?\d{1,9}", value.strip()) else None
+    return int(value) if re.fullmatch(r"-?\d{1,9}", value.strip()) else None
 
 
 def _batch(value: str) -> int:
@@ -71,18 +79,13 @@ def _batch(value: str) -> int:
     return check_batch(int(digits))
 
 
-def _spec(value: str) -> str | None:
-    return value if spec.from_link(value) is not None else None
+def _spec(value: str) -> str:
+    return spec.from_link(value)  # the spec's text; raises for a damaged link
 
 
 def devices() -> list[str]:
-    """The devices this server can run on."""
-    options = ["auto", "cpu"]
-    if torch.cuda.is_available():
-        options.append("cuda")
-    if torch.backends.mps.is_available():
-        options.append("mps")
-    return options
+    """The device picker's options: auto (the best), then the CPU, then each accelerator this server has."""
+    return ["auto", "cpu", *(d for d in available_devices() if d != "cpu")]
 
 
 def _device(value: str) -> str | None:
@@ -101,7 +104,7 @@ CHECKS: Mapping[str, Callable[[str], Any]] = {
     "expand": _names,
     "repeats": _flag,  # the layer graph folds runs of identical blocks into one "x N" box
     "numbers": _flag,  # the Convolution page's frames show the arithmetic
-    "block": _names,
+    "block": _name,
     "group": _one_of(GROUPINGS),
     "scale": _one_of(("linear", "log")),
     "cumulative": _flag,
@@ -111,12 +114,12 @@ CHECKS: Mapping[str, Callable[[str], Any]] = {
     "fit": _flag,
     "table": lectures.check_table_id,
     "slide": lambda v: tour.slide_keys()[tour.check_slide(v)],
-    "from": _names,
+    "from": _name,
     "spec": _spec,
-    "weights": _names,
-    "sample": _names,
+    "weights": _name,
+    "sample": _name,
     "source": _one_of(("free", "layer")),
-    "layer": _names,
+    "layer": _name,
     "batch": _batch,
     "optimizer": check_optimizer,
     "seed": quiz.check_seed,  # practice questions: the same seed, the same questions
@@ -125,7 +128,7 @@ CHECKS: Mapping[str, Callable[[str], Any]] = {
 SHARED = ("model", "input", "device", "present")
 
 
-def plain(text: str) -> str:
+def escaped(text: str) -> str:
     """``text`` as markdown that shows exactly these characters: no link, emphasis or HTML from user text."""
     # Escapes stop links and markup; bare addresses are linked after escapes are read, so a word joiner
     # (invisible) breaks them: "https:⁠//", "www⁠.", "a@⁠b.org" show as typed but are not links.
@@ -150,7 +153,7 @@ def report(param: str, value: str, problem: str = "") -> None:
 def show_url_problems() -> None:
     """Say the URL problems noted so far, each once, as plain text."""
     for sentence in st.session_state.pop("url_problems", []):
-        st.warning(plain(sentence))
+        st.warning(escaped(sentence))
 
 
 def check_url(reads: Collection[str] | None = None) -> None:
@@ -159,27 +162,41 @@ def check_url(reads: Collection[str] | None = None) -> None:
     it starts from its default."""
     wanted = [*SHARED, *(p for p in (CHECKS if reads is None else reads) if p not in SHARED)]
     st.session_state["_url_checked"] = set(wanted)
+    parsed: dict[str, tuple[str, Any]] = {}  # param -> (the URL's text, its value), for init_from_url
     for param in wanted:
         raw = st.query_params.get(param)
         if raw is None:
             continue
+        value = None
         if len(raw) > MAX_VALUE and param != "spec":
             problem = f"the value is {len(raw):,} characters long, past the {MAX_VALUE:,} any parameter needs"
         else:
             try:
-                problem = "" if CHECKS[param](raw) is not None else " "
+                value = CHECKS[param](raw)
+                problem = "" if value is not None else " "
             except vizcore.VizcoreError as exc:
                 problem = str(exc)
         if problem:
             report(param, raw, problem.strip())
             del st.query_params[param]
+        else:
+            parsed[param] = (raw, value)
+    st.session_state["_url_values"] = parsed
     show_url_problems()
 
 
-def init_from_url(key: str, param: str, default: Any, parse: Callable[[str], Any] = str) -> None:
-    """Seed a widget's state: from this session's last choice, else the URL (so a bookmarked view
-    reopens as it was), else ``default``. ``parse`` returns None, or raises VizcoreError, for a value
-    it does not accept; the page then says so at once and uses the default."""
+def url_value(param: str) -> Any:
+    """``?param``'s value as CHECKS parsed it this run, or None when the URL does not give a usable one."""
+    raw, value = st.session_state.get("_url_values", {}).get(param, (None, None))
+    return value if raw is not None and raw == st.query_params.get(param) else None
+
+
+def init_from_url(key: str, param: str, default: Any, narrow: Callable[[Any], Any] | None = None) -> None:
+    """Seed a widget's state: from this session's last choice, else the URL's value as CHECKS parsed it
+    (so a bookmarked view reopens as it was), else ``default``. ``narrow`` is what this page adds to the
+    check (a block this model has, a choice it offers): it takes the parsed value and returns the one to
+    use, or None, or raises VizcoreError, for one this page cannot use; the page then says so at once and
+    uses the default."""
     if param not in st.session_state.get("_url_checked", ()):
         raise RuntimeError(f"?{param} is read but not checked: name it in this page's setup()")
     if key in st.session_state:
@@ -190,18 +207,18 @@ def init_from_url(key: str, param: str, default: Any, parse: Callable[[str], Any
     if f"_{key}" in st.session_state:
         st.session_state[key] = st.session_state[f"_{key}"]
         return
-    raw = st.query_params.get(param)
+    raw, parsed = st.query_params.get(param), url_value(param)
     value = default
-    if raw is not None:
+    if raw is not None and parsed is not None:
         try:
-            parsed = parse(raw)
+            narrowed = parsed if narrow is None else narrow(parsed)
         except vizcore.VizcoreError as exc:
             report(param, raw, str(exc))
         else:
-            if parsed is None:
+            if narrowed is None:
                 report(param, raw)
             else:
-                value = parsed
+                value = narrowed
         show_url_problems()
     st.session_state[key] = value
 
@@ -211,7 +228,7 @@ def init_layout(key: str, layouts: Collection[str], presented: str) -> None:
     (``choose_layout`` is the picker's on_change), it follows the mode: ``presented`` in presentation mode,
     else vertical, as the papers draw."""
     chosen = st.session_state.setdefault(f"_{key}_chosen", "orientation" in st.query_params)
-    init_from_url(key, "orientation", "vertical", lambda v: v if v in layouts else None)
+    init_from_url(key, "orientation", "vertical", _one_of(layouts))
     if not chosen:
         st.session_state[key] = presented if st.session_state.get("present") else "vertical"
 

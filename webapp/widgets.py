@@ -14,9 +14,10 @@ import streamlit as st
 import vizcore
 from vizcore.engine import arithmetic
 from vizcore.engine.blocks import Block
+from vizcore.formats import APP_COLUMNS, FILE_TYPES, LAYER_COLUMNS
 from webapp.caching import derived, rendered
 from webapp.chrome import current_analysis, setup, use_model
-from webapp.url_state import init_from_url, plain, remember, shared_params, sync_url
+from webapp.url_state import escaped, init_from_url, remember, shared_params, sync_url
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -73,17 +74,17 @@ def show_working(analysis: vizcore.Analysis, layer: str, call: int = 1, *, key: 
     try:
         working = derived(arithmetic.work, analysis, layer, call)
     except vizcore.VizcoreError as exc:
-        st.warning(plain(str(exc)))
+        st.warning(escaped(str(exc)))
         return
     # names and ops come from the model (an uploaded file's are anyone's text): shown, never read as markdown
     shown = dataclasses.replace(
         working,
-        layer=plain(working.layer),
-        label=plain(working.label),
-        op=plain(working.op),
-        notes=tuple(plain(n) for n in working.notes),
+        layer=escaped(working.layer),
+        label=escaped(working.label),
+        op=escaped(working.op),
+        notes=tuple(escaped(n) for n in working.notes),
     )
-    st.markdown(arithmetic.as_markdown(shown))
+    st.markdown(arithmetic.working_markdown(shown))
     if (
         working.kind in ("conv", "pool")
         and len(working.output_shape) == 4
@@ -155,20 +156,31 @@ def diagram_columns() -> tuple[Any, Any]:
     return left, right
 
 
+def layer_column_config() -> dict[str, Any]:
+    """The per-layer table's settings (vizcore.formats.APP_COLUMNS): counts with separators, KiB to 2 places."""
+    counts = [LAYER_COLUMNS[key].title for key in ("params", "macs", "flops") if key in APP_COLUMNS]
+    return number_columns(counts, {LAYER_COLUMNS["output_kib"].title: "%.2f"})
+
+
+def download(column: Any, fmt: str, data: Any, stem: str, **options: Any) -> None:
+    """A download button for ``stem`` as ``fmt``: its word, extension and MIME type from
+    vizcore.formats.FILE_TYPES. ``data`` may be a function, called only when clicked."""
+    kind = FILE_TYPES[fmt]
+    column.download_button(
+        f"Download {kind.label}",
+        data,
+        f"{stem}.{kind.extension}",
+        kind.mime,
+        on_click="ignore",  # a download needs no rerun, and a rerun could swallow the next click
+        **options,
+    )
+
+
 def diagram_downloads(dot: str, stem: str) -> None:
     """SVG, PNG (at least 1920 px wide) and PDF of exactly the diagram on screen, drawn by Graphviz."""
-    columns = st.columns(3)
-    for column, (fmt, mime) in zip(
-        columns, (("svg", "image/svg+xml"), ("png", "image/png"), ("pdf", "application/pdf")), strict=True
-    ):
-        column.download_button(
-            f"Download {fmt.upper()}",
-            functools.partial(rendered, dot, fmt),
-            f"{stem}.{fmt}",
-            mime,
-            key=f"download_{stem}_{fmt}",
-            on_click="ignore",  # a download needs no rerun, and a rerun could swallow the next click
-            width="stretch",
+    for column, fmt in zip(st.columns(3), ("svg", "png", "pdf"), strict=True):
+        download(
+            column, fmt, functools.partial(rendered, dot, fmt), stem, key=f"download_{stem}_{fmt}", width="stretch"
         )
 
 

@@ -22,10 +22,11 @@ def test_overview_numbers_and_depth() -> None:
     at = run("app.py", model="alexnet", input="3x227x227")
     assert at.metric[0].value == "61,100,840"
     table = at.dataframe[0].value
-    assert table.loc[0, "layer"] == "features.0" and table.loc[0, "MACs"] == 72_855_552
-    assert table.loc[0, "label"] == "11x11 conv, 64, /4" and table.loc[2, "label"] == "3x3 max pool, /2"
+    assert table.loc[0, "Layer"] == "features.0" and table.loc[0, "MACs"] == 72_855_552
+    assert table.loc[0, "Label"] == "11x11 conv, 64, /4" and table.loc[2, "Label"] == "3x3 max pool, /2"
+    assert table.loc[0, "Memory (KiB)"] == 64 * 56 * 56 * 4 / 1024  # 11x11/4 with padding 2: 56x56 float32
     at.selectbox(key="overview_depth").set_value("1").run()
-    assert list(at.dataframe[0].value["layer"]) == ["features", "avgpool", "flatten", "classifier"]
+    assert list(at.dataframe[0].value["Layer"]) == ["features", "avgpool", "flatten", "classifier"]
     assert str(at.query_params["depth"]).strip("[]'") == "1"
 
 
@@ -62,7 +63,7 @@ def test_compare_reproduces_the_lecture() -> None:
     assert not at.exception
     assert "nosuchnet" in said(at.warning[0].value)
     text = " ".join(m.value for m in at.markdown)
-    assert "**2.3x** the parameters" in text and "**21.7x** its multiply-adds" in text
+    assert "**2.26x** the parameters" in text and "**21.7x** its multiply-adds" in text  # the deck: 2.3x
 
 
 def test_compare_includes_the_model_in_the_url() -> None:

@@ -49,8 +49,8 @@ def test_edit_reanalyses_against_the_start() -> None:
     assert got["Receptive field of the last map"] == ("115 px, stride 32", "alexnet: 195 px, stride 32")
     assert "conv 7x7/2 64 pad 1" in url_spec(at)
     table = at.dataframe[0].value
-    assert list(table.columns[:3]) == ["line", "layer", "type"]
-    assert table.loc[0, "line"] == 2 and table.loc[0, "RF"] == "7" and table.loc[0, "eff. stride"] == "2"
+    assert list(table.columns[:4]) == ["Line", "Layer", "Label", "Type"]
+    assert table.loc[0, "Line"] == 2 and table.loc[0, "RF"] == "7" and table.loc[0, "Eff. stride"] == "2"
 
 
 def test_a_mistake_names_its_line_and_keeps_the_editor() -> None:
@@ -96,8 +96,8 @@ def test_overview_table_has_the_receptive_field() -> None:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.query_params["model"] = "vgg16"
     at.run()
-    table = at.dataframe[0].value.set_index("layer")
-    assert (table.loc["features.28", "RF"], table.loc["features.28", "eff. stride"]) == ("196", "16")
+    table = at.dataframe[0].value.set_index("Layer")
+    assert (table.loc["features.28", "RF"], table.loc["features.28", "Eff. stride"]) == ("196", "16")
     assert table.loc["features.30", "RF"] == "212"
 
 

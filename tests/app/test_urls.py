@@ -98,3 +98,34 @@ def test_a_linked_sample_photo() -> None:
     assert_plain(at)
     assert warnings(at) == [f"?sample='{LINK}' is not valid here, so the default is used."]
     assert Path(ROOT / "assets" / "samples" / f"{at.session_state['classify_sample']}.jpg").exists()
+
+
+@pytest.mark.parametrize(("value", "on"), [("yes", True), ("true", True), ("1", True), ("no", False), ("0", False)])
+def test_a_flag_reads_as_it_was_checked(value: str, on: bool) -> None:
+    """One parse: a flag the check accepts is the page's value (``?cumulative=yes`` once read as false)."""
+    at = run("pages/cost_charts.py", model="alexnet", cumulative=value)
+    assert_plain(at)
+    assert not at.warning
+    assert at.session_state["charts_cumulative"] is on
+    at = run("pages/paper_figures.py", model="alexnet", fit=value)
+    assert_plain(at)
+    assert not at.warning
+    assert at.session_state["paper_fit"] is on
+
+
+def test_a_flag_the_check_refuses_is_one_sentence_and_the_default() -> None:
+    at = run("pages/cost_charts.py", model="alexnet", cumulative="maybe")
+    assert_plain(at)
+    assert warnings(at) == ["?cumulative='maybe' is not valid here, so the default is used."]
+    assert at.session_state["charts_cumulative"] is False
+
+
+def test_numbers_and_lists_arrive_parsed() -> None:
+    at = run("pages/convolution.py", source="free", size="9", kernel="3", stride="2")
+    assert_plain(at)
+    assert not at.warning
+    assert (at.session_state["conv_size"], at.session_state["conv_stride"]) == (9, 2)
+    at = run("pages/compare.py", models="alexnet,vgg11")
+    assert_plain(at)
+    assert not at.warning
+    assert at.multiselect(key="compare_models").value == ["alexnet", "vgg11"]

@@ -102,7 +102,7 @@ def test_cost_charts_drawn(page: Page, base_url: str) -> None:
 
 def test_compare_page(page: Page, base_url: str) -> None:
     open_page(page, f"{base_url}/compare?models=alexnet,vgg16")
-    expect(page.get_by_text(re.compile(r"has 2\.3x the parameters of alexnet and 21\.7x"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"has 2\.26x the parameters of alexnet and 21\.7x"))).to_be_visible()
     expect(page.locator(".js-plotly-plot .scatterlayer .point")).to_have_count(2)
 
 

@@ -97,3 +97,15 @@ def test_convolution_gif_and_svg(capsys: pytest.CaptureFixture[str], tmp_path: P
     )
     assert (code, out) == (0, f"wrote {out_svg}: output 56x56\n")
     assert "googlenet maxpool1 (3x3 max pool, /2)" in out_svg.read_text()
+
+
+def test_an_extension_in_any_case_names_its_format(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from vizcore.formats import FILE_TYPES, file_format
+
+    assert file_format("slides/table.TEX", ("csv", "latex")) == "latex"
+    assert file_format("figure.jpg", ("svg", "png", "pdf")) is None
+    assert FILE_TYPES["latex"].mime == "application/x-tex"
+    out_gif = tmp_path / "CONV.GIF"
+    code, out, _ = run(capsys, "figure", "--kind", "convolution", "--size", "4", "--output", str(out_gif))
+    assert (code, out) == (0, f"wrote {out_gif}: output 2x2, 4 frames\n")
+    assert out_gif.read_bytes()[:6] == b"GIF89a"

@@ -66,9 +66,9 @@ def test_pools_and_totals(alexnet: vizcore.Analysis) -> None:
 
 
 def test_table_reads_in_lecture_units(alexnet: vizcore.Analysis) -> None:
-    from vizcore.formats import table
+    from vizcore.formats import summary_table
 
-    text = table(alexnet)
+    text = summary_table(alexnet)
     conv1 = next(line for line in text.splitlines() if line.startswith("features.0 "))
     assert "1x64x56x56" in conv1 and "23,296" in conv1 and "72.86 M" in conv1 and "784 KiB" in conv1
     assert "Total params: 61,100,840" in text

@@ -172,13 +172,13 @@ def test_alexnet_2gpu_and_recap(tables: dict[str, LectureTable]) -> None:
 
 def test_formats_and_json_fields(tables: dict[str, LectureTable], capsys: pytest.CaptureFixture[str]) -> None:
     t = tables["alexnet-227"]
-    data = json.loads(lectures.as_json(t))
+    data = json.loads(lectures.lecture_json(t))
     conv4 = next(f for f in data["figures"] if f["row"] == "conv4" and f["quantity"] == "flop (M)")
     assert (conv4["slide"], conv4["count"], conv4["differs"]) == ("145", 149_520_384, True)
-    assert "145 → 149.5204 [1]" in lectures.as_text(t)
-    assert lectures.as_csv(t).count("\n") == 1 + sum(len(r.figures) for r in t.rows)
-    assert r"\textbf{145 $\to$ 149.5204 [1]}" in lectures.as_latex(t)
-    assert "| conv4 |" in lectures.as_markdown(t)
+    assert "145 → 149.5204 [1]" in lectures.lecture_text(t)
+    assert lectures.lecture_csv(t).count("\n") == 1 + sum(len(r.figures) for r in t.rows)
+    assert r"\textbf{145 $\to$ 149.5204 [1]}" in lectures.lecture_latex(t)
+    assert "| conv4 |" in lectures.lecture_markdown(t)
     assert cli.main(["lecture"]) == 0 and "alexnet-227" in capsys.readouterr().out
     assert cli.main(["lecture", "--format", "json"]) == 0
     assert {
@@ -307,5 +307,5 @@ def test_course_models_are_zoo_models() -> None:
 
 
 def test_latex_escapes_like_the_other_exports(tables: dict[str, LectureTable]) -> None:
-    latex = lectures.as_latex(tables["fc-sizes"])
+    latex = lectures.lecture_latex(tables["fc-sizes"])
     assert r"MB (10\textasciicircum{}6 bytes)" in latex and "10^6" not in latex

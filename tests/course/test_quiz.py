@@ -14,7 +14,7 @@ import vizcore
 from vizcore.course import quiz
 from vizcore.course.answers import AnswerError, parse_answer, parse_number, same
 from vizcore.engine.analysis import Analysis
-from vizcore.engine.arithmetic import as_text, work
+from vizcore.engine.arithmetic import work, working_text
 from vizcore.engine.node import Node
 
 MODELS = (
@@ -63,7 +63,7 @@ def test_every_answer_is_the_traced_figure_and_every_mistake_a_named_variant(mod
             assert q.answer == a.block(q.layer).params
         else:
             assert q.answer == _traced(a, a.layer(q.layer), q.kind)
-            assert q.working == as_text(work(a, q.layer))
+            assert q.working == working_text(work(a, q.layer))
         answers = [q.answer, *(m.answer for m in q.mistakes)]
         assert len({json.dumps(x) for x in answers}) == len(answers)  # no variant equal to the answer or another
         for m in q.mistakes:

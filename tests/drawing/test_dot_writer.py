@@ -82,7 +82,7 @@ def test_layer_graph_with_a_hostile_layer_name(hostile: vizcore.Analysis) -> Non
 
 
 def test_data_flow_dump_with_a_hostile_layer_name(hostile: vizcore.Analysis) -> None:
-    graph = pygraphviz.AGraph(string=formats.dot(hostile))
+    graph = pygraphviz.AGraph(string=formats.dataflow_dot(hostile))
     labels = [graph.get_node(n).attr["label"] for n in graph.nodes()]
     assert labels == [  # 3*4*3*3 weights + 4 biases; 3*3*3 MACs at each of 4x6x6 outputs; DOT's escapes as written
         "input\\ninput\\n1x3x8x8",
@@ -91,5 +91,5 @@ def test_data_flow_dump_with_a_hostile_layer_name(hostile: vizcore.Analysis) -> 
         "output\\noutput\\n1x4x6x6",
     ]
     assert graph.subgraphs() == []  # the layers sit right under the model: no cluster
-    svg = render_svg(formats.dot(hostile))
+    svg = render_svg(formats.dataflow_dot(hostile))
     assert ">a&quot;b\\c&lt;i&gt;&amp;</text>" in svg and ">relu</text>" in svg and "<i>" not in svg

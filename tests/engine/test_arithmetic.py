@@ -151,11 +151,13 @@ def test_unknown_layer_is_one_sentence() -> None:
 def test_formats() -> None:
     a = vizcore.analyze("alexnet", device="cpu")
     w = work(a, "features.0")
-    text = arithmetic.as_text(w)
+    text = arithmetic.working_text(w)
     assert text.startswith("features.0 (11x11 conv, 64, /4): 1×3×224×224 → 1×64×55×55\n")
     assert "= 11×11×3×64 + 64 = 23,296 (Cin = 3)" in text
-    assert "| params | K×K×Cin/groups×Cout + Cout | 11×11×3×64 + 64 = 23,296 (Cin = 3) |" in arithmetic.as_markdown(w)
-    latex = arithmetic.as_latex(w)
+    assert (
+        "| params | K×K×Cin/groups×Cout + Cout | 11×11×3×64 + 64 = 23,296 (Cin = 3) |" in arithmetic.working_markdown(w)
+    )
+    latex = arithmetic.working_latex(w)
     assert latex.startswith(r"\begin{aligned}") and r"11\times 11\times 3\times 64 + 64 = 23{,}296" in latex
-    data = json.loads(arithmetic.as_json(w))
+    data = json.loads(arithmetic.working_json(w))
     assert data["params"] == 23296 and data["receptive_field"] == [11, 11]

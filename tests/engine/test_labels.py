@@ -142,11 +142,11 @@ def test_label_everywhere(resnet18: vizcore.Analysis) -> None:
     assert data["layers"][0]["label"] == "7x7 conv, 64, /2"
     nodes = data["graph"]["nodes"]
     assert [nodes[0]["label"], nodes[1]["label"], nodes[-1]["label"]] == ["input", "7x7 conv, 64, /2", "output"]
-    rows = list(csv.DictReader(io.StringIO(formats.to_csv(resnet18))))
+    rows = list(csv.DictReader(io.StringIO(formats.summary_csv(resnet18))))
     assert rows[3] == {**rows[3], "name": "maxpool", "label": "3x3 max pool, /2"}
-    assert "| layer2.0.conv1 | 3x3 conv, 128, /2 | Conv2d |" in formats.markdown(resnet18)
-    assert r"fc & fc 1000 & Linear" in formats.latex(resnet18)
-    table = formats.table(resnet18).splitlines()
+    assert "| layer2.0.conv1 | 3x3 conv, 128, /2 | Conv2d |" in formats.summary_markdown(resnet18)
+    assert r"fc & fc 1000 & Linear" in formats.summary_latex(resnet18)
+    table = formats.summary_table(resnet18).splitlines()
     assert table[3].split()[:2] == ["Layer", "Label"]
     assert any(line.startswith("fc") and "fc 1000" in line for line in table)
     # a block merged at a depth is labelled by what it is, as ResNet's Table 1 writes a stage
@@ -158,4 +158,4 @@ def test_an_inception_label_survives_latex() -> None:
     googlenet = vizcore.analyze("googlenet")
     row = next(r for r in googlenet.rows(1) if r.name == "inception3a")
     assert " | " in row.label
-    assert row.label.replace("|", r"\textbar{}") in formats.latex(googlenet, 1)  # a bare | prints as a dash
+    assert row.label.replace("|", r"\textbar{}") in formats.summary_latex(googlenet, 1)  # a bare | prints as a dash

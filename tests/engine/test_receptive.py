@@ -45,7 +45,7 @@ def test_non_square_kernels_and_strides_per_dimension() -> None:
     layers = a.to_dict()["layers"]
     assert layers[0]["receptive_field"] == [1, 7] and layers[1]["receptive_field"] == 7
     assert layers[3]["effective_stride"] == [2, 1]
-    assert "13x9" in formats.table(a) and "2x1" in formats.table(a)
+    assert "13x9" in formats.summary_table(a) and "2x1" in formats.summary_table(a)
 
 
 class Residual(nn.Module):
@@ -118,7 +118,7 @@ def test_alexnet_and_vgg16_published_fields() -> None:
     assert vgg.layer("features.28").effective_stride == (16, 16)
     assert vgg.layer("features.30").receptive_field == (212, 212)  # pool5
     assert vgg.layer("features.30").effective_stride == (32, 32)
-    row = next(r for r in json.loads(formats.to_json(vgg))["layers"] if r["name"] == "features.30")
+    row = next(r for r in json.loads(formats.summary_json(vgg))["layers"] if r["name"] == "features.30")
     assert row["receptive_field"] == 212 and row["effective_stride"] == 32
 
 
@@ -134,16 +134,16 @@ def test_resnet18_through_its_shortcuts() -> None:
 
 def test_summary_exports_and_graph_carry_the_fields() -> None:
     a = vizcore.analyze("alexnet", (1, 3, 227, 227), device="cpu")
-    table = formats.table(a)
+    table = formats.summary_table(a)
     assert "RF" in table and "Eff. stride" in table
     line = next(x for x in table.splitlines() if x.startswith("features.12"))
     assert line.split()[-2:] == ["195", "32"]
-    csv_row = next(x for x in formats.to_csv(a).splitlines() if x.startswith("features.12"))
+    csv_row = next(x for x in formats.summary_csv(a).splitlines() if x.startswith("features.12"))
     assert csv_row.endswith(",195,32")
-    assert "| 195 | 32 |" in formats.markdown(a)
+    assert "| 195 | 32 |" in formats.summary_markdown(a)
     node = next(n for n in a.graph()["nodes"] if n["name"] == "features.12")
     assert (node["receptive_field"], node["effective_stride"]) == (195, 32)
-    assert "RF 195, stride 32" in formats.dot(a)
+    assert "RF 195, stride 32" in formats.dataflow_dot(a)
     rows = a.rows(depth=1)
     assert rows[0].name == "features" and rows[0].receptive_field == (195, 195)
 

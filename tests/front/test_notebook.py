@@ -27,6 +27,7 @@ def test_a_cell_ending_with_an_analysis_shows_totals_table_and_graph(tmp_path: P
     zoo, own, from_file = html
     assert "<h3>resnet18</h3>" in zoo and "148.56 M (148,557,824)" in zoo and "11,689,512" in zoo
     assert "<td>layer1.0.conv1</td><td>3x3 conv, 64</td>" in zoo
+    assert "<th>Layer</th><th>Label</th><th>Type</th><th>Output shape</th><th>Params</th><th>MACs</th>" in zoo
     assert "8 (branch and residual)" in zoo
     assert "<h3>Sequential</h3>" in own and "<td>0</td><td>5x5 conv, 16</td>" in own
     assert f"{16 * 75 * 28 * 28:,}" in own  # 16 filters of 3x5x5 at each of 28x28 positions

@@ -159,3 +159,19 @@ def test_classify_page_shows_what_a_channel_looks_for() -> None:
     assert not at.exception and not at.error
     captions = " ".join(img.caption for element in at.get("image") for img in element.proto.imgs)
     assert "conv_stem, channel 5: the 9 strongest places in" in captions and "3x3-pixel receptive field" in captions
+
+
+def test_the_collection_its_inputs_and_an_activation_picture(lite0: inference.Classifier) -> None:
+    from tests.conftest import ROOT
+    from vizcore.photos import pictures
+
+    samples = sorted((ROOT / "assets" / "samples").glob("*.jpg"))
+    photos = channels.collection(samples)
+    assert list(photos)[: len(samples)] == [p.stem for p in samples]
+    assert {"astronaut", "gravel", "motorcycle", "flower"} <= set(photos) and len(photos) == len(samples) + 9
+    inputs = channels.prepared(lite0, [samples[0].read_bytes(), photos["flower"]])
+    assert [tuple(x.shape) for x in inputs] == [(1, 3, 224, 224)] * 2
+    activation = pictures.activation_picture(torch.tensor([[0.0, 1.0], [2.0, 4.0]]), 4)
+    assert activation.size == (4, 4)
+    assert [activation.getpixel((x, y)) for x, y in ((0, 0), (3, 0), (0, 3), (3, 3))] == [0, 64, 128, 255]
+    assert pictures.enlarged(torch.ones(2, 3).numpy(), 5).size == (15, 10)

@@ -230,3 +230,19 @@ def test_shared_classifier_is_safe_across_threads(lite0: inference.Classifier) -
         labels = list(pool.map(work, range(12)))
     assert labels == ["espresso"] * 12
     assert not any(m._forward_hooks for m in lite0.model.modules())
+
+
+def test_one_door_chooses_every_classifier(tmp_path: Path) -> None:
+    """load_classifier is what the CLI and the Classify page both call: untrained weights, and the same
+    weights as a user's file, classify alike; an unknown source is one sentence."""
+    torch.manual_seed(0)
+    untrained = inference.load_classifier("random", "resnet18", "cpu")
+    assert (untrained.name, untrained.weights, untrained.pretrained) == ("resnet18", "random (untrained)", False)
+    path = tmp_path / "mine.pt"
+    torch.save(untrained.model.state_dict(), path)
+    mine = inference.load_classifier("file", "resnet18", "cpu", data=path.read_bytes(), filename=path.name)
+    assert (mine.weights, mine.pretrained) == ("your file mine.pt", True)
+    image = Image.fromarray(data.coffee())
+    assert inference.classify(mine, image).predictions == inference.classify(untrained, image).predictions
+    with pytest.raises(vizcore.WeightsError, match="unknown source of weights 'hub': use default, torchvision"):
+        inference.load_classifier("hub", "resnet18")

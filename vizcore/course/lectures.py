@@ -14,7 +14,16 @@ from __future__ import annotations
 from .catalog import UnknownTableError, check_table_id, lecture_table, list_tables, memo_getter, table_ids, tables_index
 from .checker import Figure, deck_titles, figure
 from .googlenet_tables import TableRow, googlenet_table
-from .render import FORMATS, as_csv, as_html, as_json, as_latex, as_markdown, as_text, cell
+from .render import (
+    FORMATS,
+    cell,
+    lecture_csv,
+    lecture_html,
+    lecture_json,
+    lecture_latex,
+    lecture_markdown,
+    lecture_text,
+)
 from .rows import Getter, LectureTable, Row
 
 __all__ = [
@@ -25,18 +34,18 @@ __all__ = [
     "Row",
     "TableRow",
     "UnknownTableError",
-    "as_csv",
-    "as_html",
-    "as_json",
-    "as_latex",
-    "as_markdown",
-    "as_text",
     "cell",
     "check_table_id",
     "deck_titles",
     "figure",
     "googlenet_table",
+    "lecture_csv",
+    "lecture_html",
+    "lecture_json",
+    "lecture_latex",
+    "lecture_markdown",
     "lecture_table",
+    "lecture_text",
     "list_tables",
     "memo_getter",
     "table_ids",

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..engine.analysis import Analysis
-from ..engine.arithmetic import Working, as_text, work_node
+from ..engine.arithmetic import Working, work_node, working_text
 from ..engine.blocks import Block
 from ..engine.node import Node
 from ..errors import VizcoreError
@@ -332,7 +332,7 @@ def layer_question(analysis: Analysis, node: Node, kind: str, qid: str) -> Quest
         ),
     }[kind]
     return Question(
-        qid, kind, node.name, text, _figure(w, kind), unit, as_text(w), layer_mistakes(analysis, node, kind)
+        qid, kind, node.name, text, _figure(w, kind), unit, working_text(w), layer_mistakes(analysis, node, kind)
     )
 
 

@@ -47,7 +47,7 @@ def _heading(t: LectureTable) -> str:
     return f"{t.title} — deck {t.deck} ({read_deck(t.deck)['course']}), {t.where}"
 
 
-def as_text(t: LectureTable) -> str:
+def lecture_text(t: LectureTable) -> str:
     header, body, notes = _grid(t)
     widths = [max(len(row[i]) for row in [header, *body]) for i in range(len(header))]
     lines = [_heading(t), t.convention, ""]
@@ -62,14 +62,14 @@ def as_text(t: LectureTable) -> str:
     return "\n".join(lines + (notes or ["(none)"])) + "\n"
 
 
-def as_markdown(t: LectureTable) -> str:
+def lecture_markdown(t: LectureTable) -> str:
     header, body, notes = _grid(t)
     lines = [f"**{_heading(t)}**", "", t.convention, "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in body]
     return "\n".join(lines + [""] + [f"{n}  " for n in notes]) + "\n"
 
 
-def as_latex(t: LectureTable) -> str:
+def lecture_latex(t: LectureTable) -> str:
     header, body, notes = _grid(t)
     lines = [
         f"% {latex_escape(_heading(t))}",
@@ -85,7 +85,7 @@ def as_latex(t: LectureTable) -> str:
     return "\n".join(lines + [f"% {latex_escape(n)}" for n in notes]) + "\n"
 
 
-def as_csv(t: LectureTable) -> str:
+def lecture_csv(t: LectureTable) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["table", "row", "model", "quantity", "slide", "exact", "count", "differs", "reason"])
@@ -96,20 +96,20 @@ def as_csv(t: LectureTable) -> str:
     return out.getvalue()
 
 
-def as_json(t: LectureTable) -> str:
+def lecture_json(t: LectureTable) -> str:
     return json.dumps(t.to_dict(), indent=2) + "\n"
 
 
 FORMATS: Mapping[str, Callable[[LectureTable], str]] = {
-    "table": as_text,
-    "json": as_json,
-    "csv": as_csv,
-    "markdown": as_markdown,
-    "latex": as_latex,
+    "table": lecture_text,
+    "json": lecture_json,
+    "csv": lecture_csv,
+    "markdown": lecture_markdown,
+    "latex": lecture_latex,
 }
 
 
-def as_html(t: LectureTable) -> str:
+def lecture_html(t: LectureTable) -> str:
     """A plain HTML table for the app: flagged cells marked, their reason on hover (``title``)."""
     header = ["row", *t.info_columns, *t.quantities]
     out = [HTML_STYLE, '<table class="lecture-table"><thead><tr>']

@@ -11,7 +11,6 @@ from ..engine.analysis import Analysis
 from ..engine.training import TrainingCost
 from ..formats import human_bytes, human_count
 from ..zoo import ModelCard
-from .graphview import category
 from .style import CATEGORY_COLORS, CUMULATIVE
 
 METRICS: Mapping[str, str] = {
@@ -54,23 +53,20 @@ def bars(analysis: Analysis, metric: str, group: str = "layer") -> list[Bar]:
     """The bars of a chart: one per layer, per layer type, or per top-level stage."""
     values = _value(analysis, metric)
     if group == "layer":
-        return [Bar(n.name, v, category(n.op, n.type), n.type) for n, v in zip(analysis.layers, values, strict=True)]
+        return [Bar(n.name, v, n.op_kind, n.type) for n, v in zip(analysis.layers, values, strict=True)]
     if group == "type":
         totals: dict[str, int] = {}
         for n, v in zip(analysis.layers, values, strict=True):
             totals[n.type] = totals.get(n.type, 0) + v
         first = {n.type: n for n in reversed(analysis.layers)}
         ordered = sorted(totals.items(), key=lambda kv: -kv[1])
-        return [
-            Bar(t, v, category(first[t].op, t), f"{sum(n.type == t for n in analysis.layers)} layers")
-            for t, v in ordered
-        ]
+        return [Bar(t, v, first[t].op_kind, f"{sum(n.type == t for n in analysis.layers)} layers") for t, v in ordered]
     index = {n.id: i for i, n in enumerate(analysis.layers)}
     out = []
     for key, members in analysis.groups(1):
         value = sum(values[index[m.id]] for m in members)
         single = len(members) == 1
-        cat = category(members[0].op, members[0].type) if single else "block"
+        cat = members[0].op_kind if single else "block"
         out.append(Bar(key, value, cat, members[0].type if single else f"{len(members)} layers"))
     return out
 
@@ -132,7 +128,7 @@ def reading(analysis: Analysis, metric: str) -> str:
         return f"This model has no {METRICS[metric]}."
     by_cat: dict[str, int] = {}
     for n, v in zip(analysis.layers, values, strict=True):
-        cat = category(n.op, n.type)
+        cat = n.op_kind
         by_cat[cat] = by_cat.get(cat, 0) + v
     top, top_value = max(by_cat.items(), key=lambda kv: kv[1])
     # where along the network: the share held by the first and the last third of the layers

@@ -12,7 +12,6 @@ from ..engine.analysis import Analysis
 from ..engine.blocks import Block, Branch
 from ..engine.node import Node
 from ..shapes import format_shape
-from .graphview import category
 from .style import (
     BOTTLENECK,
     CATEGORY_COLORS,
@@ -64,7 +63,7 @@ def _box(members: list[Node], highlight: int | None, bottleneck: bool = False, p
     """One box for a layer and the norms and activations folded into it (as the papers draw them):
     its label large, then its name, what is folded in and its output shape small."""
     head = members[0]
-    cat = category(head.op, head.type)
+    cat = head.op_kind
     picked = any(n.id == highlight for n in members)
     fill = HIGHLIGHT if picked else BOTTLENECK if bottleneck else fill_for(cat)
     folded = " + " + ", ".join(n.label for n in members[1:]) if len(members) > 1 else ""
@@ -79,7 +78,7 @@ def _boxes(analysis: Analysis, ids: tuple[int, ...]) -> list[list[Node]]:
     boxes: list[list[Node]] = []
     for node_id in ids:
         node = analysis.node(node_id)
-        if boxes and category(node.op, node.type) in FOLDED:
+        if boxes and node.op_kind in FOLDED:
             boxes[-1].append(node)
         else:
             boxes.append([node])

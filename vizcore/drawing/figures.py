@@ -19,12 +19,13 @@ from pathlib import Path
 from ..api import analyze
 from ..engine.analysis import Analysis
 from ..errors import VizcoreError
+from ..formats import file_format
 from ..shapes import Shape, format_shape
 from ..zoo import get_card
 from .graphview import COLOR_METRICS, graphs_dot, layer_graph
 from .paper_figures import columns_svg, network_svg
 from .projector import FIT, best_layout, fit_layouts, fitted_svg
-from .render import check_format, export_svg, render, render_svg
+from .render import RENDER_FORMATS, check_format, export_svg, render, render_svg
 from .style import ORIENTATIONS
 from .volumes import volumes_svg
 
@@ -154,8 +155,8 @@ def draw_figure(
 
 
 def format_for(path: str | Path, fmt: str | None = None) -> str:
-    """``fmt``, or the output file's suffix when it is one of the formats."""
-    return check_format(fmt or Path(path).suffix.lstrip(".").lower() or "svg")
+    """``fmt``, or the format of the output file's extension (FILE_TYPES), or svg when it has none."""
+    return check_format(fmt or file_format(str(path), RENDER_FORMATS) or Path(path).suffix.lstrip(".") or "svg")
 
 
 def check_writable(path: str | Path) -> Path:

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 from .. import dot_writer as dot
 from ..engine.analysis import Analysis
-from ..engine.labels import ACTIVATIONS
 from ..formats import human_bytes, human_count, per_dim_text
 from ..shapes import format_shape
 from .folding import best_rows, box_width, columns, fold
@@ -35,46 +34,6 @@ from .style import (
     VIRIDIS,
     fill_for,
 )
-
-_RESHAPES = {
-    "flatten",
-    "view",
-    "reshape",
-    "permute",
-    "transpose",
-    "getitem",
-    "contiguous",
-    "chunk",
-    "split",
-    "dropout",
-    "identity",
-}
-
-
-def category(op: str, type_name: str) -> str:
-    """The colour group of a layer, from its op (``conv``, ``add``, ...) or a block's class name."""
-    if op in ("input", "output"):
-        return op
-    if op.startswith("conv"):
-        return "conv"
-    if op in ("linear", "bilinear", "matmul", "bmm", "einsum"):
-        return "linear"
-    if op.endswith("norm") or "norm" in op:
-        return "norm"
-    if op in ACTIVATIONS or op == "softmax":
-        return "activation"
-    if "pool" in op:
-        return "pool"
-    if op in ("add", "sub", "mul"):
-        return "add"
-    if op in ("cat", "concat", "stack"):
-        return "concat"
-    if "attention" in op:
-        return "attention"
-    if op in _RESHAPES or op == "stochastic_depth":
-        return "reshape"
-    return "block" if op == "block" else "other"
-
 
 # Layers a paper draws inside the box before them (ResNet's figure shows no BN or ReLU boxes).
 _FOLDS = frozenset({"activation", "norm", "reshape"})
@@ -142,7 +101,7 @@ def layer_graph(
                 name=key,
                 label=first.label if single else analysis.group_label(key, members),
                 type=first.type if single else analysis.module_types.get(key, "block"),
-                category=category(first.op, first.type) if single else "block",
+                category=first.op_kind if single else "block",
                 shape=members[-1].output_shape,
                 params=sum(m.params for m in members),
                 macs=sum(m.macs for m in members),

@@ -12,7 +12,6 @@ from ..engine.blocks import Block
 from ..engine.labels import kernel_word
 from ..engine.node import Node
 from ..shapes import Shape, format_shape
-from .graphview import category
 from .style import PAPER_FILLS
 
 PAPER_TITLES: Mapping[str, str] = {
@@ -37,7 +36,7 @@ DRAWN = frozenset({"conv", "pool", "linear", "attention"})  # folded: norms, act
 def label_of(node: Node) -> str:
     """The paper's name for a layer (``Node.label``: ``3x3 conv, 128, /2``, ``3x3 max pool, /2``,
     ``avg pool``, ``fc 1000``); a concatenation also says how many channels it makes."""
-    if node.op in ("cat", "concat", "concatenate") and len(node.output_shape) > 1:
+    if node.op_kind == "concat" and len(node.output_shape) > 1:
         return f"concat, {node.output_shape[1]}"
     return node.label
 
@@ -91,7 +90,7 @@ def _is_noop(node: Node) -> bool:
 
 def _drawn(node: Node) -> bool:
     global_mean = node.op == "mean" and node.label == "avg pool"  # x.mean((2, 3)) is a global pool
-    return (category(node.op, node.type) in DRAWN or global_mean) and not _is_noop(node)
+    return (node.op_kind in DRAWN or global_mean) and not _is_noop(node)
 
 
 def _outer_branch_blocks(analysis: Analysis) -> list[Block]:
@@ -101,8 +100,7 @@ def _outer_branch_blocks(analysis: Analysis) -> list[Block]:
 
 
 def _kind(node: Node) -> str:
-    cat = category(node.op, node.type)
-    return cat if cat in PAPER_FILLS else "other"
+    return node.op_kind if node.op_kind in PAPER_FILLS else "other"
 
 
 def column(analysis: Analysis, *, clusters: bool = False, residual_boxes: bool = False) -> Column:
@@ -165,7 +163,7 @@ def _cluster_branches(analysis: Analysis, block: Block) -> tuple[tuple[Box, ...]
             tuple(
                 Box(label_of(n), n.output_shape, _kind(n), (n.id,), n)
                 for n in nodes
-                if _drawn(n) or (n.op in ("cat", "concat") and n.id != block.join_id)
+                if _drawn(n) or (n.op_kind == "concat" and n.id != block.join_id)
             )
         )
     return tuple(out)

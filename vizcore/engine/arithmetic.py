@@ -21,9 +21,6 @@ from .analysis import Analysis
 from .costs import ELEMENTWISE_FLOPS
 from .node import Node
 
-NORMS = ("batch_norm", "group_norm", "instance_norm", "layer_norm")
-CONCATS = ("cat", "concat", "concatenate")
-RESHAPES = ("flatten", "view", "reshape", "dropout", "identity", "contiguous", "squeeze", "unsqueeze")
 BYTES_PER_VALUE = {"float64": 8, "float32": 4, "float16": 2, "bfloat16": 2, "int8": 1, "uint8": 1}
 
 
@@ -209,15 +206,11 @@ def _kind(node: Node) -> str:
         return "pool"
     if node.op == "linear" and node.kind == "module":
         return "linear"
-    if node.op in NORMS or node.op == "local_response_norm":
-        return "norm"
-    if node.op in CONCATS:
-        return "concat"
-    if node.op in ("add", "sub", "mul", "div"):
-        return "add"
+    if node.op_kind in ("norm", "concat", "add"):
+        return node.op_kind
     if node.op in ELEMENTWISE_FLOPS:
         return "activation"
-    if node.op in RESHAPES:
+    if node.op_kind == "reshape" and not node.params:  # a slice of a learned table keeps the traced figures
         return "reshape"
     return ""
 
@@ -501,7 +494,7 @@ def _heading(w: Working) -> str:
     return f"{w.layer} ({w.label or w.op}): {shapes} → {'×'.join(map(str, w.output_shape))}"
 
 
-def as_text(w: Working) -> str:
+def working_text(w: Working) -> str:
     width = max(len(s.quantity) for s in w.steps) if w.steps else 0
     lines = [_heading(w)]
     for s in w.steps:
@@ -511,7 +504,7 @@ def as_text(w: Working) -> str:
     return "\n".join(lines) + "\n"
 
 
-def as_markdown(w: Working) -> str:
+def working_markdown(w: Working) -> str:
     lines = [f"**{_heading(w)}**", "", "| quantity | formula | working |", "|---|---|---|"]
     lines += [f"| {s.quantity} | {s.formula} | {s.working} |" for s in w.steps]
     lines += [""] + [f"- {n}" for n in w.notes] if w.notes else []
@@ -530,15 +523,15 @@ def _tex(text: str) -> str:
     return text
 
 
-def as_latex(w: Working) -> str:
+def working_latex(w: Working) -> str:
     lines = [r"\begin{aligned}"]
     lines += [rf"\text{{{s.quantity}}} &= {_tex(s.formula)} \\ &= {_tex(s.working)} \\" for s in w.steps]
     lines.append(r"\end{aligned}")
     return "\n".join(lines) + "\n"
 
 
-def as_json(w: Working) -> str:
+def working_json(w: Working) -> str:
     return json.dumps(w.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
 
-FORMATS = {"text": as_text, "markdown": as_markdown, "latex": as_latex, "json": as_json}
+FORMATS = {"text": working_text, "markdown": working_markdown, "latex": working_latex, "json": working_json}

@@ -17,10 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..shapes import Shape
-from .labels import ACTIVATIONS, kernel_word, stride_text
+from .labels import kernel_word, stride_text
 from .node import Node
-
-JOIN_KINDS = {"cat": "branch", "concat": "branch", "concatenate": "branch", "add": "residual"}
+from .ops import ACTIVATIONS
 
 
 @dataclass(frozen=True)
@@ -97,7 +96,7 @@ def find_blocks(layers: Sequence[Node], edges: Sequence[tuple[int, int]], input_
     idom = _dominators(preds, from_input)
     blocks = []
     for join in layers:
-        kind = JOIN_KINDS.get(join.op)
+        kind = "branch" if join.op_kind == "concat" else "residual" if join.op == "add" else None
         # a join of data paths only: adding a bias or concatenating a class token made from
         # parameters is not a fork-join
         if kind is None or len(preds[join.id]) < 2 or not all(p in from_input for p in preds[join.id]):
@@ -222,7 +221,6 @@ def _common_module(nodes: Sequence[Node]) -> str:
 # -- names ------------------------------------------------------------------------------------------
 MAX_LABEL = 64  # characters before the channels: longer names fall back to a shorter form
 _GENERIC = frozenset({"", "block", "Sequential", "ModuleList", "ModuleDict", "Module", "OnnxModel"})
-_POINTWISE_JOINS = frozenset({"mul", "add", "sub", "cat", "concat", "concatenate"})
 
 
 @dataclass(frozen=True)
@@ -302,13 +300,12 @@ def _ids(block: Block) -> frozenset[int]:
 
 def _drawn(node: Node) -> bool:
     """A layer a paper draws as a box of its own: not a norm, an activation, a reshape or a join."""
-    op = node.op
-    if op.startswith("conv") or "pool" in op or op in ("linear", "bilinear") or "attention" in op:
+    if node.op_kind in ("conv", "pool", "attention") or node.op in ("linear", "bilinear"):
         return True
-    if op == "mean" and node.label == "avg pool":
+    if node.op == "mean" and node.label == "avg pool":
         return True
     # any other module with weights (an embedding, a recurrent layer); not a parameter used in passing
-    return node.kind == "module" and node.params > 0 and "norm" not in op and op not in _POINTWISE_JOINS
+    return node.kind == "module" and node.params > 0 and node.op_kind not in ("norm", "add", "concat")
 
 
 def _children(members: list[Node], key: str) -> list[tuple[str, list[Node]]]:

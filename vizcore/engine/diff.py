@@ -39,8 +39,8 @@ from .alignment import align, slide
 from .analysis import Analysis, Totals
 from .blocks import Block
 from .blocks import _drawn as drawn  # the papers' boxes: what a norm or an activation rides with
-from .labels import ACTIVATIONS
 from .node import Node
+from .ops import ACTIVATIONS
 
 STATUSES = ("same", "changed", "added", "removed")
 _MIN_SHARED = 0.5  # two different blocks pair only when this share of the larger one's layers pair up

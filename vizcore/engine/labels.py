@@ -22,12 +22,6 @@ from __future__ import annotations
 
 from .node import Node
 
-# The ops (as the tracer names them) that are activations: the diagrams colour them, and a block's
-# activation after its join is found among them. Softmax, a normalisation over channels, is not one.
-ACTIVATIONS = frozenset(
-    {"relu", "relu6", "gelu", "silu", "sigmoid", "tanh", "hardswish", "hardsigmoid", "leaky_relu", "elu", "mish"}
-)
-
 _NAMES = {
     "batch_norm": "bn",
     "layer_norm": "ln",
@@ -35,8 +29,6 @@ _NAMES = {
     "instance_norm": "in",
     "local_response_norm": "lrn",
     "linear": "fc",
-    "cat": "concat",
-    "concatenate": "concat",
     "stochastic_depth": "drop path",
     "multi_head_attention_forward": "attention",
     "scaled_dot_product_attention": "attention",
@@ -115,4 +107,6 @@ def layer_label(node: Node) -> str:
         return f"fc {node.output_shape[-1]}" if node.output_shape else "fc"
     if op in ("flatten", "view", "reshape"):
         return "flatten" if len(node.output_shape) == 2 else op
+    if node.op_kind == "concat":
+        return "concat"
     return _NAMES.get(op, op.replace("_", " "))

