@@ -23,6 +23,8 @@ from vizcore.drawing.graphview import COLOR_METRICS
 from vizcore.drawing.style import ORIENTATIONS
 from vizcore.engine.training import check_batch, check_optimizer
 from webapp.caching import UPLOADED, is_upload, upload_input
+from webapp.classroom.follow import after_sync
+from webapp.classroom.store import check_code
 
 DEPTHS: list[str] = ["all", "1", "2", "3", "4", "5", "6"]
 MAX_VALUE = 2000  # characters of a URL value other than a layer list; past it nothing is parsed
@@ -114,6 +116,7 @@ CHECKS: Mapping[str, Callable[[str], Any]] = {
     "source": _one_of(("free", "layer")),
     "layer": _names,
     "batch": _batch,
+    "room": lambda v: "new" if v.strip().lower() == "new" else check_code(v),  # joined in classroom.ui.enter
     "optimizer": check_optimizer,
     **dict.fromkeys(("size", "kernel", "stride", "padding", "dilation", "channels", "groups"), _whole),
 }
@@ -229,7 +232,7 @@ def remember(*keys: str) -> None:
 
 def sync_url(params: Mapping[str, str]) -> None:
     """Make the URL say exactly what is on screen: shared state plus this page's own choices."""
-    wanted = {k: v for k, v in params.items() if v not in ("", None)}
+    wanted = after_sync({k: v for k, v in params.items() if v not in ("", None)})  # a room's view, published
     if dict(st.query_params) != wanted:
         st.query_params.from_dict(wanted)
 
