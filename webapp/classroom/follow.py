@@ -2,8 +2,9 @@
 ones ``url_state.sync_url`` writes), and a student who changes anything breaks away.
 
 Called from two places: ``take_view`` at the top of every page (before a widget exists), and
-``after_sync`` where a page writes its link (``url_state.sync_url``): the teacher publishes it, a
-follower whose link differs from the teacher's has changed something and stops following.
+``after_sync`` where a page writes its link (``url_state.sync_url``): the teacher publishes it; a
+follower's link is noted the first time it is drawn after taking the teacher's view, and a follower
+whose link then changes has changed something, and stops following.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ def take_view(state: RoomState) -> None:
     if state.view_version <= session.get("_room_applied", -1):
         return
     session["_room_applied"] = state.view_version
-    session["_room_view"] = state.view
+    session["_room_view"] = None  # this page's own link, once drawn, is what a change is measured from
     for key in [k for k in session if not str(k).startswith("_room") and k not in KEPT]:
         del session[key]
     st.switch_page(state.view["page"], query_params={**state.view["params"], "room": state.code})
@@ -70,9 +71,13 @@ def after_sync(params: dict[str, str]) -> dict[str, str]:
             if view != session.get("_room_view"):
                 ctx.store.publish(ctx.code, ctx.token, view["page"], view["params"])
                 session["_room_view"] = view
-        elif session.get("_room_following") and session.get("_room_view") not in (None, view):
-            session["_room_following"] = False
-            ctx.store.seen(ctx.code, ctx.member, False)
+        elif session.get("_room_following") and session.get("_room_applied", -1) >= 0:
+            # the link this page drew for the teacher's view (its defaults filled in), then any change of it
+            if session.get("_room_view") is None:
+                session["_room_view"] = view
+            elif view != session["_room_view"]:
+                session["_room_following"] = False
+                ctx.store.seen(ctx.code, ctx.member, False)
     except (LookupError, PermissionError, RoomError, ValueError) as exc:
         st.warning(str(exc))
     return {**params, "room": ctx.code}

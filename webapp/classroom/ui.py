@@ -49,13 +49,18 @@ export default function (component) {
 _listener = st.components.v2.component("vizcore_room_listener", js=LISTENER_JS)
 
 
+def _cookie(name: str) -> str:
+    raw = st.context.cookies.get(name)
+    return raw if isinstance(raw, str) else ""  # (no browser, as in AppTest: no cookies)
+
+
 def _cookie_teacher() -> tuple[str, str] | None:
-    code, _, token = (st.context.cookies.get(TEACHER_COOKIE) or "").partition(".")
-    return (code, token) if code and token else None
+    code, _, token = _cookie(TEACHER_COOKIE).partition(".")
+    return (code, token) if check_code(code) and token else None
 
 
 def _member() -> str:
-    raw = st.context.cookies.get(MEMBER_COOKIE) or ""
+    raw = _cookie(MEMBER_COOKIE)
     return raw if len(raw) == 16 and all(c in "0123456789abcdef" for c in raw) else new_member()
 
 
