@@ -66,6 +66,7 @@ def after_sync(params: dict[str, str]) -> dict[str, str]:
         return params
     session = st.session_state
     view = _view(current_page(), params)
+    broke_away = False
     try:
         if ctx.token is not None:
             if view != session.get("_room_view"):
@@ -78,6 +79,11 @@ def after_sync(params: dict[str, str]) -> dict[str, str]:
             elif view != session["_room_view"]:
                 session["_room_following"] = False
                 ctx.store.seen(ctx.code, ctx.member, False)
+                broke_away = True
     except (LookupError, PermissionError, RoomError, ValueError) as exc:
         st.warning(str(exc))
-    return {**params, "room": ctx.code}
+    linked = {**params, "room": ctx.code}
+    if broke_away:  # the bar at the top still says "following": draw the page again, with Rejoin
+        st.query_params.from_dict(linked)
+        st.rerun()
+    return linked
