@@ -77,12 +77,12 @@ async def run_until(ws: ClientConnection, page: str, query: str) -> str:
             return link
 
 
-async def events(base: str, code: str) -> asyncio.StreamReader:
+async def events(base: str, code: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
     host, port = urlsplit(base).hostname or "", urlsplit(base).port or 80
     reader, writer = await asyncio.open_connection(host, port)
     writer.write(f"GET /room/events?code={code}&member={os.urandom(8).hex()} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
     await writer.drain()
-    return reader
+    return reader, writer  # (a writer no one holds closes its connection)
 
 
 async def next_event(reader: asyncio.StreamReader) -> int:
@@ -101,7 +101,7 @@ async def follower(base: str, code: str, me: Follower, go: asyncio.Event, ready:
     socket = base.replace("http", "ws") + "/_stcore/stream"
     async with connect(socket, subprotocols=["streamlit"], max_size=2**28, open_timeout=300) as ws:
         await run_until(ws, "", f"room={code}")
-        reader = await events(base, code)
+        reader, _writer = await events(base, code)
         await next_event(reader)
         await ready.wait()
         here = ""  # the page this student is on: their run moves them to the teacher's
@@ -119,9 +119,8 @@ async def follower(base: str, code: str, me: Follower, go: asyncio.Event, ready:
 async def lecture(base: str, followers: int) -> list[tuple[str, float, float, list[float]]]:
     code, cookie = open_room(base)
     socket = base.replace("http", "ws") + "/_stcore/stream"
-    async with connect(
-        socket, subprotocols=["streamlit"], max_size=2**28, open_timeout=300, additional_headers={"Cookie": cookie}
-    ) as teacher:
+    headers = {"Cookie": cookie}
+    async with connect(socket, subprotocols=["streamlit"], max_size=2**28, additional_headers=headers) as teacher:
         await run_until(teacher, "", f"model=squeezenet1_0&room={code}")
         everyone = [Follower() for _ in range(followers)]
         ready = asyncio.Barrier(followers + 1)
@@ -130,11 +129,14 @@ async def lecture(base: str, followers: int) -> list[tuple[str, float, float, li
         await ready.wait()
         await asyncio.sleep(1)
         results = []
+        print(f"room {code}: {followers} followers in", file=sys.stderr)
         for i, (page, link) in enumerate(MOVES):
             go.clear()
             start = time.perf_counter()
-            await run_until(teacher, page, f"{link}&room={code}")
+            async with connect(socket, subprotocols=["streamlit"], max_size=2**28, additional_headers=headers) as typed:
+                await run_until(typed, page, f"{link}&room={code}")  # the teacher types the move's link
             published = time.perf_counter()
+            print(f"move {i} published after {published - start:.2f} s", file=sys.stderr)
             while sum(len(f.times) > i for f in everyone) < followers:
                 await asyncio.sleep(0.005)
             arrived = [f.times[i] - start for f in everyone]
@@ -153,7 +155,7 @@ def main() -> None:
         time.sleep(20)  # the server's warm-up (serve.py) done, as in a lecture
         results = asyncio.run(lecture(base, args.followers))
     print(f"{args.followers} followers, push (event stream), load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    print(f"{'move':58} {'teacher run':>11} {'median':>7} {'p95':>7} {'last':>7}")
+    print(f"{'move':58} {"teacher run":>11} {'median':>7} {'p95':>7} {'last':>7}")
     for move, teacher_s, last, arrived in results:
         p95 = statistics.quantiles(arrived, n=20)[-1] if len(arrived) > 1 else arrived[0]
         print(f"{move[:58]:58} {teacher_s:11.2f} {statistics.median(arrived):7.2f} {p95:7.2f} {last:7.2f}")
