@@ -155,7 +155,7 @@ def main() -> None:
         time.sleep(20)  # the server's warm-up (serve.py) done, as in a lecture
         results = asyncio.run(lecture(base, args.followers))
     print(f"{args.followers} followers, push (event stream), load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    print(f"{'move':58} {"teacher run":>11} {'median':>7} {'p95':>7} {'last':>7}")
+    print(f"{'move':58} {'teacher run':>11} {'median':>7} {'p95':>7} {'last':>7}")
     for move, teacher_s, last, arrived in results:
         p95 = statistics.quantiles(arrived, n=20)[-1] if len(arrived) > 1 else arrived[0]
         print(f"{move[:58]:58} {teacher_s:11.2f} {statistics.median(arrived):7.2f} {p95:7.2f} {last:7.2f}")
