@@ -128,7 +128,11 @@ def enter() -> RoomContext | None:
     ctx = room_context()
     assert ctx is not None
     if ctx.role == "student":
-        store.seen(code, ctx.member, bool(session.get("_room_following")))
+        try:
+            store.seen(code, ctx.member, bool(session.get("_room_following")))
+        except (LookupError, RoomsUnavailable) as exc:  # closed, or Redis gone, since the line above
+            st.warning(str(exc))
+            return None
         take_view(state)
         _student_bar(ctx, state)
     else:
