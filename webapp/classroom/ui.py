@@ -175,9 +175,9 @@ def _projector(ctx: RoomContext, state: RoomState) -> None:
     link = join_link(ctx.code)
     with st.expander(f"Room {ctx.code}", expanded=True):
         left, right = st.columns([1, 4])
-        left.image(qr_png(link), width=160)
+        left.image(qr_png(link), width=240)  # read from the back of a hall
         with right:
-            st.markdown(f"### Room {ctx.code}\nJoin at `{link}`")
+            st.markdown(f"## Room {ctx.code}\nJoin at `{link}`")
             _counts(ctx.code, ctx.token or "")
             st.caption(ROOM_LIFETIME_TEXT + " Only this browser moves the room.")
 
