@@ -18,6 +18,8 @@ from contextlib import asynccontextmanager
 
 import streamlit as st
 
+from webapp.classroom.events import ROUTES as ROOM_ROUTES
+
 
 def warm_up() -> None:
     """Analyse the default model (what the first page shows), import everything the other pages use, and
@@ -49,4 +51,4 @@ async def lifespan(_app: st.App) -> AsyncIterator[None]:
     yield
 
 
-app = st.App("app.py", lifespan=lifespan)
+app = st.App("app.py", lifespan=lifespan, routes=ROOM_ROUTES)  # rooms: opening one, and its event stream

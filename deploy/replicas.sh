@@ -3,7 +3,9 @@
 #   deploy/replicas.sh [N] [PORT]      e.g. deploy/replicas.sh 2 8080, then open http://<host>:8080
 # N defaults to the number of cores (one Streamlit process uses about one, its GIL), PORT to 8080.
 # Replicas listen on loopback ports PORT+1 .. PORT+N; nginx (Debian: apt-get install nginx-light) is
-# the only public door. Ctrl-C (or SIGTERM) stops nginx and every replica.
+# the only public door. Rooms (webapp/classroom) are shared between replicas through redis-server
+# (Debian: apt-get install redis-server), started here on loopback port PORT+N+1, or the one REDIS_URL
+# names. Ctrl-C (or SIGTERM) stops nginx, every replica and the Redis started here (its rooms with it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-$(nproc)}
@@ -22,6 +24,15 @@ stop() {
     rm -rf "$RUN"
 }
 trap stop EXIT INT TERM
+
+if [ -z "${REDIS_URL:-}" ]; then
+    REDIS_PORT=$((PORT + N + 1))
+    "${REDIS_SERVER:-$(command -v redis-server || echo /usr/bin/redis-server)}" --port "$REDIS_PORT" \
+        --bind 127.0.0.1 --save "" --appendonly no --dir "$RUN" >"$RUN/redis.log" 2>&1 &
+    pids+=($!)
+    REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
+fi
+export VIZCORE_REDIS_URL=$REDIS_URL
 
 upstreams=""
 for i in $(seq 1 "$N"); do

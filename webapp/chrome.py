@@ -14,6 +14,7 @@ import streamlit as st
 import vizcore
 from vizcore.drawing.projector import page_depth
 from webapp.caching import UPLOADED, analysis_for, is_upload, upload_input, upload_name, uploads
+from webapp.classroom import ui as room
 from webapp.url_state import check_url, devices, escaped, init_from_url, remember
 
 DEFAULT_MODEL = "alexnet"
@@ -101,6 +102,7 @@ def setup(reads: Collection[str] | None = None) -> None:
     """The top of every page: config, the URL checked (the shared parameters and the page's own
     ``reads``; None: every parameter the app knows), navigation, the shared controls, presentation mode."""
     st.set_page_config(page_title="vizcore", page_icon=":material/hub:", layout="wide")
+    room.enter()  # first: a following student's page may move to the teacher's
     check_url(reads)
     init_from_url("model", "model", DEFAULT_MODEL)
     try:
@@ -116,6 +118,7 @@ def setup(reads: Collection[str] | None = None) -> None:
         for path, label, icon in PAGES:
             st.page_link(path, label=label, icon=icon)
         st.divider()
+        room.sidebar()
         files = dict(st.session_state.get("_upload_names", {}))  # the labels hold their own copy
         st.selectbox(
             "Model",

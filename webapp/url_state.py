@@ -26,6 +26,8 @@ from vizcore.drawing.projector import FIT
 from vizcore.drawing.style import ORIENTATIONS
 from vizcore.engine.training import check_batch, check_optimizer
 from webapp.caching import UPLOADED, is_upload, upload_input
+from webapp.classroom.follow import after_sync
+from webapp.classroom.store import check_code
 
 DEPTHS: list[str] = ["all", "1", "2", "3", "4", "5", "6"]
 MAX_VALUE = 2000  # characters of a URL value other than a layer list; past it nothing is parsed
@@ -121,6 +123,7 @@ CHECKS: Mapping[str, Callable[[str], Any]] = {
     "source": _one_of(("free", "layer")),
     "layer": _name,
     "batch": _batch,
+    "room": lambda v: "new" if v.strip().lower() == "new" else check_code(v),  # joined in classroom.ui.enter
     "optimizer": check_optimizer,
     "seed": quiz.check_seed,  # practice questions: the same seed, the same questions
     **dict.fromkeys(("size", "kernel", "stride", "padding", "dilation", "channels", "groups"), _whole),
@@ -251,7 +254,7 @@ def remember(*keys: str) -> None:
 
 def sync_url(params: Mapping[str, str]) -> None:
     """Make the URL say exactly what is on screen: shared state plus this page's own choices."""
-    wanted = {k: v for k, v in params.items() if v not in ("", None)}
+    wanted = after_sync({k: v for k, v in params.items() if v not in ("", None)})  # a room's view, published
     if dict(st.query_params) != wanted:
         st.query_params.from_dict(wanted)
 

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -43,9 +43,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(timeout: float = 90.0, script: str = "serve.py", port: int | None = None) -> Iterator[str]:
-    """``streamlit run serve.py`` (the README's command) on a free loopback port; yields its base URL and
-    stops it afterwards."""
+def streamlit_server(
+    timeout: float = 90.0, script: str = "serve.py", port: int | None = None, env: Mapping[str, str] | None = None
+) -> Iterator[str]:
+    """``streamlit run serve.py`` (the README's command) on a free loopback port, with ``env`` added to its
+    environment; yields its base URL and stops it afterwards."""
     port = port or free_port()
     command = [
         sys.executable,
@@ -69,7 +71,7 @@ def streamlit_server(timeout: float = 90.0, script: str = "serve.py", port: int 
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
     )
     url = f"http://127.0.0.1:{port}"
     try:
