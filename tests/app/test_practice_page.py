@@ -11,8 +11,9 @@ import pytest
 import vizcore
 from tests.app.driver import run as run_page
 from tests.app.driver import said
-from tests.app.test_upload import SHAPE, model_of, tiny
+from tests.app.test_upload import SHAPE, model_of
 from tests.support.onnx_files import export
+from tests.support.toys import tiny_classifier
 from vizcore.course import quiz
 
 run = partial(run_page, "pages/practice.py")
@@ -63,7 +64,7 @@ def test_hostile_answer_and_bad_seed_are_one_sentence() -> None:
 
 def test_practice_on_an_uploaded_onnx_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VIZCORE_UPLOAD_DIR", str(tmp_path / "uploads"))
-    data = export(tiny(8), tmp_path / "tiny.onnx", dynamo=False, shape=SHAPE).read_bytes()
+    data = export(tiny_classifier(8), tmp_path / "tiny.onnx", dynamo=False, shape=SHAPE).read_bytes()
     at = run_page("app.py")
     at.file_uploader(key="onnx_file").set_value(("my_net.onnx", data, "application/octet-stream"))
     at.run().switch_page("pages/practice.py").run()
