@@ -141,7 +141,7 @@ def _receptive(analysis: Analysis, node: Node, kind: str, window: tuple[tuple[in
     r_in, j_in = before.size, before.jump
     gated = any(receptive.broadcast(m, out_map, i) for _, m in inputs for i in range(spatial))
     joined = (
-        " (the map's: the gate broadcast onto it adds the span it pooled)"
+        " (the map's; the gate is broadcast onto every pixel)"
         if gated
         else " (the largest over its inputs)"
         if len(inputs) > 1
@@ -179,7 +179,10 @@ def _receptive(analysis: Analysis, node: Node, kind: str, window: tuple[tuple[in
         for i, reach in enumerate(after.reach):
             if reach is not None:
                 lo, hi = (_n(_rounded(v)) for v in reach)
-                r_text[i] += f" = {_n(_rounded(after.size[i]))}, ∪ the gate's pixels {lo} … {hi} (widest over the map)"
+                local = _n(_rounded(after.size[i]))
+                r_text[i] = (r_text[i] if r_text[i] == local else f"{r_text[i]} = {local}") + (
+                    f", ∪ the gate's pixels {lo} … {hi} (widest over the map)"
+                )
     stride = tuple(_rounded(v) for v in after.jump)
     return [
         Step("receptive field", formula[0] + joined, _per_dim(r_text, field), field),
