@@ -23,8 +23,8 @@ from ..engine.arithmetic import Working, as_text, work_node
 from ..engine.blocks import Block
 from ..engine.node import Node
 from ..errors import VizcoreError
-from ..shapes import MAX_DIM, format_shape
-from .answers import MAX_ANSWER, MAX_DIGITS, Given, parse_answer, parse_number, same
+from ..shapes import format_shape
+from .answers import MAX_ANSWER, Given, parse_answer, parse_number, same
 
 Answer = int | list[int]
 KINDS = ("shape", "params", "macs", "memory", "receptive field", "block")
@@ -248,8 +248,8 @@ def _has(w: Working, node: Node, kind: str) -> bool:
         return w.macs > 0
     if kind == "memory":
         return bool(w.kind) and node.new_memory and w.memory_bytes > 0
-    if kind == "receptive field":  # past MAX_DIM pixels a field says nothing (the engine's SE joins can get there)
-        return w.kind in WINDOWS and bool(w.receptive_field) and max(w.receptive_field) <= MAX_DIM
+    if kind == "receptive field":
+        return w.kind in WINDOWS and bool(w.receptive_field)
     return False
 
 
@@ -280,8 +280,6 @@ def _offered(right: Answer, found: Sequence[tuple[Answer, str]]) -> tuple[Mistak
     seen: list[Answer] = [right]
     kept = []
     for answer, mistake in found:
-        if isinstance(answer, int) and answer >= 10**MAX_DIGITS:  # no student writes it (answers.MAX_DIGITS)
-            continue
         if answer not in seen:
             seen.append(answer)
             kept.append(Mistake(answer, mistake))
