@@ -12,6 +12,7 @@ import dataclasses
 import json
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 from typing import Any
@@ -106,10 +107,14 @@ def _size_working(h: int, k: int, s: int, p: int, d: int, ceil: bool, out: int) 
     return text
 
 
-def _inputs(analysis: Analysis, node: Node, spatial: int) -> list[receptive.Operand]:
+Fields = Mapping[int, receptive.Field | None]
+
+
+def _inputs(analysis: Analysis, node: Node, spatial: int, found: Fields | None) -> list[receptive.Operand]:
     """The fields of the layer's inputs, from ``receptive.fields``; where the analysis records another
     effective stride for one (the quiz's mistake "forgot to multiply by j_in" rewrites them), as recorded."""
-    found = receptive.fields(analysis.layers, analysis.edges, analysis.input_shape)
+    if found is None:
+        found = receptive.fields(analysis.layers, analysis.edges, analysis.input_shape)
     inputs = []
     for src, dst in analysis.edges:
         field = found.get(src) if dst == node.id else None
@@ -127,13 +132,15 @@ def _rounded(value: Fraction) -> float:
     return int(value) if value.denominator == 1 else round(float(value), 3)
 
 
-def _receptive(analysis: Analysis, node: Node, kind: str, window: tuple[tuple[int, int, int], ...]) -> list[Step]:
+def _receptive(
+    analysis: Analysis, node: Node, window: tuple[tuple[int, int, int], ...], found: Fields | None
+) -> list[Step]:
     """The recurrence r = r_in + D(K − 1)·j_in, j = j_in·S from the layer(s) before, worked by the engine's
     own rule (``receptive.step``), so that it lands on the analysis' figures."""
     if not node.receptive_field:
         return []
     spatial = len(node.receptive_field)
-    inputs = _inputs(analysis, node, spatial)
+    inputs = _inputs(analysis, node, spatial, found)
     if not inputs:
         return []
     before, after = receptive.step(node, inputs, spatial)
@@ -274,7 +281,9 @@ def work(analysis: Analysis, layer: str, call: int = 1) -> Working:
     return work_node(analysis, matches[min(call, len(matches)) - 1])
 
 
-def work_node(analysis: Analysis, node: Node) -> Working:
+def work_node(analysis: Analysis, node: Node, fields: Fields | None = None) -> Working:
+    """The worked arithmetic of ``node``; ``fields``: ``receptive.fields`` of the analysis' graph, given by a
+    caller that works many layers of it (one pass over the graph instead of one per layer)."""
     kind = _kind(node)
     bytes_per = BYTES_PER_VALUE.get(analysis.dtype.removeprefix("torch."), 4)
     steps: list[Step] = []
@@ -482,7 +491,7 @@ def work_node(analysis: Analysis, node: Node) -> Working:
     )
     if not node.new_memory:
         notes.append("in place or a view: it reuses its input's memory, so the total does not add it")
-    rf_steps = _receptive(analysis, node, kind, window)
+    rf_steps = _receptive(analysis, node, window, fields)
     steps += rf_steps
     return Working(
         layer=node.name,
