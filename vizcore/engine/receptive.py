@@ -19,8 +19,11 @@ pixels of padding before the first (negative: the field reaches into the padding
   widest union over its output pixels (an edge pixel's, whose window sticks out of the reach on one
   side when padding has grown it past the gate's span). The gate therefore never compounds: before,
   its jump (the whole map's width) was taken as the product's, and every window after multiplied it
-  (RegNet-Y's fields reached ~10^20 pixels). Araujo et al. treat a global pool the same way: its
-  field is the whole input and the per-pixel recurrence stops applying to that branch;
+  (RegNet-Y's fields reached ~10^20 pixels). Araujo et al. derive the recurrence for fully
+  convolutional networks, where every step is a window, and join paths by their largest field; a
+  global pool is outside that. Here a unit's field is what it is by definition, the input pixels that
+  can change it (Luo et al. 2016: outside it, nothing affects the unit), so a product's field is the
+  union of its operands' fields and a global pool's is all the pixels its map saw;
 - adaptive pooling and interpolation, which have no kernel attribute, get the largest window they use
   (``in / out`` apart); upsampling divides the jump;
 - a layer whose output is no longer the input's map (``flatten``, a reshape into tokens, a reduction
