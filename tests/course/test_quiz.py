@@ -26,7 +26,7 @@ MODELS = (
     "alexnet2012",
     "mobilenet_v2",
     "googlenet",
-    "efficientnet_b0",  # squeeze-excitation: the working and the traced receptive field part (asked only where they agree)
+    "efficientnet_b0",  # squeeze-excitation: a gate broadcast onto the map (one receptive-field rule for both)
     "densenet121",  # many blocks in one module: asked by their join
 )
 
@@ -238,12 +238,12 @@ def test_teachers_own_question() -> None:
     assert parse_number("61M").value == 61_000_000
 
 
-def test_no_question_past_what_a_student_can_write() -> None:
-    """RegNet-Y's squeeze-excitation joins give the engine receptive fields of ~10^20 pixels: not asked."""
+def test_squeeze_excitation_fields_are_asked_and_every_mistake_can_be_written() -> None:
+    """RegNet-Y's gates once gave fields of ~10^20 pixels; now every windowed layer's field is asked."""
     a = vizcore.analyze("regnet_y_400mf", device="cpu")
-    assert max(max(n.receptive_field or (0,)) for n in a.layers) > 10**18
-    asked = quiz.quiz(a, 5, 100, ("receptive field",))
-    assert asked and all(max(quiz._traced(a.layer(q.layer), q.kind)) <= 1_000_000 for q in asked)
+    assert max(max(n.receptive_field or (0,)) for n in a.layers) < 4 * 224
+    windows = [n for n in a.layers if n.op in ("conv", "max_pool") and n.kernel and n.receptive_field]
+    assert quiz.candidates(a)["receptive field"] == windows  # none left out for disagreeing or being huge
     for q in quiz.quiz(a, 5, 100):
         for m in q.mistakes:
             assert quiz.check(q, quiz.shown(m.answer)).mistake == m.mistake

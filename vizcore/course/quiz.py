@@ -22,9 +22,11 @@ from ..engine.analysis import Analysis
 from ..engine.arithmetic import Working, work_node, working_text
 from ..engine.blocks import Block
 from ..engine.node import Node
+from ..engine.receptive import Field
+from ..engine.receptive import fields as receptive_fields
 from ..errors import VizcoreError
-from ..shapes import MAX_DIM, format_shape
-from .answers import MAX_ANSWER, MAX_DIGITS, Given, parse_answer, parse_number, same
+from ..shapes import format_shape
+from .answers import MAX_ANSWER, Given, parse_answer, parse_number, same
 
 Answer = int | list[int]
 KINDS = ("shape", "params", "macs", "memory", "receptive field", "block")
@@ -185,6 +187,11 @@ VARIANTS: tuple[Variant, ...] = (
 )
 
 
+def graph_fields(analysis: Analysis) -> dict[int, Field | None]:
+    """Every layer's receptive field, worked once for a question's many workings."""
+    return receptive_fields(analysis.layers, analysis.edges, analysis.input_shape)
+
+
 # -- questions --------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Mistake:
@@ -248,8 +255,8 @@ def _has(w: Working, node: Node, kind: str) -> bool:
         return w.macs > 0
     if kind == "memory":
         return bool(w.kind) and node.new_memory and w.memory_bytes > 0
-    if kind == "receptive field":  # past MAX_DIM pixels a field says nothing (the engine's SE joins can get there)
-        return w.kind in WINDOWS and bool(w.receptive_field) and max(w.receptive_field) <= MAX_DIM
+    if kind == "receptive field":
+        return w.kind in WINDOWS and bool(w.receptive_field)
     return False
 
 
@@ -280,8 +287,6 @@ def _offered(right: Answer, found: Sequence[tuple[Answer, str]]) -> tuple[Mistak
     seen: list[Answer] = [right]
     kept = []
     for answer, mistake in found:
-        if isinstance(answer, int) and answer >= 10**MAX_DIGITS:  # no student writes it (answers.MAX_DIGITS)
-            continue
         if answer not in seen:
             seen.append(answer)
             kept.append(Mistake(answer, mistake))
@@ -290,7 +295,8 @@ def _offered(right: Answer, found: Sequence[tuple[Answer, str]]) -> tuple[Mistak
 
 def layer_mistakes(analysis: Analysis, node: Node, kind: str) -> tuple[Mistake, ...]:
     """Each variant of the rule that applies to ``node`` for ``kind``, re-run, with the answer it gives."""
-    right = work_node(analysis, node)
+    fields = graph_fields(analysis)  # the variants change one layer or the figures recorded, not the graph
+    right = work_node(analysis, node, fields)
     found = []
     for v in VARIANTS:
         if kind not in v.kinds or not v.applies(node, right.kind):
@@ -298,7 +304,7 @@ def layer_mistakes(analysis: Analysis, node: Node, kind: str) -> tuple[Mistake, 
         changed = v.rewrite(analysis)
         base = changed.node(node.id) if changed is not analysis else node
         try:
-            found.append((_figure(work_node(changed, v.change(base)), kind, v.reads), v.mistake))
+            found.append((_figure(work_node(changed, v.change(base), fields), kind, v.reads), v.mistake))
         except VizcoreError:  # the changed window leaves no output: nobody answers that
             continue
     return _offered(_figure(right, kind), found)
@@ -349,10 +355,11 @@ def _members(analysis: Analysis, block: Block) -> list[Node]:
 def _block_total(analysis: Analysis, members: Sequence[Node], variant: Variant | None = None) -> int:
     total = 0
     changed = variant.rewrite(analysis) if variant else analysis
+    fields = graph_fields(analysis)
     for n in members:
-        w = work_node(analysis, n)
+        w = work_node(analysis, n, fields)
         if variant and variant.applies(n, w.kind):
-            w = work_node(changed, variant.change(n))
+            w = work_node(changed, variant.change(n), fields)
         total += w.params
     return total
 
@@ -361,8 +368,9 @@ def block_question(analysis: Analysis, block: Block, qid: str) -> Question:
     members = _members(analysis, block)
     right = _block_total(analysis, members)
     lines = [f"{block.name or 'the model'} ({block.kind} block, {len(members)} layers): params of each layer"]
+    fields = graph_fields(analysis)
     for n in members:
-        w = work_node(analysis, n)
+        w = work_node(analysis, n, fields)
         step = next((s for s in w.steps if s.quantity == "params"), None)
         if step is not None and w.params:
             lines.append(f"  {n.name}: {step.working}")
@@ -397,9 +405,10 @@ def check_seed(value: str | int) -> int:
 def candidates(analysis: Analysis) -> dict[str, list[Node | Block]]:
     """Per kind, what a question of that kind can be about, in execution order."""
     found: dict[str, list[Node | Block]] = {k: [] for k in KINDS}
+    fields = graph_fields(analysis)
     for node in analysis.layers:
         try:
-            w = work_node(analysis, node)
+            w = work_node(analysis, node, fields)
         except VizcoreError:  # a layer whose working cannot be done is not asked about
             continue
         for kind in KINDS[:-1]:

@@ -8,15 +8,18 @@ stride by the recurrence from the layer before. The working is done again here f
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 from typing import Any
 
 from ..errors import VizcoreError
 from ..shapes import Shape
+from . import receptive
 from .analysis import Analysis
 from .costs import ELEMENTWISE_FLOPS
 from .node import Node
@@ -101,79 +104,90 @@ def _size_working(h: int, k: int, s: int, p: int, d: int, ceil: bool, out: int) 
     return text
 
 
-def _sources(analysis: Analysis, node: Node) -> list[tuple[tuple[Fraction, ...], tuple[Fraction, ...]]]:
-    spatial = len(node.receptive_field)
-    found = []
+Fields = Mapping[int, receptive.Field | None]
+
+
+def _inputs(analysis: Analysis, node: Node, spatial: int, found: Fields | None) -> list[receptive.Operand]:
+    """The fields of the layer's inputs, from ``receptive.fields``; where the analysis records another
+    effective stride for one (the quiz's mistake "forgot to multiply by j_in" rewrites them), as recorded."""
+    if found is None:
+        found = receptive.fields(analysis.layers, analysis.edges, analysis.input_shape)
+    inputs = []
     for src, dst in analysis.edges:
-        if dst != node.id:
+        field = found.get(src) if dst == node.id else None
+        if field is None:
             continue
-        if src == 0:
-            found.append(((Fraction(1),) * spatial, (Fraction(1),) * spatial))
-            continue
-        before = analysis.node(src)
-        if len(before.receptive_field) == spatial:
-            found.append(
-                (
-                    tuple(Fraction(r) for r in before.receptive_field),
-                    tuple(Fraction(str(j)) for j in before.effective_stride),
-                )
-            )
-    return found
+        shape = analysis.input_shape if src == 0 else analysis.node(src).output_shape
+        recorded = analysis.node(src).effective_stride if src else ()
+        if recorded and recorded != tuple(_rounded(j) for j in field.jump):
+            field = dataclasses.replace(field, jump=tuple(Fraction(str(j)) for j in recorded))
+        inputs.append((field, receptive.spatial_map(shape, spatial)))
+    return inputs
 
 
 def _rounded(value: Fraction) -> float:
     return int(value) if value.denominator == 1 else round(float(value), 3)
 
 
-def _largest_window(size_in: int, size_out: int) -> int:
-    """Adaptive pooling's widest window: window i spans floor(i n / m) to ceil((i + 1) n / m)."""
-    return max(-(-(i + 1) * size_in // size_out) - (i * size_in) // size_out for i in range(min(size_out, 4096)))
-
-
-def _receptive(analysis: Analysis, node: Node, kind: str, window: tuple[tuple[int, int, int], ...]) -> list[Step]:
-    """The recurrence r = r_in + D(K − 1)·j_in, j = j_in·S from the layer(s) before."""
+def _receptive(
+    analysis: Analysis, node: Node, window: tuple[tuple[int, int, int], ...], found: Fields | None
+) -> list[Step]:
+    """The recurrence r = r_in + D(K − 1)·j_in, j = j_in·S from the layer(s) before, worked by the engine's
+    own rule (``receptive.step``), so that it lands on the analysis' figures."""
     if not node.receptive_field:
         return []
-    sources = _sources(analysis, node)
-    if not sources:
+    spatial = len(node.receptive_field)
+    inputs = _inputs(analysis, node, spatial, found)
+    if not inputs:
         return []
-    r_in = tuple(max(rs) for rs in zip(*(s[0] for s in sources), strict=True))
-    j_in = tuple(max(js) for js in zip(*(s[1] for s in sources), strict=True))
-    joined = " (the largest over its inputs)" if len(sources) > 1 else ""
-    spatial = len(r_in)
-    in_map = node.input_shapes[0][-spatial:] if node.input_shapes and len(node.input_shapes[0]) >= spatial + 2 else None
-    out_map = node.output_shape[-spatial:] if len(node.output_shape) >= spatial + 2 else None
+    before, after = receptive.step(node, inputs, spatial)
+    out_map = receptive.spatial_map(node.output_shape, spatial)
+    r_in, j_in = before.size, before.jump
+    gated = any(receptive.broadcast(m, out_map, i) for _, m in inputs for i in range(spatial))
+    joined = (
+        " (the map's; the gate is broadcast onto every pixel)"
+        if gated
+        else " (the largest over its inputs)"
+        if len(inputs) > 1
+        else ""
+    )
     if window:
-        r = tuple(r + d * (k - 1) * j for r, j, (k, _, d) in zip(r_in, j_in, window, strict=True))
-        jump = tuple(j * s for j, (_, s, _) in zip(j_in, window, strict=True))
         formula = ("r = r_in + D(K − 1)·j_in", "j = j_in·S")
         r_text = [
             f"{_n(_rounded(a))} + {d}·({k} − 1)·{_n(_rounded(j))}"
             for a, j, (k, _, d) in zip(r_in, j_in, window, strict=True)
         ]
         j_text = [f"{_n(_rounded(j))}·{s}" for j, (_, s, _) in zip(j_in, window, strict=True)]
-    elif in_map is None or out_map == in_map or kind == "concat":
-        r, jump = r_in, j_in
+    elif after.whole and not before.whole:  # the map is flattened away: one window over all of it
+        formula = ("r = the span of all H pixels of the map (the whole map)", "j = j_in·H")
+        pixels = [round(j / a) for j, a in zip(after.jump, j_in, strict=True)]
+        r_text = [
+            f"{_n(_rounded(a))} + ({n} − 1)·{_n(_rounded(j))}" for a, j, n in zip(r_in, j_in, pixels, strict=True)
+        ]
+        j_text = [f"{_n(_rounded(j))}·{n}" for j, n in zip(j_in, pixels, strict=True)]
+    elif (after.size, after.jump) == (r_in, j_in):
         formula = ("r = r_in", "j = j_in")
         r_text = [_n(_rounded(a)) for a in r_in]
         j_text = [_n(_rounded(j)) for j in j_in]
-    elif out_map is not None:  # adaptive pooling: its widest window, windows n / m apart
-        wide = [_largest_window(n, m) for n, m in zip(in_map, out_map, strict=True)]
-        r = tuple(a + (w - 1) * j for a, j, w in zip(r_in, j_in, wide, strict=True))
-        jump = tuple(j * Fraction(n, m) for j, n, m in zip(j_in, in_map, out_map, strict=True))
+    else:  # adaptive pooling, interpolation: its widest window, windows H / H' apart
         formula = ("r = r_in + (widest window − 1)·j_in", "j = j_in·H / H'")
-        r_text = [f"{_n(_rounded(a))} + ({w} − 1)·{_n(_rounded(j))}" for a, j, w in zip(r_in, j_in, wide, strict=True)]
-        j_text = [f"{_n(_rounded(j))}·{n} / {m}" for j, n, m in zip(j_in, in_map, out_map, strict=True)]
-    else:  # the map is flattened away: one window over all of it
-        r = tuple(a + (n - 1) * j for a, j, n in zip(r_in, j_in, in_map, strict=True))
-        jump = tuple(j * n for j, n in zip(j_in, in_map, strict=True))
-        formula = ("r = r_in + (H − 1)·j_in (the whole map)", "j = j_in·H")
+        wide = [(r - a) / j + 1 for r, a, j in zip(after.size, r_in, j_in, strict=True)]
         r_text = [
-            f"{_n(_rounded(a))} + ({n} − 1)·{_n(_rounded(j))}" for a, j, n in zip(r_in, j_in, in_map, strict=True)
+            f"{_n(_rounded(a))} + ({_n(_rounded(w))} − 1)·{_n(_rounded(j))}"
+            for a, j, w in zip(r_in, j_in, wide, strict=True)
         ]
-        j_text = [f"{_n(_rounded(j))}·{n}" for j, n in zip(j_in, in_map, strict=True)]
-    field = tuple(math.ceil(v) for v in r)
-    stride = tuple(_rounded(v) for v in jump)
+        j_text = [f"{_n(_rounded(j))}·{_n(_rounded(b / j))}" for j, b in zip(j_in, after.jump, strict=True)]
+    field = tuple(math.ceil(v) for v in receptive.extent(after, out_map))
+    if after.reach and not after.whole:  # every pixel also sees what the gate pooled: the union, at its widest
+        formula = (formula[0] + ", joined with the gate's span", formula[1])
+        for i, reach in enumerate(after.reach):
+            if reach is not None:
+                lo, hi = (_n(_rounded(v)) for v in reach)
+                local = _n(_rounded(after.size[i]))
+                r_text[i] = (r_text[i] if r_text[i] == local else f"{r_text[i]} = {local}") + (
+                    f", ∪ the gate's pixels {lo} … {hi} (widest over the map)"
+                )
+    stride = tuple(_rounded(v) for v in after.jump)
     return [
         Step("receptive field", formula[0] + joined, _per_dim(r_text, field), field),
         Step("effective stride", formula[1], _per_dim(j_text, stride), stride),
@@ -260,7 +274,9 @@ def work(analysis: Analysis, layer: str, call: int = 1) -> Working:
     return work_node(analysis, matches[min(call, len(matches)) - 1])
 
 
-def work_node(analysis: Analysis, node: Node) -> Working:
+def work_node(analysis: Analysis, node: Node, fields: Fields | None = None) -> Working:
+    """The worked arithmetic of ``node``; ``fields``: ``receptive.fields`` of the analysis' graph, given by a
+    caller that works many layers of it (one pass over the graph instead of one per layer)."""
     kind = _kind(node)
     bytes_per = BYTES_PER_VALUE.get(analysis.dtype.removeprefix("torch."), 4)
     steps: list[Step] = []
@@ -468,7 +484,7 @@ def work_node(analysis: Analysis, node: Node) -> Working:
     )
     if not node.new_memory:
         notes.append("in place or a view: it reuses its input's memory, so the total does not add it")
-    rf_steps = _receptive(analysis, node, kind, window)
+    rf_steps = _receptive(analysis, node, window, fields)
     steps += rf_steps
     return Working(
         layer=node.name,

@@ -70,6 +70,7 @@ def receptive_fields(model: nn.Module, layers: Sequence[str], x: torch.Tensor) -
         field = found[node.id] if node is not None and len(node.output_shape) == 4 else None
         if node is None or field is None or field.whole:
             raise ChannelError(f"{layer!r} has no spatial (NxCxHxW) output, so no receptive field.")
+        # the unit's own window: a squeeze-excitation gate's span (its ``reach``, the whole image) crops nothing
         out[layer] = ReceptiveField(round(field.size[0]), round(field.jump[0]), float(field.start[0]))
     return out
 
