@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from . import formats
+from . import cli_visualize, formats
 from .api import analyze, training_cost
 from .drawing.figures import FIGURE_KINDS, FigureOptions, export_figure
 from .drawing.graphview import COLOR_METRICS
@@ -82,6 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     predict.add_argument("--device", default=None, help="auto, cpu, cuda or mps (default: the best available)")
     _add_build(sub)
     _explain_parser(sub)
+    cli_visualize.add_parser(sub)
     summary = sub.choices["summary"]
     summary.add_argument("--format", choices=sorted(formats.SUMMARY_FORMATS), default="table")
     summary.add_argument("--depth", type=_depth, default=None, help="merge layers below this depth into their block")
@@ -225,10 +226,19 @@ def _models() -> str:
 
 
 def _classifier(args: argparse.Namespace) -> inference.Classifier:
-    """The network ``--model``/``--weights``/``--device`` ask for (predict and explain)."""
+    """The network ``--model``/``--weights``/``--device`` ask for (predict, explain, visualize); an
+    ``.onnx`` --model is the file with its own weights."""
     from .photos import inference  # timm and Pillow load only for the commands that classify
 
     name = args.model or inference.DEFAULT_MODEL
+    if is_onnx_path(name):
+        if args.weights:
+            raise VizcoreError(f"{os.path.basename(name)} carries its own weights: leave out --weights.")
+        try:
+            data = Path(name).read_bytes()
+        except OSError as exc:
+            raise VizcoreError(f"cannot read {name} ({exc.strerror}).") from exc
+        return inference.onnx_classifier(data, os.path.basename(name), args.device)
     if args.weights:
         try:
             data = Path(args.weights).read_bytes()
@@ -410,6 +420,7 @@ _TEXT_COMMANDS: dict[str, Callable[[argparse.Namespace], str]] = {
     "predict": _predict,
     "figure": _figure,
     "explain": _explain,
+    "visualize": lambda args: cli_visualize.run(args, _classifier),
     "training": _training,
     "arithmetic": _arithmetic,
 }

@@ -399,3 +399,28 @@ def grid(pictures: Sequence[np.ndarray], columns: int = 4, gap: int = 2) -> np.n
         r, c = divmod(i, columns)
         out[r * (height + gap) : r * (height + gap) + height, c * (width + gap) : c * (width + gap) + width] = picture
     return out
+
+
+def visualize_channels(
+    layer: str,
+    channels: Sequence[int],
+    clf: Classifier | None = None,
+    *,
+    images: int = 1,
+    steps: int = DEFAULT_STEPS,
+    size: int = DEFAULT_SIZE,
+    seed: int = 0,
+    diversity: float = DEFAULT_DIVERSITY_WEIGHT,
+    on_progress: Progress | None = None,
+    allow_random: bool = False,
+) -> list[Image.Image]:
+    """What each of ``channels`` of ``layer`` wants, as RGB images of ``size`` pixels (``images`` per
+    channel, channel by channel), for ``clf`` (default: the offline EfficientNet-Lite0). The API's door
+    to :func:`visualise`; ``layer`` as ``vizcore explain --layer`` takes it, or ``"logits"``."""
+    if clf is None:
+        from .inference import default_classifier
+
+        clf = default_classifier("cpu")
+    request = Request(layer, tuple(channels), images, steps, size, seed, diversity)
+    found = visualise(clf, request, on_progress=on_progress, allow_random=allow_random)
+    return [image for row in found.images() for image in row]
