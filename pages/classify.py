@@ -17,10 +17,10 @@ from vizcore.photos import attribution, channels, images, inference, pictures
 from vizcore.photos.batching import Batcher, batch_size_for
 from webapp.caching import UPLOADED, SharedResults, default_classifier, is_upload, shareable, upload_name, uploads
 from webapp.chrome import file_name, setup
+from webapp.photo_collection import SAMPLES, collection_photos
 from webapp.url_state import init_from_url, plain, remember, shared_params, show_url_problems, sync_url
 from webapp.widgets import ROOT
 
-SAMPLES = sorted((ROOT / "assets" / "samples").glob("*.jpg"))
 TOP5_PX = 44  # the top 5's type in presentation mode: the largest on the screen
 SOURCES = {
     "default": "EfficientNet-Lite0, pretrained (works offline)",
@@ -140,21 +140,6 @@ def attribution_section(clf: inference.Classifier, result: inference.Result, pho
 
 
 # -- what each channel looks for (Zeiler & Fergus, Fig. 2) ------------------------------------------
-def collection_photos() -> dict[str, bytes | np.ndarray]:
-    """The offline collection: the sample photos, scikit-image's photos and textures, scikit-learn's."""
-    photos: dict[str, bytes | np.ndarray] = {p.stem: p.read_bytes() for p in SAMPLES}
-    try:
-        from skimage import data
-        from sklearn.datasets import load_sample_image
-    except ImportError:  # the app without the test extras: the samples alone
-        return photos
-    for name in ("astronaut", "hubble_deep_field", "immunohistochemistry", "retina", "brick", "grass", "gravel"):
-        photos[name] = getattr(data, name)()
-    photos["motorcycle"] = data.stereo_motorcycle()[0]
-    photos["flower"] = load_sample_image("flower.jpg")
-    return photos
-
-
 def channel_section(clf: inference.Classifier, result: inference.Result, photo: str, upload: bytes | None) -> None:
     st.subheader("What each channel looks for")
     uploads: dict[str, bytes] = st.session_state.setdefault("classify_uploads", {})

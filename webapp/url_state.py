@@ -7,6 +7,7 @@ User text is never rendered as markdown: a message that quotes it goes through `
 
 from __future__ import annotations
 
+import argparse
 import re
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
@@ -16,6 +17,7 @@ import torch
 
 import vizcore
 from vizcore.builder import spec
+from vizcore.cli_visualize import channel_list
 from vizcore.course import lectures, tour
 from vizcore.drawing.charts import GROUPINGS
 from vizcore.drawing.figures import PAPER_KINDS
@@ -60,6 +62,18 @@ def _input(value: str) -> str:
 def _whole(value: str) -> str | None:
     """A whole number; whether it makes sense is the page's to say, in vizcore's words."""
     return value if re.fullmatch(r"-?\d{1,9}", value.strip()) else None
+
+
+def _channels(value: str) -> str | None:
+    """A whole number (the convolution page's channel count) or a list of channels like 0,5,9 or 0-15
+    (What a channel wants), read by the CLI's own parser, which bounds it."""
+    if _whole(value):
+        return value
+    try:
+        channel_list(value)
+    except argparse.ArgumentTypeError:
+        return None
+    return value
 
 
 def _batch(value: str) -> int:
@@ -115,7 +129,8 @@ CHECKS: Mapping[str, Callable[[str], Any]] = {
     "layer": _names,
     "batch": _batch,
     "optimizer": check_optimizer,
-    **dict.fromkeys(("size", "kernel", "stride", "padding", "dilation", "channels", "groups"), _whole),
+    **dict.fromkeys(("size", "kernel", "stride", "padding", "dilation", "groups"), _whole),
+    "channels": _channels,
 }
 SHARED = ("model", "input", "device", "present")
 
