@@ -1,7 +1,7 @@
 """What a channel wants, checked on the real EfficientNet-Lite0 weights (not admired).
 
-To stay affordable in CI these runs are small: 64-pixel images and 48 steps (the default is 128 px and
-128 steps). The properties below already hold at that size; at the default size they hold by a wider
+To stay affordable in CI these runs are small: 64-pixel images and 48 steps, 96 for the early layer (the
+default is 128 px and 128 steps). The properties below already hold at that size; at the default size they hold by a wider
 margin (docs/featurevis.md).
 """
 
@@ -27,6 +27,9 @@ LAYERS = {  # early (stride 4), middle (stride 16), late (stride 32): channels p
     "blocks.3.1.conv_pw": (0, 5, 9, 200),
     "blocks.6.0.conv_pwl": (0, 33, 128, 301),
 }
+# The early layer's images need more steps to beat bright, saturated photos at 64 px (at 48 steps its
+# channel 7 reached 7.97 against a photo's 9.57; at 96, 12.52); a step there costs little (the pass stops early).
+STEPS_FOR = {"blocks.1.0.conv_pw": 96}
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +50,7 @@ def photos(lite0: inference.Classifier) -> list[np.ndarray]:
 @pytest.fixture(scope="module")
 def found(lite0: inference.Classifier) -> dict[str, fv.Visualisation]:
     return {
-        layer: fv.visualise(lite0, fv.Request(layer, channels, steps=STEPS, size=SIZE))
+        layer: fv.visualise(lite0, fv.Request(layer, channels, steps=STEPS_FOR.get(layer, STEPS), size=SIZE))
         for layer, channels in LAYERS.items()
     }
 

@@ -42,7 +42,7 @@ Progress = Callable[[int, int], None]  # (steps done, steps in all)
 LOGITS = "logits"  # the layer name that asks for class logits instead of a convolution's channels
 DEFAULT_STEPS = 128  # not Lucid's 512: 16 channels of a middle Lite0 layer must take <= 60 s on 2 cores (benchmarks/bench_featurevis.py)
 DEFAULT_SIZE = 128
-DEFAULT_DIVERSITY_WEIGHT = 1.0
+DEFAULT_DIVERSITY_WEIGHT = 100.0  # Lucid's weight: 1e2 x the summed pairwise similarity over the batch
 MAX_IMAGES = 64  # channels x images per channel in one batch: memory and time grow with it
 MAX_STEPS = 4096
 SIZES = (32, 512)  # smallest and largest image side
