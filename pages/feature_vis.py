@@ -2,8 +2,9 @@
 excite each (Distill's "Feature Visualization", 2017) beside the nine patches of the offline photo
 collection that excite it most (Zeiler & Fergus 2014, Fig. 2).
 
-The URL holds the view (``?layer=blocks.3.1.conv_pw&channels=0-15``). Results are shared by every
-session and computed once (a class that opens the same link waits for one computation, not sixty); the
+The URL holds the view (``?layer=blocks.3.1.conv_pw&channels=0-15``); a link that names channels shows
+them at once, a visit without one waits for the button (a minute of CPU is not spent on every visit of
+the page). Results are shared by every session and computed once (a class that opens the same link waits for one computation, not sixty); the
 computation runs on a private copy of the network, so other students' pages keep answering.
 """
 
@@ -106,6 +107,7 @@ except vizcore.VizcoreError as exc:
     st.error(plain(str(exc)))
     st.stop()
 layers = inference.conv_layers(clf)
+st.session_state.setdefault("fv_go", "channels" in st.query_params)  # a link with channels: compute at once
 init_from_url("fv_layer", "layer", DEFAULT_LAYER, lambda v: v if v in layers else None)
 init_from_url("fv_channels", "channels", DEFAULT_CHANNELS, lambda v: v if parsed_channels(v) else None)
 left, right = st.columns([2, 1])
@@ -121,6 +123,9 @@ except vizcore.VizcoreError as exc:
     st.error(plain(str(exc)) if len(text) <= 40 else f"Channels {plain(quoted(text))}: {plain(str(exc))}")
     st.stop()
 
+if not st.session_state["fv_go"]:
+    st.button("Find what these channels want", type="primary", on_click=lambda: st.session_state.update(fv_go=True))
+    st.stop()
 st.caption(
     f"{len(chosen)} images of {featurevis.DEFAULT_SIZE} px, {featurevis.DEFAULT_STEPS} steps, one batch; computed "
     "once for everyone who opens this layer and these channels."

@@ -41,3 +41,10 @@ def test_hostile_and_bad_values_are_one_sentence_each() -> None:
     at.text_input(key="fv_channels").set_value("x" * 500).run()
     assert not at.exception and len(at.error) == 1 and "\n" not in at.error[0].value
     assert not at.get("imgs")
+
+
+def test_a_visit_without_a_link_waits_for_the_button() -> None:
+    at = run()
+    assert not at.exception and not at.error
+    assert at.button[0].label == "Find what these channels want"
+    assert not at.get("imgs")  # nothing computed on a plain visit
