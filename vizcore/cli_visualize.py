@@ -65,7 +65,7 @@ def add_parser(sub: argparse._SubParsersAction[P]) -> None:
     cmd.add_argument("--random", action="store_true", help="allow random weights (the images then mean nothing)")
     cmd.add_argument("--seed", type=_seed, default=0, help="the same seed gives the same images (default 0)")
     # bounds and defaults are featurevis's (checked there, in one sentence): torch is not loaded for --help
-    cmd.add_argument("--steps", type=_count("--steps"), default=None, help="optimisation steps (default 128)")
+    cmd.add_argument("--steps", type=_count("--steps"), default=None, help="optimisation steps (default 96)")
     cmd.add_argument("--size", type=_count("--size"), default=None, help="pixels a side (default 128)")
     cmd.add_argument(
         "--diversity", type=_count("--diversity"), default=1, metavar="K", help="K different images per channel"

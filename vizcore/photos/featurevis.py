@@ -40,7 +40,9 @@ from .inference import Classifier, OneByOne, conv_layers
 Progress = Callable[[int, int], None]  # (steps done, steps in all)
 
 LOGITS = "logits"  # the layer name that asks for class logits instead of a convolution's channels
-DEFAULT_STEPS = 128  # not Lucid's 512: 16 channels of a middle Lite0 layer must take <= 60 s on 2 cores (benchmarks/bench_featurevis.py)
+# Not Lucid's 512: 16 channels of a middle Lite0 layer must take <= 60 s on 2 cores, and a step of them
+# costs 1.1 s of CPU (benchmarks/bench_featurevis.py): 96 steps, about 54 s on two idle cores.
+DEFAULT_STEPS = 96
 DEFAULT_SIZE = 128
 DEFAULT_DIVERSITY_WEIGHT = 100.0  # Lucid's weight: 1e2 x the summed pairwise similarity over the batch
 MAX_IMAGES = 64  # channels x images per channel in one batch: memory and time grow with it
@@ -201,8 +203,14 @@ def _private_copy(clf: Classifier, layer: str, side: int) -> nn.Module:
     with clf.lock:
         model = copy.deepcopy(clf.model)
     channels = len(clf.transform.mean)
-    with torch.no_grad():
-        _fold_norms(model, layer, torch.zeros(1, channels, side, side, device=clf.device))
+    try:
+        with torch.no_grad():
+            _fold_norms(model, layer, torch.zeros(1, channels, side, side, device=clf.device))
+    except RuntimeError as exc:  # e.g. a pooling window larger than what is left of a small image
+        reason = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else type(exc).__name__
+        raise FeatureVisError(
+            f"{clf.name} cannot take a {side}-pixel image as far as {layer} ({reason}): ask for a larger size."
+        ) from exc
     return model.to(memory_format=torch.channels_last)
 
 
@@ -236,7 +244,7 @@ def _fold_norms(model: nn.Module, keep: str, x: torch.Tensor) -> None:
     convs = [(m, conv_hook) for m in names if isinstance(m, nn.Conv2d)]
     norms = [(m, norm_hook) for m in names if isinstance(m, nn.BatchNorm2d)]
     with forward_hooks(convs, before=norms):
-        model(x)
+        activations(model, keep, x)  # as far as the target: the norms after it never run
     modules = dict(model.named_modules())
     for conv_name, norm_name in dict(reversed(pairs)).items():  # a conv's first norm only
         conv, norm = modules[conv_name], modules[norm_name]
