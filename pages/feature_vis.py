@@ -146,4 +146,6 @@ for start in range(0, len(chosen), per_row):
             grid = channels.patch_grid(photos, patches.patches[channel])
         except vizcore.VizcoreError:
             grid = np.full((3, 3, 3), 0.5, dtype=np.float32)  # no patch excites it: grey
-        column.image(figure(pictures[i], grid), caption=f"{layer}, channel {channel}", width="stretch")
+        column.image(
+            figure(pictures[i], grid), caption=f"{layer}, channel {channel}", width="stretch", output_format="PNG"
+        )

@@ -19,7 +19,7 @@ def test_a_link_opens_its_layer_and_channels_and_shows_image_beside_patches() ->
     assert not at.exception and not at.error
     assert at.selectbox(key="fv_layer").value == "conv_stem"
     assert at.text_input(key="fv_channels").value == "3"
-    shown = at.get("imgs")
+    shown = at.get("image")
     assert len(shown) == 1
     assert shown[0].proto.imgs[0].caption == "conv_stem, channel 3"
     assert at.query_params["layer"] == "conv_stem" and at.query_params["channels"] == "3"
@@ -40,11 +40,11 @@ def test_hostile_and_bad_values_are_one_sentence_each() -> None:
     ]
     at.text_input(key="fv_channels").set_value("x" * 500).run()
     assert not at.exception and len(at.error) == 1 and "\n" not in at.error[0].value
-    assert not at.get("imgs")
+    assert not at.get("image")
 
 
 def test_a_visit_without_a_link_waits_for_the_button() -> None:
     at = run()
     assert not at.exception and not at.error
     assert at.button[0].label == "Find what these channels want"
-    assert not at.get("imgs")  # nothing computed on a plain visit
+    assert not at.get("image")  # nothing computed on a plain visit
