@@ -18,10 +18,10 @@ from vizcore.photos import attribution, channels, images, inference, pictures
 from vizcore.photos.batching import Batcher, batch_size_for
 from webapp.caching import UPLOADED, SharedResults, default_classifier, is_upload, shareable, upload_name, uploads
 from webapp.chrome import file_name, setup
+from webapp.photo_collection import SAMPLES, collection_photos
 from webapp.url_state import escaped, init_from_url, remember, shared_params, show_url_problems, sync_url
 from webapp.widgets import ROOT
 
-SAMPLES = sorted((ROOT / "assets" / "samples").glob("*.jpg"))
 TOP5_PX = 44  # the top 5's type in presentation mode: the largest on the screen
 SOURCES = {
     "default": "EfficientNet-Lite0, pretrained (works offline)",
@@ -167,7 +167,7 @@ def channel_section(
     names = ("offline", *sorted(uploads), tuple(classified.input.shape))
 
     def compute() -> tuple[list[np.ndarray], dict[str, channels.LayerPatches]]:
-        photos = [*channels.collection(SAMPLES).values(), *uploads.values()]
+        photos = [*collection_photos().values(), *uploads.values()]
         bar = st.progress(0.0, text="Looking for each channel's strongest patches…")
         try:
             inputs = channels.prepared(clf, photos)

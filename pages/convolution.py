@@ -81,7 +81,8 @@ try:
         sync_url({**shared_params(), "layer": st.session_state["conv_layer"], **numbers_param()})
     else:
         for name, default in FREE.items():
-            init_from_url(f"conv_{name}", name, default)
+            # ?channels= may hold a list of channels (What a channel wants): here only a count will do
+            init_from_url(f"conv_{name}", name, default, lambda v: v if isinstance(v, int) else None)
         show_url_problems()
         columns = options.columns(len(FREE))
         for column, name in zip(columns, FREE, strict=True):

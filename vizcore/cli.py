@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from . import cli_diff, cli_quiz, formats
+from . import cli_diff, cli_quiz, cli_visualize, formats
 from .api import analyze, training_cost
 from .drawing.figures import FIGURE_KINDS, FigureOptions, export_figure
 from .drawing.graphview import COLOR_METRICS
@@ -83,6 +83,7 @@ def _parser() -> argparse.ArgumentParser:
     predict.add_argument("--device", default=None, help="auto, cpu, cuda or mps (default: the best available)")
     _add_build(sub)
     _explain_parser(sub)
+    cli_visualize.add_parser(sub)
     summary = sub.choices["summary"]
     summary.add_argument("--format", choices=sorted(formats.SUMMARY_FORMATS), default="table")
     summary.add_argument("--depth", type=_depth, default=None, help="merge layers below this depth into their block")
@@ -230,18 +231,27 @@ def _models() -> str:
 
 
 def _classifier(args: argparse.Namespace) -> inference.Classifier:
-    """The network ``--model``/``--weights``/``--device`` ask for (predict and explain)."""
+    """The network ``--model``/``--weights``/``--device`` ask for (predict, explain, visualize); an
+    ``.onnx`` --model is the file with its own weights."""
     from .photos import inference  # timm and Pillow load only for the commands that classify
 
     name = args.model or inference.DEFAULT_MODEL
+    if is_onnx_path(name):  # the file carries its own weights
+        if args.weights:
+            raise VizcoreError(f"{os.path.basename(name)} carries its own weights: leave out --weights.")
+        return inference.load_classifier("onnx", os.path.basename(name), args.device, data=_read(name))
     if not args.weights:
         source = "default" if name == inference.DEFAULT_MODEL else "torchvision"
         return inference.load_classifier(source, name, args.device)
-    try:
-        data = Path(args.weights).read_bytes()
-    except OSError as exc:
-        raise VizcoreError(f"cannot read {args.weights} ({exc.strerror}).") from exc
+    data = _read(args.weights)
     return inference.load_classifier("file", name, args.device, data=data, filename=os.path.basename(args.weights))
+
+
+def _read(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise VizcoreError(f"cannot read {path} ({exc.strerror}).") from exc
 
 
 def _predict(args: argparse.Namespace) -> str:
@@ -411,6 +421,7 @@ _TEXT_COMMANDS: dict[str, Callable[[argparse.Namespace], str]] = {
     "predict": _predict,
     "figure": _figure,
     "explain": _explain,
+    "visualize": lambda args: cli_visualize.run(args, _classifier),
     "training": _training,
     "arithmetic": _arithmetic,
     "quiz": cli_quiz.run,

@@ -44,6 +44,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/paper_figures.py", "Paper figures", ":material/schema:"),
     ("pages/convolution.py", "Convolution", ":material/animation:"),
     ("pages/classify.py", "Classify a photo", ":material/photo_camera:"),
+    ("pages/feature_vis.py", "What a channel wants", ":material/auto_awesome:"),
     ("pages/builder.py", "Build your own", ":material/construction:"),
     ("pages/lecture_tables.py", "Lecture tables", ":material/fact_check:"),
     ("pages/ilsvrc.py", "ILSVRC story", ":material/emoji_events:"),

@@ -9,6 +9,7 @@ User text is never rendered as markdown: a message that quotes it goes through `
 
 from __future__ import annotations
 
+import argparse
 import re
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
@@ -17,6 +18,7 @@ import streamlit as st
 
 import vizcore
 from vizcore.builder import spec
+from vizcore.cli_visualize import channel_list
 from vizcore.course import lectures, quiz, tour
 from vizcore.device import available_devices
 from vizcore.drawing.charts import GROUPINGS
@@ -73,6 +75,19 @@ def _whole(value: str) -> int | None:
     return int(value) if re.fullmatch(r"-?\d{1,9}", value.strip()) else None
 
 
+def _channels(value: str) -> int | str | None:
+    """A whole number (the convolution page's channel count) or the text of a list of channels like 0,5,9
+    or 0-15 (What a channel wants), read by the CLI's own parser, which bounds it."""
+    whole = _whole(value)
+    if whole is not None:
+        return whole
+    try:
+        channel_list(value)
+    except argparse.ArgumentTypeError:
+        return None
+    return value
+
+
 def _batch(value: str) -> int:
     """A batch size, in vizcore's words when it is no whole number or past what a GPU holds."""
     digits = value.strip()
@@ -126,7 +141,8 @@ CHECKS: Mapping[str, Callable[[str], Any]] = {
     "room": lambda v: "new" if v.strip().lower() == "new" else check_code(v),  # joined in classroom.ui.enter
     "optimizer": check_optimizer,
     "seed": quiz.check_seed,  # practice questions: the same seed, the same questions
-    **dict.fromkeys(("size", "kernel", "stride", "padding", "dilation", "channels", "groups"), _whole),
+    **dict.fromkeys(("size", "kernel", "stride", "padding", "dilation", "groups"), _whole),
+    "channels": _channels,
 }
 SHARED = ("model", "input", "device", "present")
 
