@@ -13,7 +13,7 @@ from torch import nn
 
 import vizcore
 from vizcore.engine.analysis import Analysis
-from vizcore.engine.arithmetic import as_text, work_node
+from vizcore.engine.arithmetic import work_node, working_text
 
 
 class TwoGates(nn.Module):
@@ -55,7 +55,7 @@ def test_a_squeeze_excitation_gate_adds_its_span_and_never_compounds() -> None:
     for node in a.layers:  # the working is the analysis' rule, step by step
         w = work_node(a, node)
         assert (w.receptive_field, w.effective_stride) == (node.receptive_field, node.effective_stride), node.name
-    z = as_text(work_node(a, a.layer("z")))
+    z = working_text(work_node(a, a.layer("z")))
     assert "18 + 1·(5 − 1)·1 = 22" not in z and "3 + 1·(5 − 1)·1 = 7, ∪ the gate's pixels -1 … 16" in z
     assert "∪ the gate's pixels -1 … 16 (widest over the map) = 20" in z
 
