@@ -6,9 +6,8 @@ import pandas as pd
 import streamlit as st
 
 import vizcore
-from vizcore.drawing.charts import compare_bubbles
 from vizcore.formats import human_bytes
-from webapp.caching import analysis_for, is_upload, upload_input
+from webapp.caching import analysis_for, bubble_chart, is_upload, upload_input
 from webapp.chrome import model_choices, model_label, setup
 from webapp.url_state import init_from_url, plain, quoted, remember, shared_params, sync_url
 from webapp.widgets import baseline, number_columns
@@ -104,12 +103,9 @@ for name, r in results.items():
         f"**{r.model}** has **{r.totals.params / base.totals.params:.1f}x** the parameters of {base.model} "
         f"and **{r.totals.macs / base.totals.macs:.1f}x** its multiply-adds."
     )
-cards = [r.card for r in results.values() if r.card]
 st.subheader("Accuracy against cost")
 st.plotly_chart(
-    compare_bubbles(
-        cards, {n: r.totals.macs / 1e9 for n, r in results.items()}, {n: r.totals.params for n, r in results.items()}
-    ),
+    bubble_chart(tuple((n, r.totals.macs / 1e9, r.totals.params) for n, r in results.items() if r.card)),
     key="compare_bubbles",
 )
 st.caption(
