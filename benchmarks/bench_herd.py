@@ -27,11 +27,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from benchmarks.bench_load import GIB, LINE, LOAD, rss
+from benchmarks.bench_load import GIB, LINE, rss
 from tests.support.browser import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = "densenet201,regnet_y_400mf,mobilenet_v3_large,efficientnet_b0,inception_v3,squeezenet1_1"
+# the shared script beside the project (../shared), or beside the folder of worktrees it sits in
+LOAD = next(
+    (p for p in (ROOT.parent / "shared", ROOT.parents[1] / "shared") if (p / "tools").is_dir()), ROOT.parent / "shared"
+)
+LOAD = LOAD / "tools" / "load_sessions.py"
 PAGES = ",paper_figures,tour,compare,residual_flows,branch_diagrams"  # '' is the Overview
 
 
@@ -78,8 +83,12 @@ def wave(label: str, url: str, pid: int, students: int) -> str:
         sys.exit(f"load_sessions.py gave no result:\n{run.stdout}\n{run.stderr}")
     _n, ok, total, median, p95, worst, errors = match.groups()
     load = os.getloadavg()[0]
-    row = f"| {label} | {ok}/{total} | {median} s | {p95} s | {worst} s | {errors} | {peak[0] / GIB:.2f} GiB | {load:.1f} |"
+    pages = run.stdout[match.end() :].split("\n")[0].split("; ")[-1]  # each page's median
+    row = f"| {label} | {ok}/{total} | {median} s | {p95} s | {worst} s | {errors} | {peak[0] / GIB:.2f} GiB | {load:.1f} | {pages} |"
     print(row, flush=True)
+    for line in run.stdout.splitlines():
+        if line.startswith("    "):  # the first few errors, as load_sessions.py prints them
+            print(f"  {label}: {line.strip()}", flush=True)
     return row
 
 
@@ -87,13 +96,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=60)
     parser.add_argument("--warm", type=float, default=20, help="seconds between the server answering and the wave")
+    parser.add_argument("--rounds", type=int, default=1, help="measure each server this many times, in turn")
     parser.add_argument("--other", type=Path, help="another checkout of the project to measure beside this one")
     args = parser.parse_args()
     apps = [("this checkout", ROOT)] + ([(f"{args.other}", args.other)] if args.other else [])
     print(f"{args.students} students at once, each one of {MODELS}, through pages {PAGES}; {os.cpu_count()} cores")
-    print("| server | page runs | median | p95 | max | errors | peak memory | load average |")
-    print("|---|---|---|---|---|---|---|---|")
-    for label, folder in apps:
+    print("| server | page runs | median | p95 | max | errors | peak memory | load average | median per page (s) |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for label, folder in apps * args.rounds:
         with server("serve.py", folder) as (url, pid):
             time.sleep(args.warm)
             wave(label, url, pid, args.students)
