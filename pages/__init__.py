@@ -1,2 +1,2 @@
-"""The app's pages, one script each, run by Streamlit (``app.py`` is the Overview; Streamlit lists no
-``__init__.py`` as a page). What they share is in ``webapp/``."""
+"""The app's pages, one script each, run by Streamlit (``overview.py`` is the default; ``app.py`` routes
+to them with ``st.navigation`` over ``webapp.chrome.PAGES``). What they share is in ``webapp/``."""

@@ -9,9 +9,9 @@ import streamlit as st
 
 import vizcore
 from vizcore.course.lectures import googlenet_table
-from vizcore.drawing.diagrams import branch_dot, reduction_savings
+from vizcore.drawing.diagrams import Saving, branch_dot, reduction_savings
 from vizcore.formats import human_count
-from webapp.caching import analysis_for
+from webapp.caching import analysis_for, derived, shareable
 from webapp.url_state import shared_params, sync_url
 from webapp.widgets import (
     block_caption,
@@ -23,21 +23,10 @@ from webapp.widgets import (
     show_diagram,
 )
 
-result, blocks = block_page("branch", "branch blocks", ("googlenet", "inception_v3", "squeezenet1_1"))
-block = choose_block(blocks, "branch_block")
-sync_url({**shared_params(), "block": block.join})
-left, right = diagram_columns()
-with left:
-    dot = branch_dot(result, block)
-    show_diagram(dot, key="branch_view", title=f"branch block {block.name}")
-    diagram_downloads(dot, f"{result.model}_{block.name or 'model'}_branches")
-with right:
-    st.markdown(
-        f"**{block_caption(block, blocks)}** takes {vizcore.format_shape(block.input_shape[1:])} from `{block.fork}` and "
-        f"concatenates {len(block.branches)} branches into {vizcore.format_shape(block.output_shape[1:])}: "
-        + " + ".join(str(b.out_channels) for b in block.branches)
-        + f" = {block.output_shape[1]} channels."
-    )
+
+def branch_bars(analysis: vizcore.Analysis, join: str) -> go.Figure:
+    """Each branch's share of its block's params and MACs (one figure per block, shared by every session)."""
+    block = next(b for b in analysis.blocks if b.join == join)
     names = [f"branch {i}" for i in range(1, len(block.branches) + 1)]
     fig = go.Figure(
         [
@@ -61,8 +50,36 @@ with right:
         yaxis={"title": "% of the block"},
         legend={"orientation": "h", "y": 1.1},
     )
-    st.plotly_chart(fig, key="branch_bars")
-    savings = reduction_savings(result, block)
+    return shareable(fig)
+
+
+def branch_dot_of(analysis: vizcore.Analysis, join: str) -> str:
+    """The block's diagram as DOT, by its join's name (hashable, so ``derived`` shares it)."""
+    return branch_dot(analysis, next(b for b in analysis.blocks if b.join == join))
+
+
+def savings_of(analysis: vizcore.Analysis, join: str) -> list[Saving]:
+    """What the block's 1x1 reductions save, by its join's name."""
+    return reduction_savings(analysis, next(b for b in analysis.blocks if b.join == join))
+
+
+result, blocks = block_page("branch", "branch blocks", ("googlenet", "inception_v3", "squeezenet1_1"))
+block = choose_block(blocks, "branch_block")
+sync_url({**shared_params(), "block": block.join})
+left, right = diagram_columns()
+with left:
+    dot = derived(branch_dot_of, result, block.join)
+    show_diagram(dot, key="branch_view", title=f"branch block {block.name}")
+    diagram_downloads(dot, f"{result.model}_{block.name or 'model'}_branches")
+with right:
+    st.markdown(
+        f"**{block_caption(block, blocks)}** takes {vizcore.format_shape(block.input_shape[1:])} from `{block.fork}` and "
+        f"concatenates {len(block.branches)} branches into {vizcore.format_shape(block.output_shape[1:])}: "
+        + " + ".join(str(b.out_channels) for b in block.branches)
+        + f" = {block.output_shape[1]} channels."
+    )
+    st.plotly_chart(derived(branch_bars, result, block.join), key="branch_bars")
+    savings = derived(savings_of, result, block.join)
     if savings:
         st.markdown(
             "**What the 1x1 reductions buy** (the same branch with its larger convolution fed the block's input directly):"

@@ -6,11 +6,10 @@ import pandas as pd
 import streamlit as st
 
 import vizcore
-from vizcore.drawing.charts import compare_bubbles
 from vizcore.drawing.diffgraph import box_details, box_text, boxes, diff_dot
 from vizcore.engine.diff import Diff, match
 from vizcore.formats import DIFF_COLUMNS, diff_rows, human_bytes, human_count, times
-from webapp.caching import analysis_for, derived, is_upload, upload_input
+from webapp.caching import analysis_for, bubble_chart, derived, is_upload, upload_input
 from webapp.chrome import model_choices, model_label, setup
 from webapp.url_state import escaped, init_from_url, quoted, remember, shared_params, sync_url
 from webapp.widgets import baseline, diagram_columns, number_columns, show_diagram
@@ -113,12 +112,9 @@ for name, r in results.items():
         f"**{r.model}** has **{times(r.totals.params, base.totals.params)}** the parameters of {base.model} "
         f"and **{times(r.totals.macs, base.totals.macs)}** its multiply-adds."
     )
-cards = [r.card for r in results.values() if r.card]
 st.subheader("Accuracy against cost")
 st.plotly_chart(
-    compare_bubbles(
-        cards, {n: r.totals.macs / 1e9 for n, r in results.items()}, {n: r.totals.params for n, r in results.items()}
-    ),
+    bubble_chart(tuple((n, r.totals.macs / 1e9, r.totals.params) for n, r in results.items() if r.card)),
     key="compare_bubbles",
 )
 st.caption(

@@ -49,7 +49,7 @@ st.plotly_chart(
     selection_mode="points",
 )
 if st.session_state.pop("ilsvrc_open", False):
-    st.switch_page("app.py")
+    st.switch_page("pages/overview.py")
 st.caption(tour.ILSVRC_SOURCE + " Click a bar (or its label) to open that network in the app.")
 st.subheader("The decks' recap, with our parameter counts")
 recap = recap_table()

@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import vizcore
+from vizcore.drawing import charts
 from vizcore.drawing.render import render
 from vizcore.engine.training import TrainingCost
 from vizcore.files import onnxfile
@@ -118,6 +119,19 @@ def derived(fn: Callable[..., R], analysis: vizcore.Analysis, *args: Hashable) -
 def rendered(dot: str, fmt: str = "svg") -> bytes:
     """A DOT text drawn by Graphviz, shared by all sessions (the same DOT always gives the same picture)."""
     return render(dot, fmt)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def bubble_chart(points: tuple[tuple[str, float, int], ...]) -> go.Figure:
+    """The Compare page's accuracy-against-cost chart of zoo models given as (name, GMACs, params), shared
+    by every session that compares the same models."""
+    return shareable(
+        charts.compare_bubbles(
+            [vizcore.get_card(name) for name, _, _ in points],
+            {name: gmacs for name, gmacs, _ in points},
+            {name: params for name, _, params in points},
+        )
+    )
 
 
 class SharedResults:

@@ -1,4 +1,4 @@
-"""The frame of every page: config, navigation, the shared controls (model, input, device, presentation
+"""The frame of every page: config, the pages (``navigation``, which app.py runs), the shared controls (model, input, device, presentation
 mode), and the shared analysis with its error and way out.
 
 Widget state does not survive a page switch on its own, so every choice also lives under a
@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 
 import vizcore
 from vizcore.drawing.projector import page_depth
@@ -34,8 +35,10 @@ h1 { font-size: 3rem !important; } h2 { font-size: 2.3rem !important; } h3 { fon
 </style>
 """
 
+# The app's pages in the menu's order, the first the default (the address without a path); each page's
+# address is its file's name (pages/layer_graph.py at /layer_graph). app.py routes to them.
 PAGES: tuple[tuple[str, str, str], ...] = (
-    ("app.py", "Overview", ":material/table_chart:"),
+    ("pages/overview.py", "Overview", ":material/table_chart:"),
     ("pages/layer_graph.py", "Layer graph", ":material/account_tree:"),
     ("pages/cost_charts.py", "Cost charts", ":material/bar_chart:"),
     ("pages/compare.py", "Compare", ":material/compare_arrows:"),
@@ -61,6 +64,12 @@ MODEL_SPECIFIC: Mapping[str, str] = {
     "branch_block": "block",
     "residual_block": "block",
 }
+
+
+def navigation() -> StreamlitPage:
+    """The page this run shows, from PAGES; Streamlit draws the sidebar's menu from them."""
+    pages = [st.Page(path, title=label, icon=icon, default=not i) for i, (path, label, icon) in enumerate(PAGES)]
+    return st.navigation(pages)
 
 
 def default_depth(analysis: vizcore.Analysis) -> str:
@@ -116,9 +125,6 @@ def setup(reads: Collection[str] | None = None) -> None:
     init_from_url("device", "device", "auto")
     init_from_url("present", "present", False)
     with st.sidebar:
-        for path, label, icon in PAGES:
-            st.page_link(path, label=label, icon=icon)
-        st.divider()
         room.sidebar()
         files = dict(st.session_state.get("_upload_names", {}))  # the labels hold their own copy
         st.selectbox(

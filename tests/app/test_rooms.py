@@ -48,7 +48,7 @@ def test_a_student_follows_breaks_away_and_rejoins_and_never_moves_the_room() ->
     }  # the room did not move
     assert state.view_version == 1 and (state.students, state.following) == (1, 0)
 
-    store.publish(code, token, "app.py", {"model": "googlenet", "input": "3x224x224", "depth": "1"})
+    store.publish(code, token, "pages/overview.py", {"model": "googlenet", "input": "3x224x224", "depth": "1"})
     student.run()  # the teacher moved: a student on their own stays where they are
     assert student.query_params["model"] == "resnet18"
     student.button(key="room_rejoin").click().run()
@@ -64,7 +64,7 @@ def test_the_teacher_publishes_and_the_projector_shows_the_code() -> None:
     assert not at.exception
     state = store.state(code)
     assert state is not None and state.view is not None
-    assert state.view["page"] == "app.py" and state.view["params"]["model"] == "resnet18"
+    assert state.view["page"] == "pages/overview.py" and state.view["params"]["model"] == "resnet18"
     assert "room" not in state.view["params"] and "present" not in state.view["params"]
     assert any(e.label == f"Room {code}" for e in at.expander)
     assert any(f"Room {code}" in t and f"/?room={code}" in t for t in texts(at))
@@ -78,7 +78,7 @@ def test_the_teacher_publishes_and_the_projector_shows_the_code() -> None:
 def test_a_forged_teacher_is_a_student() -> None:
     store = shared_store()
     code, token = store.open()
-    store.publish(code, token, "app.py", {"model": "alexnet", "input": "3x224x224"})
+    store.publish(code, token, "pages/overview.py", {"model": "alexnet", "input": "3x224x224"})
     at = teacher(code, token[::-1])  # a token that is not the room's
     assert not at.exception and at.session_state["_room_following"] is True
     assert not any(e.label == f"Room {code}" for e in at.expander)

@@ -103,7 +103,8 @@ def find_blocks(layers: Sequence[Node], edges: Sequence[tuple[int, int]], input_
             continue
         fork = idom[join.id]
         inside = _between(fork, join.id, preds, succs)
-        branches = tuple(_branch(src, fork, inside, nodes, preds, input_shape) for src in preds[join.id])
+        upstream = _upstream(fork, join.id, inside, preds)
+        branches = tuple(_branch(src, upstream.get(src, set()), nodes, input_shape) for src in preds[join.id])
         skip = min(branches, key=lambda b: len(b.layers))
         after = next((s for s in succs[join.id] if nodes[s].op in ACTIVATIONS), None)
         blocks.append(
@@ -175,16 +176,23 @@ def _between(fork: int, join: int, preds: dict[int, list[int]], succs: dict[int,
     return ahead & behind
 
 
-def _branch(
-    src: int, fork: int, inside: set[int], nodes: dict[int, Node], preds: dict[int, list[int]], input_shape: Shape
-) -> Branch:
-    """The path feeding the join from ``src``: the block's nodes that ``src`` depends on."""
-    members, stack = set(), [src] if src != fork else []
-    while stack:
-        node = stack.pop()
-        if node in inside and node not in members:
-            members.add(node)
-            stack.extend(p for p in preds[node] if p != fork)
+def _upstream(fork: int, join: int, inside: set[int], preds: dict[int, list[int]]) -> dict[int, set[int]]:
+    """For each node of a block but its join, the block's nodes it depends on, itself included. Built once
+    per block in topological (id) order, each node's set the union of its predecessors' sets: a DenseNet
+    join has one branch per earlier layer, and walking each branch afresh made its analysis quadratic in
+    Python."""
+    upstream: dict[int, set[int]] = {}
+    for node in sorted(inside - {join}):
+        mine = {node}
+        for p in preds[node]:
+            if p != fork and p in inside:
+                mine |= upstream[p]
+        upstream[node] = mine
+    return upstream
+
+
+def _branch(src: int, members: set[int], nodes: dict[int, Node], input_shape: Shape) -> Branch:
+    """The path feeding the join from ``src``: ``members``, the block's nodes that ``src`` depends on."""
     ordered = [nodes[i] for i in sorted(members)]
     shape = nodes[src].output_shape if src else input_shape
     return Branch(

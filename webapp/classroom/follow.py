@@ -18,18 +18,19 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from webapp.classroom import room_context
 from webapp.classroom.store import RoomError, RoomState
 
+OVERVIEW = "pages/overview.py"  # the default page (app.py only routes)
 PERSONAL = ("present", "room")  # in the link, but each student's own: never published, never followed
 KEPT = ("present", "_present", "_upload_names")  # what taking a view keeps of a student's session
 
 
 def current_page() -> str:
-    """This run's page as its script's path from the app's folder: ``app.py``, ``pages/tour.py``."""
+    """This run's page as its script's path from the app's folder: ``pages/overview.py``, ``pages/tour.py``."""
     ctx = get_script_run_ctx()
     if ctx is None:
-        return "app.py"
+        return OVERVIEW
     info = ctx.pages_manager.get_pages().get(ctx.page_script_hash)
     if not info:
-        return "app.py"
+        return OVERVIEW
     path = Path(info["script_path"])
     root = Path(ctx.main_script_path).parent
     try:

@@ -12,7 +12,7 @@ import segno
 import streamlit as st
 
 from webapp.classroom import RoomContext, room_context, shared_store
-from webapp.classroom.follow import current_page, take_view
+from webapp.classroom.follow import OVERVIEW, current_page, take_view
 from webapp.classroom.store import (
     NOT_OPEN,
     ROOM_LIFETIME_TEXT,
@@ -66,7 +66,7 @@ def _member() -> str:
 
 def url_path(page: str) -> str:
     """The address of a page's script: ``pages/tour.py`` -> ``tour``; the main page ``""``."""
-    return "" if page == "app.py" else page.removeprefix("pages/").removesuffix(".py")
+    return "" if page in ("app.py", OVERVIEW) else page.removeprefix("pages/").removesuffix(".py")
 
 
 def _join(code: str, token: str | None) -> None:
