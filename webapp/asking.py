@@ -89,11 +89,7 @@ def _put(board: AnswerBoard, code: str, token: str, question: dict[str, Any] | N
 
 def teacher_panel(board: AnswerBoard, code: str, token: str, analysis: vizcore.Analysis) -> None:
     """The projector's panel: ask, watch the answers come in, reveal."""
-    try:
-        open_ = board.asked(code) is None  # open until a question is asked, then out of the projector's way
-    except LookupError:
-        open_ = False  # the live part below says the room is gone
-    with st.expander("Ask the class", expanded=open_):
+    with st.expander("Ask the class", expanded=False):  # folded: the projector is for the lecture
         left, right = st.columns(2)
         with left:
             st.selectbox(f"A question about {analysis.model}", [ANY, *quiz.KINDS], key="asking_kind")
@@ -120,7 +116,7 @@ def _teacher_live(board: AnswerBoard, code: str, token: str) -> None:
         st.error(escaped(str(exc)))
         return
     if current is None:
-        st.info("No question asked yet.")
+        st.caption("No question asked yet.")
         return
     question = quiz.Question.from_dict(current)
     revealed = bool(current.get("revealed"))
@@ -204,7 +200,10 @@ def _student_live(board: AnswerBoard, code: str, member: str) -> None:
     question = quiz.Question.from_dict(current)
     mine = st.session_state.get(f"asking_mine_{question.id}")
     st.subheader(escaped(question.question))
+    problem = st.session_state.pop("asking_problem", "")
     if current.get("revealed"):
+        if problem:  # an answer sent as the teacher revealed: the store's sentence
+            st.error(escaped(problem))
         st.success(escaped(f"The answer: {quiz.shown(question.answer)} {question.unit}".strip()))
         if mine is not None:
             verdict = quiz.check(question, mine)
@@ -219,7 +218,6 @@ def _student_live(board: AnswerBoard, code: str, member: str) -> None:
             placeholder="a shape like 64x56x56" if question.kind == "shape" else "a number like 1,728",
         )
         st.form_submit_button("Send", type="primary", on_click=_send, args=(board, code, member, question))
-    problem = st.session_state.pop("asking_problem", "")
     if problem:
         st.error(escaped(problem))
     elif mine is not None:

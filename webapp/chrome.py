@@ -16,6 +16,7 @@ import vizcore
 from vizcore.drawing.projector import page_depth
 from webapp.caching import UPLOADED, analysis_for, is_upload, upload_input, upload_name, uploads
 from webapp.classroom import ui as room
+from webapp.classroom.asking_bridge import student_answers, teacher_asks
 from webapp.url_state import check_url, devices, escaped, init_from_url, remember
 
 DEFAULT_MODEL = "alexnet"
@@ -112,7 +113,9 @@ def setup(reads: Collection[str] | None = None) -> None:
     """The top of every page: config, the URL checked (the shared parameters and the page's own
     ``reads``; None: every parameter the app knows), navigation, the shared controls, presentation mode."""
     st.set_page_config(page_title="vizcore", page_icon=":material/hub:", layout="wide")
-    room.enter()  # first: a following student's page may move to the teacher's
+    in_room = room.enter()  # first: a following student's page may move to the teacher's
+    if in_room is not None:
+        student_answers()  # the class's open question, following or not (nothing for the teacher)
     check_url(reads)
     init_from_url("model", "model", DEFAULT_MODEL)
     try:
@@ -214,7 +217,7 @@ def current_analysis() -> vizcore.Analysis:
     model = st.session_state["model"]
     try:
         shape = vizcore.parse_shape(st.session_state["input"])
-        return analysis_for(model, shape, st.session_state.get("device", "auto"))
+        analysis = analysis_for(model, shape, st.session_state.get("device", "auto"))
     except vizcore.InputTooSmallError as exc:
         st.error(escaped(str(exc)))
         if exc.smallest:
@@ -226,4 +229,7 @@ def current_analysis() -> vizcore.Analysis:
         st.button(
             f"Use {model_label(model)}'s own input, {default}", on_click=set_input, args=(default,), type="primary"
         )
+    else:
+        teacher_asks(analysis)  # in a room, the teacher asks the class about the model on screen
+        return analysis
     st.stop()

@@ -45,7 +45,7 @@ def send(at: AppTest, text: str) -> AppTest:
 def test_ask_answer_reveal(tmp_path: Any) -> None:
     BOARD.open("ROOM1", "secret")
     desk = teacher("ROOM1")
-    assert not desk.exception and desk.info[0].value == "No question asked yet."
+    assert not desk.exception and desk.caption[0].value == "No question asked yet."
     assert student("ROOM1", "ann").info[0].value == "No question yet: it appears here when your teacher asks."
     desk.selectbox(key="asking_kind").set_value("params").run()
     desk.button(key="asking_generate").click().run()

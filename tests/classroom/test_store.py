@@ -106,6 +106,11 @@ def test_questions_and_answers(store: RoomStore) -> None:
         store.answer(code, a, "q1", "x" * 201)
     store.ask(code, token, {"id": "q1", "text": "How many MACs?", "revealed": True})
     assert store.answers(code, token, "q1") == {a: "714M", b: "61M"}  # a reveal keeps the answers
+    with pytest.raises(ValueError, match=r"^The answer to that question is out, so it takes no more answers\.$"):
+        store.answer(code, new_member(), "q1", "724M")  # a late answer: refused, whoever sends it
+    with pytest.raises(ValueError, match="takes no more answers"):
+        store.answer(code, b, "q1", "724M")  # nor a change of mind
+    assert store.answers(code, token, "q1") == {a: "714M", b: "61M"}
     store.ask(code, token, {"id": "q2", "text": "Params?"})
     with pytest.raises(ValueError, match="That question is closed"):
         store.answer(code, a, "q1", "late")
@@ -179,3 +184,23 @@ def test_redis_going_away_says_so_and_the_room_comes_back() -> None:
             store.publish(code, token, "app.py", {})
         time.sleep(2.6)
         assert store.publish(code, token, "app.py", {"model": "vgg11"}) == 1
+
+
+def test_redis_going_away_is_one_sentence_on_the_asking_panels() -> None:
+    """The panels catch LookupError: the bridge's board turns Redis not answering into one."""
+    import redis
+
+    from webapp.classroom.asking_bridge import RoomBoard
+
+    with redis_server() as url:
+        store = RedisStore(url)
+        code, token = store.open()
+        store.ask(code, token, {"id": "q"})
+        board = RoomBoard(store)
+        redis.Redis.from_url(url).execute_command("CLIENT", "PAUSE", 2500, "ALL")
+        with pytest.raises(LookupError, match="does not answer, so the room is paused"):
+            board.asked(code)
+        with pytest.raises(LookupError, match="does not answer"):
+            board.answer(code, new_member(), "q", "1")
+        time.sleep(2.6)
+        assert board.asked(code) == {"id": "q"}

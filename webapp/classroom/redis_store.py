@@ -32,6 +32,7 @@ from webapp.classroom.store import (
     NOT_OPEN,
     NOT_TEACHER,
     PRESENT_S,
+    REVEALED_QUESTION,
     TEACHER_GONE_S,
     Listener,
     RoomError,
@@ -188,8 +189,11 @@ class RedisStore:
             current = self._redis.hget(f"vizcore:room:{code}", "question")
             if current is None:
                 raise LookupError(NOT_OPEN.format(code=code))
-            if not current or json.loads(current)["id"] != question_id:
+            asked = json.loads(current) if current else None
+            if asked is None or asked["id"] != question_id:
                 raise ValueError(CLOSED_QUESTION)
+            if asked.get("revealed"):
+                raise ValueError(REVEALED_QUESTION)
             if not self._redis.hexists(key, member) and self._redis.hlen(key) >= MAX_MEMBERS:
                 raise ValueError(FULL_QUESTION.format(n=MAX_MEMBERS))
             self._redis.hset(key, member, text)

@@ -108,6 +108,7 @@ def check_answer(text: str) -> None:
 NOT_OPEN = "Room {code} is not open: it may have closed (rooms close an hour after the teacher leaves); check the code on the screen."
 NOT_TEACHER = "Only the teacher's browser can change room {code}."
 CLOSED_QUESTION = "That question is closed."
+REVEALED_QUESTION = "The answer to that question is out, so it takes no more answers."
 FULL_QUESTION = "This question already has answers from {n} students, the most a room takes."
 
 
@@ -265,8 +266,11 @@ class MemoryStore:
         check_member(member)
         with self._lock:
             room = self._room(code)
-            if room.question is None or json.loads(room.question)["id"] != question_id:
+            current = json.loads(room.question) if room.question else None
+            if current is None or current["id"] != question_id:
                 raise ValueError(CLOSED_QUESTION)
+            if current.get("revealed"):
+                raise ValueError(REVEALED_QUESTION)
             if member not in room.answers and len(room.answers) >= MAX_MEMBERS:
                 raise ValueError(FULL_QUESTION.format(n=MAX_MEMBERS))
             room.answers[member] = text
