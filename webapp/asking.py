@@ -20,7 +20,7 @@ from vizcore.course import poll, quiz
 from vizcore.course.answers import MAX_ANSWER, AnswerError, parse_answer
 from webapp.url_state import escaped
 
-LIVE_SECONDS = 2.0  # how often the panels look for new answers and questions
+LIVE_SECONDS = 2.0  # how often the teacher's panel looks for new answers
 ANY = "any kind"
 ANY_LAYER = "any layer"
 
@@ -185,7 +185,9 @@ def _send(board: AnswerBoard, code: str, member: str, question: quiz.Question) -
 
 def student_panel(board: AnswerBoard, code: str, member: str) -> None:
     """A student's laptop: the current question and an answer box; after the reveal, only the reveal."""
-    st.fragment(_student_live, run_every=LIVE_SECONDS)(board, code, member)
+    # No polling: a question asked, revealed or cleared changes the room, whose push reruns every
+    # student's page; the fragment keeps a sent answer from rerunning the whole page.
+    st.fragment(_student_live)(board, code, member)
 
 
 def _student_live(board: AnswerBoard, code: str, member: str) -> None:

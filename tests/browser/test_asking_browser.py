@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 import vizcore
 from tests.browser.test_rooms_browser import CODE, new_page
@@ -37,6 +38,19 @@ def projector(browser: Browser, contexts: list[BrowserContext], url: str) -> tup
     return desk, found.group(1)
 
 
+def choose(page: Page, label: str, option: str) -> None:
+    """Pick ``option`` in a selectbox; a rerun of the page (the live counts) may close the open list."""
+    box = page.get_by_test_id("stSelectbox").filter(has_text=label)
+    for _ in range(5):
+        box.locator("input").click()
+        try:
+            page.get_by_role("option", name=option, exact=True).click(timeout=10_000)
+        except PlaywrightTimeoutError:
+            continue
+        return
+    raise AssertionError(f"could not pick {option!r} in {label!r}")
+
+
 def test_a_room_is_asked_and_answers(browser: Browser, base_url: str, tmp_path: Path) -> None:
     question = quiz.quiz(vizcore.analyze("vgg16", device="cpu"), 1, 1, ("params",))[0]  # the session's first draw
     slips = question.mistakes[:2]
@@ -57,8 +71,7 @@ def test_a_room_is_asked_and_answers(browser: Browser, base_url: str, tmp_path: 
         expect(students[2].get_by_role("button", name="Rejoin")).to_be_visible()
 
         desk.get_by_text("Ask the class").click()
-        desk.get_by_test_id("stSelectbox").filter(has_text="A question about").locator("input").click()
-        desk.get_by_role("option", name="params", exact=True).click()
+        choose(desk, "A question about", "params")
         desk.get_by_role("button", name="Ask a question").click()
         expect(desk.get_by_role("heading", name=question.question)).to_be_visible()
 
