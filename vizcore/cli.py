@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from . import cli_diff, cli_quiz, cli_visualize, formats
 from .api import analyze, training_cost
+from .cli_types import at_least_one
 from .drawing.figures import FIGURE_KINDS, FigureOptions, export_figure
 from .drawing.graphview import COLOR_METRICS
 from .drawing.projector import FIT
@@ -39,21 +40,8 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
 
 
-def _at_least_one(what: str) -> Callable[[str], int]:
-    """An argparse type for a count of 1 or more, whose error names the option it checks."""
-
-    def parse(text: str) -> int:
-        value = int(text) if re.fullmatch(r"\d{1,9}", text.strip()) else 0
-        if value < 1:
-            shown = text if len(text) <= 20 else text[:17] + "..."
-            raise argparse.ArgumentTypeError(f"{what} {shown!r} must be a whole number of 1 or more")
-        return value
-
-    return parse
-
-
-_depth = _at_least_one("depth")
-_top = _at_least_one("--top")
+_depth = at_least_one("depth")
+_top = at_least_one("--top")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -97,7 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     lecture.add_argument("--format", choices=["table", "json", "csv", "markdown", "latex"], default="table")
     _figure_parser(sub)
     _arithmetic_parsers(sub)
-    cli_quiz.add_parser(sub, _at_least_one("--count"))
+    cli_quiz.add_parser(sub, at_least_one("--count"))
     cli_diff.add_parser(sub)
     return parser
 
@@ -363,7 +351,7 @@ def _arithmetic_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
     cmd.add_argument("layer", help="a layer name as `summary` prints it, e.g. features.0")
     cmd.add_argument("--format", choices=list(FORMATS), default="text")
     cmd.add_argument("--input", metavar="SHAPE", help="CxHxW or NxCxHxW, e.g. 3x227x227 (default: the model's own)")
-    cmd.add_argument("--call", type=_at_least_one("--call"), default=1, help="a module's 2nd, 3rd, ... run")
+    cmd.add_argument("--call", type=at_least_one("--call"), default=1, help="a module's 2nd, 3rd, ... run")
     figure = sub.choices["figure"]
     for name, default, help_text in (
         ("--size", None, "convolution: the input's height (or HxW)"),

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from .cli_types import at_least_one
 from .errors import VizcoreError
 
 if TYPE_CHECKING:
@@ -43,17 +44,6 @@ def _seed(text: str) -> int:
     return int(text)
 
 
-def _count(option: str) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        value = int(text) if re.fullmatch(r"\d{1,9}", text.strip()) else 0
-        if value < 1:
-            shown = text if len(text) <= 20 else text[:17] + "..."
-            raise argparse.ArgumentTypeError(f"{option} {shown!r} must be a whole number of 1 or more")
-        return value
-
-    return parse
-
-
 def add_parser(sub: argparse._SubParsersAction[P]) -> None:
     cmd = sub.add_parser("visualize", help="what a channel wants: an image optimised to excite it (Distill 2017)")
     cmd.add_argument("--layer", required=True, help="a convolution, named as `explain --layer` takes it, or logits")
@@ -65,10 +55,10 @@ def add_parser(sub: argparse._SubParsersAction[P]) -> None:
     cmd.add_argument("--random", action="store_true", help="allow random weights (the images then mean nothing)")
     cmd.add_argument("--seed", type=_seed, default=0, help="the same seed gives the same images (default 0)")
     # bounds and defaults are featurevis's (checked there, in one sentence): torch is not loaded for --help
-    cmd.add_argument("--steps", type=_count("--steps"), default=None, help="optimisation steps (default 96)")
-    cmd.add_argument("--size", type=_count("--size"), default=None, help="pixels a side (default 128)")
+    cmd.add_argument("--steps", type=at_least_one("--steps"), default=None, help="optimisation steps (default 96)")
+    cmd.add_argument("--size", type=at_least_one("--size"), default=None, help="pixels a side (default 128)")
     cmd.add_argument(
-        "--diversity", type=_count("--diversity"), default=1, metavar="K", help="K different images per channel"
+        "--diversity", type=at_least_one("--diversity"), default=1, metavar="K", help="K different images per channel"
     )
     cmd.add_argument("--output", required=True, metavar="DIR", help="where the PNGs go (made if missing)")
     cmd.add_argument("--device", default=None, help="auto, cpu, cuda or mps (default: the best available)")
