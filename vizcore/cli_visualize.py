@@ -55,7 +55,7 @@ def add_parser(sub: argparse._SubParsersAction[P]) -> None:
     cmd.add_argument("--random", action="store_true", help="allow random weights (the images then mean nothing)")
     cmd.add_argument("--seed", type=_seed, default=0, help="the same seed gives the same images (default 0)")
     # bounds and defaults are featurevis's (checked there, in one sentence): torch is not loaded for --help
-    cmd.add_argument("--steps", type=at_least_one("--steps"), default=None, help="optimisation steps (default 96)")
+    cmd.add_argument("--steps", type=at_least_one("--steps"), default=None, help="optimisation steps (default 256)")
     cmd.add_argument("--size", type=at_least_one("--size"), default=None, help="pixels a side (default 128)")
     cmd.add_argument(
         "--diversity", type=at_least_one("--diversity"), default=1, metavar="K", help="K different images per channel"

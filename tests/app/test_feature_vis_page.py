@@ -1,7 +1,7 @@
 """What a channel wants (AppTest): a link opens the layer and channels it names, each optimised image
 beside its nine patches; hostile URL values and bad channel lists are one sentence each.
 
-The page computes at its defaults (128 px, 96 steps); to stay affordable the computing test asks for one
+The page computes at its defaults (128 px, 256 steps); to stay affordable the computing test asks for one
 channel of the first convolution (the pass stops there)."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """What a channel wants, checked on the real EfficientNet-Lite0 weights (not admired).
 
 To stay affordable in CI these runs are small: 64-pixel images and 48 steps, 96 for the early layer (the
-default is 128 px and 96 steps). The properties below hold at that size (measured margins in the comments);
+default is 128 px and 256 steps). The properties below hold at that size (measured margins in the comments);
 they were not rerun at the default size here.
 """
 

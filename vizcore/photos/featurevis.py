@@ -40,9 +40,9 @@ from .inference import Classifier, OneByOne, conv_layers
 Progress = Callable[[int, int], None]  # (steps done, steps in all)
 
 LOGITS = "logits"  # the layer name that asks for class logits instead of a convolution's channels
-# Not Lucid's 512: 16 channels of a middle Lite0 layer must take <= 60 s on 2 cores, and a step of them
-# costs 1.1 s of CPU (benchmarks/bench_featurevis.py): 96 steps, about 54 s on two idle cores.
-DEFAULT_STEPS = 96
+# Not Lucid's 512: 16 channels of a middle Lite0 layer must take <= 60 s on 2 cores, with room left for a
+# class's other page runs (docs/featurevis.md has the timings).
+DEFAULT_STEPS = 256
 DEFAULT_SIZE = 128
 DEFAULT_DIVERSITY_WEIGHT = 100.0  # Lucid's weight: 1e2 x the summed pairwise similarity over the batch
 MAX_IMAGES = 64  # channels x images per channel in one batch: memory and time grow with it
