@@ -175,6 +175,21 @@ def show_url_problems() -> None:
         st.warning(escaped(sentence))
 
 
+def valid_params(params: Mapping[str, str]) -> dict[str, str]:
+    """The parameters of ``params`` that the app knows and whose values pass their check, as they are: what
+    a link the app writes may carry on (the others would only carry hostile text into it)."""
+    kept = {}
+    for param, raw in params.items():
+        if param not in CHECKS or (len(raw) > MAX_VALUE and param != "spec"):
+            continue
+        try:
+            if CHECKS[param](raw) is not None:
+                kept[param] = raw
+        except vizcore.VizcoreError:
+            continue
+    return kept
+
+
 def check_url(reads: Collection[str] | None = None) -> None:
     """Check every parameter this page reads (the shared ones and ``reads``; None: every one the app
     knows); say what is wrong with each bad one and take it out of the URL, so that the widget that reads

@@ -100,3 +100,12 @@ def test_hostile_and_unknown_codes_are_one_sentence_each() -> None:
         "Room ZZZZZZ is not open: it may have closed (rooms close an hour after the teacher leaves); check the code on the screen."
     ]
     assert "room" not in at.query_params and at.title[0].value == "alexnet"
+
+
+def test_the_open_a_room_link_carries_only_checked_values() -> None:
+    """A hostile value the page does not read stays out of the sidebar's "Open a room" link (url_fuzz)."""
+    hostile = "[click](https://probe.example/b)"
+    at = run("pages/tour.py", table=hostile, models=f"{hostile},vgg11", model="vgg16")
+    links = [b.proto.url for b in at.get("link_button")]
+    assert links and all("probe" not in link for link in links)
+    assert any("page=tour" in link and "model=vgg16" in link for link in links)

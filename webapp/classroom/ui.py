@@ -21,7 +21,7 @@ from webapp.classroom.store import (
     check_code,
     new_member,
 )
-from webapp.url_state import escaped, quoted
+from webapp.url_state import escaped, quoted, valid_params
 
 TEACHER_COOKIE = "vizcore_teacher"  # "<CODE>.<token>", HttpOnly: set by events.open_room, read here
 MEMBER_COOKIE = "vizcore_member"  # the browser's anonymous id, HttpOnly: set by the event stream
@@ -143,8 +143,7 @@ def enter() -> RoomContext | None:
 def _open_new() -> None:
     """``?room=new``: the server opens the room and gives this browser the teacher's cookie
     (events.open_room), then comes back to this page, in the room."""
-    params = {k: v for k, v in st.query_params.items() if k != "room"}
-    target = "/room/new?" + urlencode({"page": url_path(current_page()), **params})
+    target = open_room_link()
     st.info("Opening a room…")
     st.link_button("Open the room", target)
     _listener(key="room_go", data={"go": target}, height=0)
@@ -153,7 +152,7 @@ def _open_new() -> None:
 
 def open_room_link() -> str:
     """The sidebar's way to open a room from the view on screen."""
-    params = {k: v for k, v in st.query_params.items() if k != "room"}
+    params = valid_params({k: v for k, v in st.query_params.items() if k != "room"})
     return "/room/new?" + urlencode({"page": url_path(current_page()), **params})
 
 
