@@ -34,7 +34,11 @@ def test_a_student_follows_breaks_away_and_rejoins_and_never_moves_the_room() ->
     student = run("app.py", room=code.lower())  # typed in any case
     assert not student.exception
     assert dict(student.query_params) == {
-        "model": "vgg11", "input": "3x224x224", "group": "type", "scale": "linear", "room": code
+        "model": "vgg11",
+        "input": "3x224x224",
+        "group": "type",
+        "scale": "linear",
+        "room": code,
     }
     assert f"Room {code}: following the teacher." in texts(student)
     assert [b.label for b in student.button][:1] == ["Stop following"]
@@ -44,7 +48,8 @@ def test_a_student_follows_breaks_away_and_rejoins_and_never_moves_the_room() ->
     assert student.query_params["model"] == "resnet18"
     state = store.state(code)
     assert state is not None and state.view == {
-        "page": "pages/cost_charts.py", "params": {"model": "vgg11", "input": "3x224x224", "group": "type"}
+        "page": "pages/cost_charts.py",
+        "params": {"model": "vgg11", "input": "3x224x224", "group": "type"},
     }  # the room did not move
     assert state.view_version == 1 and (state.students, state.following) == (1, 0)
 

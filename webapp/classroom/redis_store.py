@@ -227,5 +227,3 @@ class RedisStore:
                             listener(code, int(version))
             except (redis.RedisError, ValueError):
                 time.sleep(1)
-
-

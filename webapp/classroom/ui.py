@@ -102,7 +102,11 @@ def enter() -> RoomContext | None:
     if raw is not None:
         code = check_code(raw) if len(raw) <= 40 else None
         if code is None:
-            st.warning(escaped(f"?room={quoted(raw)} is not a room code: a code is 6 letters and digits, as on the teacher's screen."))
+            st.warning(
+                escaped(
+                    f"?room={quoted(raw)} is not a room code: a code is 6 letters and digits, as on the teacher's screen."
+                )
+            )
             st.query_params.pop("room", None)
         elif code != session.get("_room"):
             teacher = _cookie_teacher()
@@ -227,7 +231,9 @@ def sidebar() -> None:
     ctx = room_context()
     if ctx is None:
         st.link_button(
-            "Open a room", open_room_link(), icon=":material/co_present:",
+            "Open a room",
+            open_room_link(),
+            icon=":material/co_present:",
             help="Teach with this view: the class joins by a code and follows your moves.",
         )
         return
